@@ -1,0 +1,3 @@
+from csrtool.cli import main
+
+main()

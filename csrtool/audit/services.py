@@ -1,0 +1,60 @@
+from csrtool.audit.models import AuditEvent
+
+# Values under these keys are never written, whoever passes them in.
+SECRET_WORDS = ("password", "pin", "answer", "token", "secret", "key_hash")
+
+
+def _scrub(values: dict | None) -> dict | None:
+    if values is None:
+        return None
+    clean = {}
+    for key, value in values.items():
+        if any(word in key.lower() for word in SECRET_WORDS):
+            value = "[redacted]"
+        elif isinstance(value, set | frozenset | tuple):
+            value = sorted(value)
+        clean[key] = value
+    return clean
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    target=None,
+    target_type: str = "",
+    target_id: str = "",
+    target_label: str = "",
+    partner=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+    outcome: str = "success",
+) -> AuditEvent:
+    """Write one audit event. Call it inside the transaction of the change itself."""
+    if target is not None:
+        target_type = target_type or target._meta.model_name
+        target_id = target_id or str(getattr(target, "public_id", None) or target.pk)
+        target_label = target_label or str(target)
+        if partner is None:
+            partner = getattr(target, "partner", None)
+    if partner is None:
+        partner = actor.partner
+    return AuditEvent.objects.create(
+        partner=partner,
+        actor_user=actor.user,
+        actor_kind=actor.kind,
+        actor_label=actor.label[:300],
+        actor_role=actor.role or "",
+        channel=actor.channel,
+        action=action,
+        outcome=outcome,
+        target_type=target_type,
+        target_id=str(target_id)[:64],
+        target_label=target_label[:300],
+        before=_scrub(before),
+        after=_scrub(after),
+        reason=reason,
+        request_id=actor.request_id[:64],
+        source_ip=actor.source_ip or None,
+    )

@@ -1,0 +1,125 @@
+import csv
+from datetime import datetime, time
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from csrtool.audit.models import AuditEvent
+from csrtool.audit.services import record
+from csrtool.pagination import keyset_page
+from csrtool.partners.access import staff_required
+
+FILTERS = ("action", "actor", "target", "since", "until")
+
+
+def _parse_day(value: str, end=False):
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").date()
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+def filtered_events(actor, params):
+    events = AuditEvent.objects.for_actor(actor).select_related("partner")
+    if params.get("action"):
+        events = events.filter(action__startswith=params["action"].strip())
+    if params.get("actor"):
+        events = events.filter(actor_label__icontains=params["actor"].strip())
+    if params.get("target"):
+        events = events.filter(target_id=params["target"].strip().lower())
+    since = _parse_day(params.get("since"))
+    if since:
+        events = events.filter(created_at__gte=since)
+    until = _parse_day(params.get("until"), end=True)
+    if until:
+        events = events.filter(created_at__lte=until)
+    return events
+
+
+@staff_required("audit.view")
+def audit_log(request):
+    events = filtered_events(request.actor, request.GET)
+    page = keyset_page(events, request.GET.get("after"), size=100)
+    actions = (
+        AuditEvent.objects.for_actor(request.actor)
+        .order_by()
+        .values_list("action", flat=True)
+        .distinct()
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "page": page,
+            "filters": {name: request.GET.get(name, "") for name in FILTERS},
+            "actions": sorted(actions),
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@staff_required("audit.export")
+def audit_export(request):
+    actor = request.actor
+    events = filtered_events(actor, request.GET).order_by("created_at", "id")
+    record(
+        actor=actor,
+        action="audit.exported",
+        target_type="audit",
+        after={k: request.GET.get(k, "") for k in FILTERS if request.GET.get(k)},
+    )
+    columns = [
+        "created_at",
+        "partner",
+        "actor_kind",
+        "actor_label",
+        "actor_role",
+        "channel",
+        "action",
+        "outcome",
+        "target_type",
+        "target_id",
+        "target_label",
+        "before",
+        "after",
+        "reason",
+        "request_id",
+        "source_ip",
+    ]
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(columns)
+        for event in events.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    event.created_at.isoformat(),
+                    event.partner.slug if event.partner else "",
+                    *(getattr(event, c) for c in columns[2:11]),
+                    "" if event.before is None else _json(event.before),
+                    "" if event.after is None else _json(event.after),
+                    event.reason,
+                    event.request_id,
+                    event.source_ip or "",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
+    return response
+
+
+def _json(value):
+    import json
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)

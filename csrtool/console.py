@@ -1,0 +1,79 @@
+"""The CSR console's frame: its left-hand menu and what every page shares."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from csrtool.errors import DomainError, ValidationFailed
+from csrtool.partners.access import PERMISSIONS
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    permission: str
+    section: str
+
+
+# The seed's menu, in the original's order; pages that later work brings are
+# marked "not yet available" until their URL exists.
+MENU = [
+    MenuItem("Add Enterprise Account", "subscriber-add", "subscribers.add", "Accounts"),
+    MenuItem("Subscriber Lookup", "subscriber-lookup", "subscribers.view", "Accounts"),
+    MenuItem(
+        "Assign/Unassign Number", "number-assign", "numbers.assign", "Phone Lines"
+    ),
+    MenuItem("Number Pool Admin", "pool-admin", "pool.manage", "Phone Lines"),
+    MenuItem("Phone Line Lookup", "line-lookup", "pool.view", "Phone Lines"),
+    MenuItem(
+        "Browse Available Numbers", "numbers-available", "pool.view", "Phone Lines"
+    ),
+    MenuItem("CX Builder Features", "features", "features.view", "Features"),
+    MenuItem("Audit Log", "audit-log", "audit.view", "Administration"),
+    MenuItem("Staff", "staff-list", "staff.view", "Administration"),
+    MenuItem(
+        "Partner Settings", "partner-settings", "partner.settings", "Administration"
+    ),
+    MenuItem("Partners", "partner-list", "partners.manage", "Administration"),
+]
+
+
+def _menu_for(request):
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return []
+    current = request.resolver_match.url_name if request.resolver_match else ""
+    sections: dict[str, list[dict]] = {}
+    for item in MENU:
+        if not actor.can(item.permission):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            url = None
+        sections.setdefault(item.section, []).append(
+            {"label": item.label, "url": url, "current": item.url_name == current}
+        )
+    return list(sections.items())
+
+
+def console_context(request):
+    actor = getattr(request, "actor", None)
+    return {
+        "menu_sections": _menu_for(request),
+        "actor": actor,
+        "can": PERMISSIONS.get(actor.role, frozenset()) if actor else frozenset(),
+    }
+
+
+def apply_errors(form, error: DomainError) -> None:
+    """Put a service's errors next to the fields they belong to."""
+    if isinstance(error, ValidationFailed):
+        for field, messages in error.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        form.add_error(
+            error.field if error.field in form.fields else None, error.message
+        )

@@ -1,0 +1,74 @@
+import secrets
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from csrtool.management.commands.serve import run_server
+from csrtool.partners.access import cli_actor
+from csrtool.partners.models import Partner, Role, User
+from csrtool.partners.services import create_partner, create_staff
+
+DEMO_STAFF = [
+    ("admin@demo.example", "Dana Admin", Role.PARTNER_ADMIN),
+    ("csr@demo.example", "Chris CSR", Role.CSR),
+    ("auditor@demo.example", "Avery Auditor", Role.AUDITOR),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up a demo partner and staff in the data directory and serve the console."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Set up, then exit."
+        )
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        logins = self.set_up()
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(self.style.SUCCESS(f"csrtool demo is ready at {url}"))
+        self.stdout.write(f"Data directory: {settings.DATA_DIR}")
+        for email, password, label in logins:
+            self.stdout.write(f"  {label:<18} {email}  password: {password}")
+        if not options["no_serve"]:
+            run_server(host=options["host"], port=options["port"], workers=2)
+
+    @transaction.atomic
+    def set_up(self):
+        actor = cli_actor()
+        partner = Partner.objects.filter(slug="demo").first()
+        if partner is None:
+            partner = create_partner(
+                actor=actor,
+                name="Demo Telecom",
+                slug="demo",
+                time_zone="America/New_York",
+            )
+        logins = []
+        for email, name, role in [
+            ("operator@demo.example", "Olive Operator", Role.OPERATOR),
+            *DEMO_STAFF,
+        ]:
+            password = "demo-" + secrets.token_urlsafe(9)
+            user = User.objects.filter(email_canonical=email).first()
+            if user is None:
+                user = create_staff(
+                    actor=actor,
+                    partner=None if role == Role.OPERATOR else partner,
+                    email=email,
+                    role=role,
+                    full_name=name,
+                )
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            logins.append((email, password, Role(role).label))
+        # The CSR login first: it is the one the console is for.
+        logins.sort(key=lambda row: row[2] != "CSR")
+        return logins

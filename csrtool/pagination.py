@@ -1,0 +1,47 @@
+"""Keyset ("cursor") pagination over newest-first lists: stable under inserts, and
+every page costs the same however deep it is."""
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
+
+@dataclass
+class Page:
+    items: list
+    next_cursor: str | None
+
+
+def encode_cursor(created_at: datetime, pk: int) -> str:
+    raw = f"{created_at.isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, _, pk = base64.urlsafe_b64decode(padded).decode().partition("|")
+        return datetime.fromisoformat(created), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def keyset_page(queryset, cursor: str | None, *, size: int = 50) -> Page:
+    """Items newest first (by created_at, then id), after the given cursor."""
+    position = decode_cursor(cursor)
+    if position is not None:
+        created_at, pk = position
+        queryset = queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+        )
+    items = list(queryset.order_by("-created_at", "-pk")[: size + 1])
+    next_cursor = None
+    if len(items) > size:
+        items = items[:size]
+        last = items[-1]
+        next_cursor = encode_cursor(last.created_at, last.pk)
+    return Page(items=items, next_cursor=next_cursor)

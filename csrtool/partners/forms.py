@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from csrtool.partners.models import Role
+
+
+class StaffLoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Email address",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {
+        "invalid_login": "That email address and password do not match an account.",
+        "inactive": "That email address and password do not match an account.",
+    }
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label="Name", required=False)
+    slug = forms.CharField(
+        label="Slug", required=False, help_text="Lowercase letters, digits and hyphens."
+    )
+    time_zone = forms.CharField(
+        label="Default time zone",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "time-zones"}),
+    )
+
+
+class PartnerSettingsForm(forms.Form):
+    name = forms.CharField(label="Name", required=False)
+    time_zone = forms.CharField(
+        label="Default time zone for new subscribers",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "time-zones"}),
+    )
+    product_name = forms.CharField(label="Product name in emails", required=False)
+    sender_name = forms.CharField(label="Email sender name", required=False)
+    sender_email = forms.CharField(label="Email sender address", required=False)
+    support_email = forms.CharField(label="Support email", required=False)
+    support_phone = forms.CharField(label="Support phone", required=False)
+    link_expiry_hours = forms.CharField(
+        label="Welcome and reset links expire after (hours)", required=False
+    )
+    number_aging_days = forms.CharField(
+        label="Released numbers age for (days)", required=False
+    )
+    number_hold_minutes = forms.CharField(
+        label="A held number is released after (minutes)", required=False
+    )
+    self_service_numbers = forms.BooleanField(
+        label="Subscribers may add numbers from the pool themselves", required=False
+    )
+
+
+def role_choices(actor):
+    return [
+        (value, label)
+        for value, label in Role.choices
+        if value != Role.OPERATOR or actor.is_operator
+    ]
+
+
+class StaffForm(forms.Form):
+    email = forms.CharField(
+        label="Email address", required=False, widget=forms.EmailInput()
+    )
+    full_name = forms.CharField(label="Name", required=False)
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+
+    def __init__(self, *args, actor, partner_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(actor)
+        if partner_choices is not None:
+            self.fields["partner"] = forms.ChoiceField(
+                label="Partner", choices=partner_choices, required=False
+            )
+
+
+class StaffEditForm(forms.Form):
+    full_name = forms.CharField(label="Name", required=False)
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    time_zone = forms.CharField(
+        label="Time zone",
+        required=False,
+        help_text="Empty: the partner's time zone.",
+        widget=forms.TextInput(attrs={"list": "time-zones"}),
+    )
+    is_active = forms.BooleanField(label="Can sign in", required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(actor)

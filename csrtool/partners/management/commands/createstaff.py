@@ -1,0 +1,43 @@
+from csrtool.commands import DomainCommand
+from csrtool.partners import services
+from csrtool.partners.models import Role
+
+
+class Command(DomainCommand):
+    help = (
+        "Add a member of staff to a partner. With --password-stdin the password is "
+        "read from standard input; without it a set-password link is printed."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--partner", help="Partner slug (not for operators).")
+        parser.add_argument("--email", required=True)
+        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--name", default="")
+        parser.add_argument("--password-stdin", action="store_true")
+
+    def handle_domain(self, *args, **options):
+        actor = self.actor(options)
+        password = self.read_stdin_secret() if options["password_stdin"] else None
+        user = services.create_staff(
+            actor=actor,
+            partner=self.partner(options["partner"]),
+            email=options["email"],
+            role=options["role"],
+            full_name=options["name"],
+            password=password,
+        )
+        data = {
+            "id": user.pk,
+            "email": user.email,
+            "role": user.role,
+            "partner": user.partner.slug if user.partner else None,
+        }
+        text = f"Added {user.email} as {user.get_role_display()}"
+        text += f" of {user.partner.name}." if user.partner else "."
+        if password is None:
+            link = services.set_password_link(actor=actor, staff_id=user.pk)
+            data["set_password_link"] = link
+            text += f"\nThey set their password here: {link}"
+        self.emit(options, data, text)

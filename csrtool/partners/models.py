@@ -1,0 +1,124 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from csrtool.validation import canonical_email
+
+
+class PartnerScopedQuerySet(models.QuerySet):
+    """Every partner-scoped read starts here, so no query can forget the partner."""
+
+    partner_field = "partner"
+
+    def for_partner(self, partner):
+        return self.filter(**{self.partner_field: partner})
+
+    def for_actor(self, actor):
+        if actor.is_operator:
+            return self
+        return self.for_partner(actor.partner)
+
+
+class Partner(models.Model):
+    """An OEM of the platform: the hard boundary around subscribers, numbers, staff."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=50, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        help_text="Default time zone for new subscribers.",
+    )
+    is_active = models.BooleanField(default=True)
+    # Branding of the email subscribers receive.
+    product_name = models.CharField(max_length=100, default="CX Builder")
+    sender_name = models.CharField(max_length=100, blank=True)
+    sender_email = models.EmailField(blank=True)
+    support_email = models.EmailField(blank=True)
+    support_phone = models.CharField(max_length=32, blank=True)
+    # Policies the partner admin sets.
+    link_expiry_hours = models.PositiveIntegerField(default=72)
+    number_aging_days = models.PositiveIntegerField(default=90)
+    number_hold_minutes = models.PositiveIntegerField(default=30)
+    self_service_numbers = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_sender_name(self):
+        return self.sender_name or self.name
+
+
+class Role(models.TextChoices):
+    OPERATOR = "operator", "Platform operator"
+    PARTNER_ADMIN = "partner_admin", "Partner admin"
+    CSR = "csr", "CSR"
+    AUDITOR = "auditor", "Auditor"
+
+
+class UserQuerySet(PartnerScopedQuerySet):
+    pass
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email_canonical=canonical_email(username))
+
+
+class User(AbstractBaseUser):
+    """Staff: the operator's people, or a partner's admins, CSRs and auditors."""
+
+    email = models.CharField(max_length=254)
+    email_canonical = models.CharField(max_length=254, unique=True)
+    full_name = models.CharField(max_length=100, blank=True)
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    time_zone = models.CharField(max_length=64, blank=True)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email_canonical"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email_canonical"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role=Role.OPERATOR) & Q(partner__isnull=True))
+                | (~Q(role=Role.OPERATOR) & Q(partner__isnull=False)),
+                name="staff_partner_matches_role",
+                violation_error_message=(
+                    "Operators belong to no partner; every other role belongs to one."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_operator(self):
+        return self.role == Role.OPERATOR
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email
+
+    @property
+    def effective_time_zone(self):
+        if self.time_zone:
+            return self.time_zone
+        return self.partner.time_zone if self.partner_id else "UTC"

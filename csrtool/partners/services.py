@@ -1,0 +1,360 @@
+"""Every write to partners and their staff: typed, one transaction, audited."""
+
+import re
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from csrtool import validation
+from csrtool.audit.services import record
+from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
+from csrtool.partners.access import Actor
+from csrtool.partners.models import Partner, Role, User
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
+
+PARTNER_SETTINGS = (
+    "name",
+    "time_zone",
+    "product_name",
+    "sender_name",
+    "sender_email",
+    "support_email",
+    "support_phone",
+    "link_expiry_hours",
+    "number_aging_days",
+    "number_hold_minutes",
+    "self_service_numbers",
+)
+
+
+def _partner_snapshot(partner: Partner) -> dict:
+    return {field: getattr(partner, field) for field in ("slug", *PARTNER_SETTINGS)}
+
+
+def get_partner(*, actor: Actor, slug: str) -> Partner:
+    queryset = Partner.objects.all()
+    if not actor.is_operator:
+        queryset = queryset.filter(pk=actor.partner.pk)
+    try:
+        return queryset.get(slug=str(slug or "").strip().lower())
+    except Partner.DoesNotExist:
+        raise NotFound(
+            f"No partner has the slug {str(slug)[:50]!r}.", field="partner"
+        ) from None
+
+
+def _clean_partner(data: dict, fields) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for field in fields:
+        value = data.get(field)
+        try:
+            if field == "name":
+                cleaned[field] = validation.clean_text(
+                    value, field=field, label="Name", max_length=100
+                )
+            elif field == "slug":
+                slug = str(value or "").strip().lower()
+                if not _SLUG.match(slug):
+                    raise DomainError(
+                        "Slug must be 1–50 lowercase letters, digits or hyphens, "
+                        "starting and ending with a letter or digit.",
+                        field=field,
+                    )
+                cleaned[field] = slug
+            elif field == "time_zone":
+                cleaned[field] = validation.clean_time_zone(value)
+            elif field in ("sender_email", "support_email"):
+                value = str(value or "").strip()
+                cleaned[field] = (
+                    validation.clean_email(value, field=field, label="Email")[0]
+                    if value
+                    else ""
+                )
+            elif field in ("product_name", "sender_name", "support_phone"):
+                value = str(value or "").strip()
+                cleaned[field] = (
+                    validation.clean_text(
+                        value, field=field, label="This field", max_length=100
+                    )
+                    if value
+                    else ""
+                )
+            elif field in (
+                "link_expiry_hours",
+                "number_aging_days",
+                "number_hold_minutes",
+            ):
+                limits = {
+                    "link_expiry_hours": (1, 720),
+                    "number_aging_days": (0, 3650),
+                    "number_hold_minutes": (1, 1440),
+                }[field]
+                try:
+                    number = int(str(value).strip())
+                except (TypeError, ValueError):
+                    raise DomainError("Enter a whole number.", field=field) from None
+                if not limits[0] <= number <= limits[1]:
+                    raise DomainError(
+                        f"Enter a number from {limits[0]} to {limits[1]}.", field=field
+                    )
+                cleaned[field] = number
+            elif field == "self_service_numbers":
+                cleaned[field] = bool(value)
+        except DomainError as e:
+            errors.setdefault(field, []).append(e.message)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def create_partner(*, actor: Actor, name: str, slug: str, time_zone: str) -> Partner:
+    actor.require("partners.manage")
+    cleaned = _clean_partner(
+        {"name": name, "slug": slug, "time_zone": time_zone},
+        ("name", "slug", "time_zone"),
+    )
+    errors = {}
+    if Partner.objects.filter(slug=cleaned["slug"]).exists():
+        errors["slug"] = ["A partner with this slug already exists."]
+    if Partner.objects.filter(name=cleaned["name"]).exists():
+        errors["name"] = ["A partner with this name already exists."]
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with transaction.atomic():
+            partner = Partner.objects.create(**cleaned)
+            record(
+                actor=actor,
+                action="partner.created",
+                target=partner,
+                partner=partner,
+                after=_partner_snapshot(partner),
+            )
+    except IntegrityError:
+        raise Conflict("A partner with this name or slug already exists.") from None
+    return partner
+
+
+def update_partner(*, actor: Actor, slug: str, **changes) -> Partner:
+    """Change a partner's name, default time zone, branding and policies."""
+    actor.require("partner.settings")
+    unknown = set(changes) - set(PARTNER_SETTINGS)
+    if unknown:
+        raise DomainError(f"These settings do not exist: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        partner = get_partner(actor=actor, slug=slug)
+        cleaned = _clean_partner(changes, changes.keys())
+        if (
+            "name" in cleaned
+            and Partner.objects.filter(name=cleaned["name"])
+            .exclude(pk=partner.pk)
+            .exists()
+        ):
+            raise ValidationFailed(
+                {"name": ["A partner with this name already exists."]}
+            )
+        before = _partner_snapshot(partner)
+        for field, value in cleaned.items():
+            setattr(partner, field, value)
+        after = _partner_snapshot(partner)
+        changed = [k for k in after if after[k] != before[k]]
+        if changed:
+            partner.save(update_fields=changed)
+            record(
+                actor=actor,
+                action="partner.updated",
+                target=partner,
+                partner=partner,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+    return partner
+
+
+def _staff_snapshot(user: User) -> dict:
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role,
+        "time_zone": user.time_zone,
+        "is_active": user.is_active,
+    }
+
+
+def get_staff(*, actor: Actor, staff_id) -> User:
+    actor.require("staff.view")
+    try:
+        return (
+            User.objects.for_actor(actor)
+            .select_related("partner")
+            .get(pk=int(staff_id))
+        )
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such member of staff.") from None
+
+
+def _check_role(actor: Actor, role: str) -> str:
+    if role not in Role.values:
+        raise ValidationFailed(
+            {"role": [f"Role must be one of: {', '.join(Role.values)}."]}
+        )
+    if role == Role.OPERATOR and not actor.is_operator:
+        raise ValidationFailed(
+            {"role": ["Only the platform operator can add operators."]}
+        )
+    return role
+
+
+def create_staff(
+    *,
+    actor: Actor,
+    email: str,
+    role: str,
+    full_name: str = "",
+    partner: Partner | None = None,
+    password: str | None = None,
+) -> User:
+    """Add a member of staff to a partner (or an operator, for the operator only).
+
+    Without a password the account gets none: its owner sets one through the
+    set-password link (`set_password_link`).
+    """
+    actor.require("staff.manage")
+    role = _check_role(actor, role)
+    partner = None if role == Role.OPERATOR else actor.require_partner(partner)
+    errors = {}
+    try:
+        address, canonical = validation.clean_email(email)
+    except DomainError as e:
+        errors["email"] = [e.message]
+    name = str(full_name or "").strip()
+    if len(name) > 100:
+        errors["full_name"] = ["Name must be at most 100 characters."]
+    if not errors and User.objects.filter(email_canonical=canonical).exists():
+        errors["email"] = ["This email address is already in use."]
+    if password is not None and not errors:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(password, User(email=address, full_name=name))
+        except ValidationError as e:
+            errors["password"] = list(e.messages)
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with transaction.atomic():
+            user = User(
+                email=address,
+                email_canonical=canonical,
+                full_name=name,
+                role=role,
+                partner=partner,
+            )
+            if password is None:
+                user.set_unusable_password()
+            else:
+                user.set_password(password)
+            user.save()
+            record(
+                actor=actor,
+                action="staff.created",
+                target=user,
+                partner=partner,
+                after=_staff_snapshot(user),
+            )
+    except IntegrityError:
+        raise ValidationFailed(
+            {"email": ["This email address is already in use."]}
+        ) from None
+    return user
+
+
+def update_staff(*, actor: Actor, staff_id, **changes) -> User:
+    """Change a member of staff's name, role, time zone, or switch them off."""
+    actor.require("staff.manage")
+    allowed = {"full_name", "role", "time_zone", "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}."
+        )
+    with transaction.atomic():
+        user = get_staff(actor=actor, staff_id=staff_id)
+        before = _staff_snapshot(user)
+        if "role" in changes:
+            role = _check_role(actor, changes["role"])
+            if (role == Role.OPERATOR) != user.is_operator:
+                raise ValidationFailed(
+                    {"role": ["Partner staff and operators cannot swap places."]}
+                )
+            user.role = role
+        if "full_name" in changes:
+            name = str(changes["full_name"] or "").strip()
+            if len(name) > 100:
+                raise ValidationFailed(
+                    {"full_name": ["Name must be at most 100 characters."]}
+                )
+            user.full_name = name
+        if "time_zone" in changes:
+            zone = str(changes["time_zone"] or "").strip()
+            user.time_zone = validation.clean_time_zone(zone) if zone else ""
+        if "is_active" in changes:
+            if (
+                actor.user is not None
+                and user.pk == actor.user.pk
+                and not changes["is_active"]
+            ):
+                raise ValidationFailed(
+                    {"is_active": ["You cannot switch off your own account."]}
+                )
+            user.is_active = bool(changes["is_active"])
+        after = _staff_snapshot(user)
+        changed = [k for k in after if after[k] != before[k]]
+        if changed:
+            user.save(update_fields=changed)
+            if "is_active" in changed and not user.is_active:
+                _end_sessions(user)
+            record(
+                actor=actor,
+                action="staff.updated",
+                target=user,
+                partner=user.partner,
+                before={k: before[k] for k in changed},
+                after={k: after[k] for k in changed},
+            )
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    from django.contrib.sessions.models import Session
+
+    for session in Session.objects.all().iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+
+
+def set_password_link(*, actor: Actor, staff_id) -> str:
+    """A link (valid PASSWORD_RESET_TIMEOUT) for the staff member to set a password.
+
+    The token is Django's HMAC over the user's state: it needs no table and dies as
+    soon as the password changes.
+    """
+    actor.require("staff.manage")
+    user = get_staff(actor=actor, staff_id=staff_id)
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    record(
+        actor=actor,
+        action="staff.password_link_issued",
+        target=user,
+        partner=user.partner,
+    )
+    path = reverse("staff-set-password", kwargs={"uidb64": uid, "token": token})
+    return settings.BASE_URL + path

@@ -1,0 +1,224 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from csrtool import timezones
+from csrtool.console import apply_errors
+from csrtool.errors import DomainError, NotFound
+from csrtool.partners import services
+from csrtool.partners.access import staff_required
+from csrtool.partners.forms import (
+    PartnerForm,
+    PartnerSettingsForm,
+    StaffEditForm,
+    StaffForm,
+    StaffLoginForm,
+)
+from csrtool.partners.models import Partner, User
+
+
+class LoginView(auth_views.LoginView):
+    form_class = StaffLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("login")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        from csrtool.audit.services import record
+        from csrtool.partners.access import staff_actor
+
+        response = super().form_valid(form)
+        actor = staff_actor(
+            self.user,
+            source_ip=self.request.META.get("REMOTE_ADDR"),
+            request_id=getattr(self.request, "request_id", ""),
+        )
+        record(actor=actor, action="staff.password_set", target=self.user)
+        messages.success(self.request, "Your password is set. Sign in with it.")
+        return response
+
+
+def _zones():
+    return {"zone_choices": timezones.zone_choices(timezone.now())}
+
+
+@staff_required("partners.manage")
+def partner_list(request):
+    partners = Partner.objects.order_by("name")
+    return render(request, "partners/partner_list.html", {"partners": partners})
+
+
+@staff_required("partners.manage")
+def partner_add(request):
+    if request.method == "POST":
+        form = PartnerForm(request.POST)
+        if form.is_valid():
+            try:
+                partner = services.create_partner(
+                    actor=request.actor, **form.cleaned_data
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                messages.success(request, f"Partner {partner.name} created.")
+                return redirect("partner-detail", slug=partner.slug)
+    else:
+        form = PartnerForm(initial={"time_zone": "America/New_York"})
+    return render(request, "partners/partner_form.html", {"form": form, **_zones()})
+
+
+@staff_required("partners.manage")
+def partner_detail(request, slug):
+    try:
+        partner = services.get_partner(actor=request.actor, slug=slug)
+    except NotFound:
+        raise Http404 from None
+    staff = User.objects.for_partner(partner).order_by("email_canonical")
+    return render(
+        request,
+        "partners/partner_detail.html",
+        {
+            "partner": partner,
+            "staff": staff,
+            "subscriber_count": partner.subscribers.count(),
+        },
+    )
+
+
+def _settings_view(request, partner):
+    if request.method == "POST":
+        form = PartnerSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_partner(
+                    actor=request.actor, slug=partner.slug, **form.cleaned_data
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect(request.path)
+    else:
+        form = PartnerSettingsForm(
+            initial={
+                field: getattr(partner, field) for field in services.PARTNER_SETTINGS
+            }
+        )
+    return render(
+        request,
+        "partners/partner_settings.html",
+        {"form": form, "partner": partner, **_zones()},
+    )
+
+
+@staff_required("partner.settings")
+def partner_settings(request):
+    if request.actor.is_operator:
+        return redirect("partner-list")
+    return _settings_view(request, request.actor.partner)
+
+
+@staff_required("partners.manage")
+def partner_edit(request, slug):
+    try:
+        partner = services.get_partner(actor=request.actor, slug=slug)
+    except NotFound:
+        raise Http404 from None
+    return _settings_view(request, partner)
+
+
+@staff_required("staff.view")
+def staff_list(request):
+    staff = User.objects.for_actor(request.actor).select_related("partner")
+    return render(request, "partners/staff_list.html", {"staff": staff})
+
+
+@staff_required("staff.manage")
+def staff_add(request):
+    actor = request.actor
+    partner_choices = None
+    if actor.is_operator:
+        partner_choices = [("", "No partner (operators only)")] + [
+            (p.slug, p.name) for p in Partner.objects.all()
+        ]
+    if request.method == "POST":
+        form = StaffForm(request.POST, actor=actor, partner_choices=partner_choices)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            partner = None
+            if actor.is_operator:
+                partner = Partner.objects.filter(slug=data.pop("partner", "")).first()
+            try:
+                user = services.create_staff(actor=actor, partner=partner, **data)
+                link = services.set_password_link(actor=actor, staff_id=user.pk)
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                return render(
+                    request,
+                    "partners/staff_created.html",
+                    {"member": user, "link": link},
+                )
+    else:
+        initial = {"role": "csr"}
+        if actor.is_operator and request.GET.get("partner"):
+            initial["partner"] = request.GET["partner"]
+        form = StaffForm(initial=initial, actor=actor, partner_choices=partner_choices)
+    return render(request, "partners/staff_form.html", {"form": form})
+
+
+@staff_required("staff.manage")
+def staff_edit(request, staff_id):
+    try:
+        member = services.get_staff(actor=request.actor, staff_id=staff_id)
+    except NotFound:
+        raise Http404 from None
+    if request.method == "POST":
+        form = StaffEditForm(request.POST, actor=request.actor)
+        if form.is_valid():
+            try:
+                services.update_staff(
+                    actor=request.actor, staff_id=member.pk, **form.cleaned_data
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                messages.success(request, f"{member.email} saved.")
+                return redirect("staff-list")
+    else:
+        form = StaffEditForm(
+            actor=request.actor,
+            initial={
+                "full_name": member.full_name,
+                "role": member.role,
+                "time_zone": member.time_zone,
+                "is_active": member.is_active,
+            },
+        )
+    return render(
+        request,
+        "partners/staff_edit.html",
+        {"form": form, "member": member, **_zones()},
+    )
+
+
+@require_POST
+@staff_required("staff.manage")
+def staff_password_link(request, staff_id):
+    try:
+        member = services.get_staff(actor=request.actor, staff_id=staff_id)
+        link = services.set_password_link(actor=request.actor, staff_id=member.pk)
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request, "partners/staff_created.html", {"member": member, "link": link}
+    )

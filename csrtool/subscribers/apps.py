@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SubscribersConfig(AppConfig):
+    name = "csrtool.subscribers"
+    label = "subscribers"

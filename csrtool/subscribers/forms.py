@@ -1,0 +1,73 @@
+from django import forms
+
+
+class SubscriberForm(forms.Form):
+    """Add Enterprise Account: exactly the seed's fields and labels.
+
+    The service validates every field; the form only carries values and errors so
+    the page, the API and the CLI share one set of rules and messages.
+    """
+
+    first_name = forms.CharField(label="First Name", required=False)
+    last_name = forms.CharField(label="Last Name", required=False)
+    email = forms.CharField(label="Email Address", required=False)
+    phone = forms.CharField(label="Phone Number", required=False)
+    time_zone = forms.CharField(label="Time Zone", required=False)
+    billing_id = forms.CharField(label="Billing ID", required=False)
+
+    def __init__(self, *args, partner_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if partner_choices is not None:
+            self.fields["partner"] = forms.ChoiceField(
+                label="Partner", choices=partner_choices, required=False
+            )
+        attrs = {
+            "first_name": {"autocomplete": "off", "maxlength": 100},
+            "last_name": {"autocomplete": "off", "maxlength": 100},
+            "email": {
+                "type": "email",
+                "autocomplete": "off",
+                "maxlength": 254,
+                "spellcheck": "false",
+            },
+            "phone": {"type": "tel", "autocomplete": "off", "maxlength": 40},
+            "time_zone": {
+                "list": "time-zones",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            },
+            "billing_id": {"autocomplete": "off", "maxlength": 100},
+        }
+        for name, extra in attrs.items():
+            self.fields[name].widget.attrs.update(extra)
+            self.fields[name].widget.attrs["required"] = True
+
+
+class SubscriberEditForm(forms.Form):
+    first_name = forms.CharField(label="First Name", required=False)
+    last_name = forms.CharField(label="Last Name", required=False)
+    contact_email = forms.CharField(
+        label="Contact email",
+        required=False,
+        help_text="Leave empty to use the login email address.",
+    )
+    phone = forms.CharField(label="Phone Number", required=False)
+    time_zone = forms.CharField(label="Time Zone", required=False)
+    billing_id = forms.CharField(label="Billing ID", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.attrs.update({"list": "time-zones"})
+        self.fields["contact_email"].widget.attrs.update({"type": "email"})
+        self.fields["phone"].widget.attrs.update({"type": "tel"})
+
+
+class StatusForm(forms.Form):
+    transition = forms.ChoiceField(
+        choices=[
+            ("suspend", "Suspend"),
+            ("reactivate", "Reactivate"),
+            ("close", "Close"),
+        ]
+    )
+    reason = forms.CharField(label="Reason", required=False, max_length=500)

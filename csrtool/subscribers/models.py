@@ -1,0 +1,133 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from csrtool import timezones
+from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.validation import format_phone
+
+
+def new_public_id() -> str:
+    """Opaque, random, non-sequential: the original tool's shape, 111 random bits.
+
+    e.g. 7f3a9c01-42-58210937465-03928471-552
+    """
+    digits = "".join(secrets.choice("0123456789") for _ in range(24))
+    return "-".join(
+        [secrets.token_hex(4), digits[:2], digits[2:13], digits[13:21], digits[21:24]]
+    )
+
+
+class Status(models.TextChoices):
+    PENDING_ACTIVATION = "pending_activation", "Pending activation"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    CLOSED = "closed", "Closed"
+
+
+class SubscriberQuerySet(PartnerScopedQuerySet):
+    def search(self, query: str, *, region: str | None = None):
+        from csrtool.subscribers.search import search_filter
+
+        return self.filter(search_filter(query, region))
+
+    def newest_first(self):
+        return self.order_by("-created_at", "-id")
+
+
+class Subscriber(models.Model):
+    """An enterprise account: the customer a CSR brings onto CX Builder."""
+
+    public_id = models.CharField(
+        "Subscriber ID", max_length=40, unique=True, default=new_public_id
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="subscribers"
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.CharField("Email Address", max_length=254)
+    email_canonical = models.CharField(max_length=254)
+    contact_email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField("Phone Number", max_length=20)
+    time_zone = models.CharField(max_length=64)
+    billing_id = models.CharField("Billing ID", max_length=100)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING_ACTIVATION
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriberQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_canonical"],
+                name="subscriber_email_unique",
+                violation_error_message="This email address is already in use.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(billing_id=""),
+                name="subscriber_billing_id_not_blank",
+                violation_error_message="Billing ID is required.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["partner", "-created_at", "-id"], name="subscriber_newest"
+            ),
+            models.Index(fields=["partner", "billing_id"], name="subscriber_billing"),
+            models.Index(fields=["partner", "phone"], name="subscriber_phone"),
+            models.Index(fields=["partner", "last_name"], name="subscriber_last_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def effective_contact_email(self):
+        return self.contact_email or self.email
+
+    @property
+    def phone_display(self):
+        return format_phone(self.phone)
+
+    @property
+    def date_format(self):
+        """The CLDR short date pattern for the subscriber's time zone."""
+        return timezones.date_pattern(self.time_zone)
+
+    def local_date(self, value):
+        return timezones.format_local_date(value, self.time_zone)
+
+    def local_datetime(self, value):
+        return timezones.format_local_datetime(value, self.time_zone)
+
+    def audit_snapshot(self) -> dict:
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "contact_email": self.contact_email,
+            "phone": self.phone,
+            "time_zone": self.time_zone,
+            "billing_id": self.billing_id,
+            "status": self.status,
+        }

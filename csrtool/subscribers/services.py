@@ -1,0 +1,238 @@
+"""Every write to subscribers: typed, keyword-only, one transaction, audited."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from csrtool import timezones, validation
+from csrtool.audit.services import record
+from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
+from csrtool.partners.access import Actor
+from csrtool.partners.models import Partner
+from csrtool.subscribers.models import Status, Subscriber
+
+EMAIL_TAKEN = "This email address is already in use by another account."
+
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "contact_email",
+    "phone",
+    "time_zone",
+    "billing_id",
+)
+
+
+def get_subscriber(*, actor: Actor, public_id: str, for_update=False) -> Subscriber:
+    """Load by Subscriber ID within the actor's partner; foreign IDs look unknown."""
+    actor.require("subscribers.view")
+    public_id = str(public_id or "").strip().lower()
+    queryset = Subscriber.objects.for_actor(actor).select_related("partner")
+    if for_update:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(public_id=public_id)
+    except Subscriber.DoesNotExist:
+        raise NotFound(
+            f"No subscriber has the Subscriber ID {public_id[:40]!r}.",
+            field="subscriber_id",
+        ) from None
+
+
+def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
+    """Validate each given field, collecting every message before raising."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+
+    def attempt(field, func):
+        try:
+            cleaned[field] = func()
+        except DomainError as e:
+            errors.setdefault(e.field or field, []).append(e.message)
+
+    for field, label in (("first_name", "First Name"), ("last_name", "Last Name")):
+        if field in fields:
+            attempt(
+                field,
+                lambda f=field, lb=label: validation.clean_text(
+                    data.get(f),
+                    field=f,
+                    label=lb,
+                    max_length=validation.NAME_MAX_LENGTH,
+                ),
+            )
+    if "email" in fields:
+        attempt("email", lambda: validation.clean_email(data.get("email")))
+    if "contact_email" in fields:
+        value = str(data.get("contact_email") or "").strip()
+        if value:
+            attempt(
+                "contact_email",
+                lambda: validation.clean_email(
+                    value, field="contact_email", label="Contact email"
+                )[0],
+            )
+        else:
+            cleaned["contact_email"] = ""
+    if "time_zone" in fields:
+        attempt(
+            "time_zone",
+            lambda: validation.clean_time_zone(data.get("time_zone") or ""),
+        )
+    if "phone" in fields:
+        zone = cleaned.get("time_zone") or data.get("time_zone") or partner.time_zone
+        region = (
+            timezones.zone_territory(zone) if timezones.is_valid_zone(zone) else None
+        )
+        attempt(
+            "phone",
+            lambda: validation.clean_phone(data.get("phone"), region=region),
+        )
+    if "billing_id" in fields:
+        attempt(
+            "billing_id",
+            lambda: validation.clean_text(
+                data.get("billing_id"),
+                field="billing_id",
+                label="Billing ID",
+                max_length=validation.BILLING_ID_MAX_LENGTH,
+            ),
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def create_subscriber(
+    *,
+    actor: Actor,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    billing_id: str,
+    time_zone: str | None = None,
+    partner: Partner | None = None,
+) -> Subscriber:
+    """Add an enterprise account in pending_activation."""
+    actor.require("subscribers.add")
+    partner = actor.require_partner(partner)
+    data = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "phone": phone,
+        "time_zone": time_zone or partner.time_zone,
+        "billing_id": billing_id,
+    }
+    cleaned = _clean_fields(data, partner=partner, fields=data.keys())
+    address, canonical = cleaned.pop("email")
+    if Subscriber.objects.filter(email_canonical=canonical).exists():
+        raise ValidationFailed({"email": [EMAIL_TAKEN]})
+    try:
+        with transaction.atomic():
+            subscriber = Subscriber.objects.create(
+                partner=partner,
+                email=address,
+                email_canonical=canonical,
+                created_by=actor.user,
+                **cleaned,
+            )
+            record(
+                actor=actor,
+                action="subscriber.created",
+                target=subscriber,
+                after=subscriber.audit_snapshot(),
+            )
+    except IntegrityError as e:
+        # Two creates of one address raced past the check above; the unique
+        # constraint settled it.
+        if "email" in str(e).lower():
+            raise ValidationFailed({"email": [EMAIL_TAKEN]}) from None
+        raise
+    return subscriber
+
+
+def update_subscriber(*, actor: Actor, public_id: str, **changes) -> Subscriber:
+    """Change the fields a CSR may edit; the date format follows the time zone."""
+    actor.require("subscribers.change")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}."
+        )
+    with transaction.atomic():
+        subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
+        if subscriber.status == Status.CLOSED:
+            raise Conflict("This account is closed and can no longer be changed.")
+        data = {"time_zone": subscriber.time_zone, **changes}
+        cleaned = _clean_fields(data, partner=subscriber.partner, fields=changes.keys())
+        before = subscriber.audit_snapshot()
+        for field, value in cleaned.items():
+            setattr(subscriber, field, value)
+        after = subscriber.audit_snapshot()
+        changed = {k for k in after if after[k] != before[k]}
+        if not changed:
+            return subscriber
+        subscriber.updated_at = timezone.now()
+        subscriber.save(update_fields=[*changed, "updated_at"])
+        record(
+            actor=actor,
+            action="subscriber.updated",
+            target=subscriber,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return subscriber
+
+
+_TRANSITIONS = {
+    "suspend": ({Status.ACTIVE, Status.PENDING_ACTIVATION}, Status.SUSPENDED),
+    "reactivate": ({Status.SUSPENDED}, None),
+    "close": (
+        {Status.PENDING_ACTIVATION, Status.ACTIVE, Status.SUSPENDED},
+        Status.CLOSED,
+    ),
+}
+
+
+def change_status(
+    *, actor: Actor, public_id: str, transition: str, reason: str = ""
+) -> Subscriber:
+    """Suspend, reactivate or close an account, with the reason in the audit log."""
+    actor.require("subscribers.change")
+    if transition not in _TRANSITIONS:
+        raise DomainError(f"Unknown status change {transition!r}.")
+    allowed_from, target = _TRANSITIONS[transition]
+    reason = str(reason or "").strip()[:500]
+    with transaction.atomic():
+        subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
+        if subscriber.status not in allowed_from:
+            raise Conflict(
+                f"An account that is {subscriber.get_status_display().lower()} "
+                f"cannot be {transition}d.",
+                code="invalid_transition",
+            )
+        if target is None:
+            # Reactivating returns to where the subscriber was before suspension.
+            target = (
+                Status.ACTIVE
+                if subscriber.activated_at
+                else (Status.PENDING_ACTIVATION)
+            )
+        before = subscriber.status
+        subscriber.status = target
+        subscriber.updated_at = timezone.now()
+        fields = ["status", "updated_at"]
+        if target == Status.CLOSED:
+            subscriber.closed_at = subscriber.updated_at
+            fields.append("closed_at")
+        subscriber.save(update_fields=fields)
+        record(
+            actor=actor,
+            action=f"subscriber.{transition}",
+            target=subscriber,
+            before={"status": before},
+            after={"status": target},
+            reason=reason,
+        )
+    return subscriber

@@ -1,0 +1,177 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from csrtool import timezones
+from csrtool.audit.models import AuditEvent
+from csrtool.console import apply_errors
+from csrtool.errors import DomainError, NotFound
+from csrtool.pagination import keyset_page
+from csrtool.partners.access import staff_required
+from csrtool.partners.models import Partner
+from csrtool.subscribers import services
+from csrtool.subscribers.forms import StatusForm, SubscriberEditForm, SubscriberForm
+from csrtool.subscribers.models import Status, Subscriber
+
+
+def _zone_context():
+    return {"zone_choices": timezones.zone_choices(timezone.now())}
+
+
+def _load(request, public_id) -> Subscriber:
+    try:
+        return services.get_subscriber(actor=request.actor, public_id=public_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@staff_required("subscribers.add")
+def add(request):
+    actor = request.actor
+    partner_choices = None
+    if actor.is_operator:
+        partner_choices = [("", "Choose a partner")] + [
+            (p.slug, p.name) for p in Partner.objects.filter(is_active=True)
+        ]
+    if request.method == "POST":
+        form = SubscriberForm(request.POST, partner_choices=partner_choices)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            partner = None
+            if actor.is_operator:
+                partner = Partner.objects.filter(slug=data.pop("partner", "")).first()
+            try:
+                subscriber = services.create_subscriber(
+                    actor=actor, partner=partner, **data
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                return redirect("subscriber-created", public_id=subscriber.public_id)
+    else:
+        default_zone = actor.partner.time_zone if actor.partner else "UTC"
+        form = SubscriberForm(
+            initial={"time_zone": default_zone}, partner_choices=partner_choices
+        )
+    return render(request, "subscribers/add.html", {"form": form, **_zone_context()})
+
+
+@staff_required("subscribers.view")
+def created(request, public_id):
+    subscriber = _load(request, public_id)
+    return render(
+        request,
+        "subscribers/created.html",
+        {"subscriber": subscriber, "today": timezone.now()},
+    )
+
+
+@staff_required("subscribers.view")
+def lookup(request):
+    actor = request.actor
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    page = None
+    if query or status:
+        queryset = Subscriber.objects.for_actor(actor).select_related("partner")
+        if query:
+            region = None
+            if actor.partner is not None:
+                region = timezones.zone_territory(actor.partner.time_zone)
+            queryset = queryset.search(query, region=region)
+        if status in Status.values:
+            queryset = queryset.filter(status=status)
+        page = keyset_page(queryset, request.GET.get("after"), size=50)
+    return render(
+        request,
+        "subscribers/lookup.html",
+        {
+            "query": query,
+            "status": status,
+            "statuses": Status.choices,
+            "page": page,
+        },
+    )
+
+
+@staff_required("subscribers.view")
+def detail(request, public_id):
+    subscriber = _load(request, public_id)
+    events = (
+        AuditEvent.objects.for_actor(request.actor)
+        .for_target("subscriber", subscriber.public_id)
+        .newest_first()[:100]
+    )
+    return render(
+        request,
+        "subscribers/detail.html",
+        {
+            "subscriber": subscriber,
+            "events": events,
+            "today": timezone.now(),
+            "status_form": StatusForm(),
+        },
+    )
+
+
+@staff_required("subscribers.change")
+def edit(request, public_id):
+    subscriber = _load(request, public_id)
+    if request.method == "POST":
+        form = SubscriberEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_subscriber(
+                    actor=request.actor,
+                    public_id=subscriber.public_id,
+                    **form.cleaned_data,
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                messages.success(request, "Changes saved.")
+                return redirect("subscriber-detail", public_id=subscriber.public_id)
+    else:
+        form = SubscriberEditForm(
+            initial={
+                "first_name": subscriber.first_name,
+                "last_name": subscriber.last_name,
+                "contact_email": subscriber.contact_email,
+                "phone": subscriber.phone_display,
+                "time_zone": subscriber.time_zone,
+                "billing_id": subscriber.billing_id,
+            }
+        )
+    return render(
+        request,
+        "subscribers/edit.html",
+        {"form": form, "subscriber": subscriber, **_zone_context()},
+    )
+
+
+@require_POST
+@staff_required("subscribers.change")
+def change_status(request, public_id):
+    subscriber = _load(request, public_id)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose what to do with the account.")
+    else:
+        try:
+            services.change_status(
+                actor=request.actor,
+                public_id=subscriber.public_id,
+                transition=form.cleaned_data["transition"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as e:
+            messages.error(request, e.message)
+        else:
+            subscriber.refresh_from_db()
+            messages.success(
+                request,
+                f"The account is now {subscriber.get_status_display().lower()}.",
+            )
+    return redirect("subscriber-detail", public_id=subscriber.public_id)

@@ -1,0 +1,69 @@
+from django import template
+from django.utils import timezone
+
+from csrtool import timezones
+from csrtool.validation import format_phone
+
+register = template.Library()
+
+
+@register.simple_tag
+def widget(field, **attrs):
+    """Render a field's control tied to its help text and errors for screen readers."""
+    described = []
+    if field.help_text:
+        described.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described.append(f"{field.auto_id}_error")
+        attrs["aria-invalid"] = "true"
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def phone(value):
+    return format_phone(value)
+
+
+@register.filter
+def in_zone(value, zone):
+    """A moment in a subscriber's zone and date format."""
+    if not value:
+        return ""
+    return timezones.format_local_datetime(value, zone)
+
+
+@register.filter
+def date_in_zone(value, zone):
+    if not value:
+        return ""
+    return timezones.format_local_date(value, zone)
+
+
+@register.simple_tag
+def sample_date(zone):
+    return timezones.format_local_date(timezone.now(), zone)
+
+
+@register.filter
+def pretty_json(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    if value == "":
+        return "(empty)"
+    return str(value)
+
+
+@register.simple_tag
+def step_url(url_name, subscriber):
+    """The page for an onboarding step, with the subscriber filled in, if it exists."""
+    from django.urls import NoReverseMatch, reverse
+    from django.utils.http import urlencode
+
+    try:
+        return f"{reverse(url_name)}?{urlencode({'subscriber': subscriber.public_id})}"
+    except NoReverseMatch:
+        return ""

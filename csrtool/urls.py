@@ -1,0 +1,56 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from csrtool import views
+from csrtool.audit import views as audit_views
+from csrtool.partners import views as partner_views
+from csrtool.subscribers import views as subscriber_views
+
+urlpatterns = [
+    path("", views.home, name="console-home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("login/", partner_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "staff/set-password/<uidb64>/<token>/",
+        partner_views.SetPasswordView.as_view(),
+        name="staff-set-password",
+    ),
+    path("subscribers/", subscriber_views.lookup, name="subscriber-lookup"),
+    path("subscribers/new/", subscriber_views.add, name="subscriber-add"),
+    path(
+        "subscribers/<str:public_id>/",
+        subscriber_views.detail,
+        name="subscriber-detail",
+    ),
+    path(
+        "subscribers/<str:public_id>/created/",
+        subscriber_views.created,
+        name="subscriber-created",
+    ),
+    path(
+        "subscribers/<str:public_id>/edit/",
+        subscriber_views.edit,
+        name="subscriber-edit",
+    ),
+    path(
+        "subscribers/<str:public_id>/status/",
+        subscriber_views.change_status,
+        name="subscriber-status",
+    ),
+    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("audit/export.csv", audit_views.audit_export, name="audit-export"),
+    path("staff/", partner_views.staff_list, name="staff-list"),
+    path("staff/new/", partner_views.staff_add, name="staff-add"),
+    path("staff/<int:staff_id>/", partner_views.staff_edit, name="staff-edit"),
+    path(
+        "staff/<int:staff_id>/password-link/",
+        partner_views.staff_password_link,
+        name="staff-password-link",
+    ),
+    path("settings/", partner_views.partner_settings, name="partner-settings"),
+    path("partners/", partner_views.partner_list, name="partner-list"),
+    path("partners/new/", partner_views.partner_add, name="partner-add"),
+    path("partners/<slug:slug>/", partner_views.partner_detail, name="partner-detail"),
+    path("partners/<slug:slug>/edit/", partner_views.partner_edit, name="partner-edit"),
+]

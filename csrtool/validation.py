@@ -1,0 +1,122 @@
+"""Checks shared by every door for the domain's free-form inputs.
+
+Each function returns the cleaned value or raises DomainError naming the field, with
+a message a CSR can act on.
+"""
+
+import contextlib
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from csrtool import timezones
+from csrtool.errors import DomainError
+
+EMAIL_MAX_LENGTH = 254
+NAME_MAX_LENGTH = 100
+BILLING_ID_MAX_LENGTH = 100
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
+
+
+def clean_text(value, *, field: str, label: str, max_length: int) -> str:
+    value = unicodedata.normalize("NFC", str(value or "")).strip()
+    if not value:
+        raise DomainError(f"{label} is required.", field=field, code="required")
+    if len(value) > max_length:
+        raise DomainError(
+            f"{label} must be at most {max_length} characters (it has {len(value)}).",
+            field=field,
+            code="too_long",
+        )
+    if _has_control_characters(value):
+        raise DomainError(f"{label} cannot contain control characters.", field=field)
+    return value
+
+
+def canonical_email(value: str) -> str:
+    """The form used to compare logins: NFC, IDNA-normalised domain, case-folded."""
+    value = unicodedata.normalize("NFC", str(value or "")).strip()
+    with contextlib.suppress(EmailNotValidError):
+        value = validate_email(value, check_deliverability=False).normalized
+    return value.casefold()
+
+
+def clean_email(value, *, field: str = "email", label: str = "Email Address"):
+    """Return (address to store and send to, canonical form for uniqueness)."""
+    value = unicodedata.normalize("NFC", str(value or "")).strip()
+    if not value:
+        raise DomainError(f"{label} is required.", field=field, code="required")
+    if len(value) > EMAIL_MAX_LENGTH:
+        raise DomainError(
+            f"{label} must be at most {EMAIL_MAX_LENGTH} characters.",
+            field=field,
+            code="too_long",
+        )
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as e:
+        raise DomainError(
+            f"Enter a valid email address ({e}).", field=field, code="invalid_email"
+        ) from None
+    return result.normalized, result.normalized.casefold()
+
+
+def clean_time_zone(value, *, field: str = "time_zone") -> str:
+    value = str(value or "").strip()
+    if not value:
+        raise DomainError("Time Zone is required.", field=field, code="required")
+    if not timezones.is_valid_zone(value):
+        raise DomainError(
+            f"{value[:64]!r} is not a time zone. Pick one from the list, "
+            "e.g. America/New_York.",
+            field=field,
+            code="unknown_time_zone",
+        )
+    return value
+
+
+def clean_phone(
+    value, *, region: str | None, field: str = "phone", label: str = "Phone Number"
+) -> str:
+    """Parse a contact number in any common format and return it as E.164."""
+    raw = str(value or "").strip()
+    if not raw:
+        raise DomainError(f"{label} is required.", field=field, code="required")
+    if len(raw) > 40:
+        raise DomainError(f"{label} is too long.", field=field, code="too_long")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        hint = "" if region else " Start it with + and the country code."
+        raise DomainError(
+            f"{label} is not a phone number.{hint}", field=field, code="invalid_phone"
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise DomainError(
+            f"{label} is not a valid number"
+            + (
+                f" for {phonenumbers.region_code_for_number(number) or region}."
+                if region or number.country_code
+                else "."
+            ),
+            field=field,
+            code="invalid_phone",
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """E.164 shown the way people read it: +1 212-555-0100."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
