@@ -1,0 +1,216 @@
+"""The shared test cast, for every test in the project.
+
+Partner Acme has alice (partner admin), bob (CSR) and avery (auditor); partner
+Globex, the outsider, has charlie (CSR) and gina (partner admin); olivia is the
+platform operator. Acme's subscriber is "sam", Globex's is "gus". Because the
+outsider is always there, every test can check that nothing leaks across partners.
+"""
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from csrtool.partners.access import cli_actor, staff_actor
+from csrtool.partners.models import Partner, Role, User
+from csrtool.subscribers.models import Subscriber
+from csrtool.validation import canonical_email
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_partner(slug: str, *, name: str | None = None, time_zone="America/New_York"):
+    return Partner.objects.create(
+        name=name or slug.title(), slug=slug, time_zone=time_zone
+    )
+
+
+def make_staff(email: str, *, partner=None, role=Role.CSR, full_name=""):
+    user = User(
+        email=email,
+        email_canonical=canonical_email(email),
+        partner=partner,
+        role=role,
+        full_name=full_name,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_subscriber(
+    partner, *, email: str, first_name="Sam", last_name="Smith", **fields
+) -> Subscriber:
+    values = {
+        "phone": "+12125550100",
+        "time_zone": partner.time_zone,
+        "billing_id": "B-1",
+    }
+    values.update(fields)
+    return Subscriber.objects.create(
+        partner=partner,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        email_canonical=canonical_email(email),
+        **values,
+    )
+
+
+@pytest.fixture
+def cast(db):
+    acme = make_partner("acme", name="Acme Telecom")
+    globex = make_partner("globex", name="Globex Voice", time_zone="Europe/London")
+    return SimpleNamespace(
+        acme=acme,
+        globex=globex,
+        alice=make_staff(
+            "alice@acme.example",
+            partner=acme,
+            role=Role.PARTNER_ADMIN,
+            full_name="Alice Admin",
+        ),
+        bob=make_staff(
+            "bob@acme.example", partner=acme, role=Role.CSR, full_name="Bob CSR"
+        ),
+        avery=make_staff(
+            "avery@acme.example",
+            partner=acme,
+            role=Role.AUDITOR,
+            full_name="Avery Auditor",
+        ),
+        charlie=make_staff(
+            "charlie@globex.example",
+            partner=globex,
+            role=Role.CSR,
+            full_name="Charlie Outsider",
+        ),
+        gina=make_staff(
+            "gina@globex.example",
+            partner=globex,
+            role=Role.PARTNER_ADMIN,
+            full_name="Gina Globex",
+        ),
+        olivia=make_staff(
+            "olivia@platform.example", role=Role.OPERATOR, full_name="Olivia Operator"
+        ),
+        sam=make_subscriber(
+            acme,
+            email="sam@customer.example",
+            first_name="Sam",
+            last_name="Sample",
+            billing_id="ACME-100",
+        ),
+        gus=make_subscriber(
+            globex,
+            email="gus@other.example",
+            first_name="Gus",
+            last_name="Globe",
+            phone="+442079460000",
+            time_zone="Europe/London",
+            billing_id="GLX-200",
+        ),
+    )
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in test client for a member of staff."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def actor_of():
+    def make(user, **kwargs):
+        return staff_actor(user, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def cli():
+    return cli_actor()
+
+
+# Browser tests: Debian's Chromium driven by Playwright, axe-core for accessibility.
+
+CHROMIUM = os.environ.get("CSRTOOL_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = Path(
+    os.environ.get(
+        "CSRTOOL_AXE_JS",
+        Path(__file__).resolve().parent.parent
+        / ".cache/axe/node_modules/axe-core/axe.min.js",
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls
+    # made by the test itself (to check rows) are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    if not AXE_JS.exists():
+        pytest.fail(
+            f"axe-core not found at {AXE_JS}: run scripts/test, or set CSRTOOL_AXE_JS"
+        )
+    context = browser.new_context(base_url=live_server.url)
+    context.add_init_script(path=str(AXE_JS))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def browser_login(page, user, password=PASSWORD):
+    page.goto("/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def assert_accessible(page):
+    """Fail on any serious or critical WCAG 2.2 A/AA violation axe-core finds."""
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag', values:
+        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+    )
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"Accessibility violations on {page.url}:\n" + "\n".join(bad)
