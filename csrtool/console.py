@@ -39,6 +39,14 @@ MENU = [
 ]
 
 
+# The subscriber's own CX Builder account pages (the portal).
+PORTAL_MENU = [
+    ("Account", "portal-home"),
+    ("Phone Numbers", "portal-numbers"),
+    ("Account Settings", "portal-settings"),
+]
+
+
 def _menu_for(request):
     actor = getattr(request, "actor", None)
     if actor is None:
@@ -64,6 +72,7 @@ def console_context(request):
         "menu_sections": _menu_for(request),
         "actor": actor,
         "can": PERMISSIONS.get(actor.role, frozenset()) if actor else frozenset(),
+        "portal_menu": PORTAL_MENU,
     }
 
 

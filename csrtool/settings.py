@@ -141,6 +141,11 @@ INSTALLED_APPS = [
     "csrtool.audit",
     "csrtool.partners",
     "csrtool.subscribers",
+    "csrtool.onboarding",
+    "csrtool.portal",
+    "csrtool.numberpool",
+    "csrtool.features",
+    "csrtool.api",
 ]
 
 MIDDLEWARE = [
@@ -256,7 +261,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Served from the package itself through WhiteNoise finders: no collectstatic step.
+STATIC_ROOT = None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

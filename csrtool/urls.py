@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from csrtool import views
 from csrtool.audit import views as audit_views
@@ -53,4 +53,9 @@ urlpatterns = [
     path("partners/new/", partner_views.partner_add, name="partner-add"),
     path("partners/<slug:slug>/", partner_views.partner_detail, name="partner-detail"),
     path("partners/<slug:slug>/edit/", partner_views.partner_edit, name="partner-edit"),
+    path("", include("csrtool.onboarding.urls")),
+    path("", include("csrtool.portal.urls")),
+    path("", include("csrtool.numberpool.urls")),
+    path("", include("csrtool.features.urls")),
+    path("api/v1/", include("csrtool.api.urls")),
 ]

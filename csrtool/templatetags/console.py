@@ -67,3 +67,14 @@ def step_url(url_name, subscriber):
         return f"{reverse(url_name)}?{urlencode({'subscriber': subscriber.public_id})}"
     except NoReverseMatch:
         return ""
+
+
+@register.simple_tag
+def optional_url(url_name):
+    """The URL of a named page, or "" when no such page exists (yet)."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return ""

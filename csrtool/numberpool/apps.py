@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NumberpoolConfig(AppConfig):
+    name = "csrtool.numberpool"
+    label = "numberpool"
