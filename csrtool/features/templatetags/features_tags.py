@@ -17,3 +17,9 @@ def features_panel(context, subscriber):
 def readiness_badge(subscriber):
     """The compact onboarding-progress indicator shown wherever a subscriber shows."""
     return {"subscriber": subscriber}
+
+
+@register.inclusion_tag("features/portal_features.html")
+def portal_features(subscriber):
+    """The subscriber's enabled features, on their CX Builder account page."""
+    return {"subscriber": subscriber}

@@ -11,3 +11,9 @@ def numberpool_panel(context, subscriber):
         "actor": context.get("actor"),
         "can": context.get("can"),
     }
+
+
+@register.inclusion_tag("numberpool/portal_numbers.html")
+def portal_numbers(subscriber):
+    """The subscriber's own phone numbers, on their CX Builder account page."""
+    return {"subscriber": subscriber}
