@@ -1,5 +1,6 @@
 """What csrtool commands share: who acts, domain errors as a clean exit, --json."""
 
+import argparse
 import json
 import sys
 
@@ -17,16 +18,25 @@ class DomainCommand(BaseCommand):
     json_option = True
 
     def add_arguments(self, parser):
+        self.add_common_arguments(parser)
+
+    def add_common_arguments(self, parser, *, subcommand=False):
+        """--as and --json; call it on each subparser too, so they work after it."""
+        default = {"default": argparse.SUPPRESS} if subcommand else {}
         parser.add_argument(
             "--as",
             dest="as_user",
             metavar="EMAIL",
             help="Act as this member of staff (their partner and role apply). "
             "Without it the command acts as the platform operator.",
+            **default,
         )
         if self.json_option:
             parser.add_argument(
-                "--json", action="store_true", help="Print machine-readable JSON."
+                "--json",
+                action="store_true",
+                help="Print machine-readable JSON.",
+                **default,
             )
 
     def actor(self, options) -> Actor:

@@ -214,3 +214,21 @@ def assert_accessible(page):
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"Accessibility violations on {page.url}:\n" + "\n".join(bad)
+
+
+@pytest.fixture
+def api_client_for():
+    """A test client sending a fresh API key of `partner` with `role` on every call.
+
+    Usage: api = api_client_for(cast.acme); api.get("/api/v1/subscribers")
+    """
+
+    def make(partner, role=Role.CSR) -> Client:
+        from csrtool.api.services import create_api_key
+
+        _, secret = create_api_key(
+            actor=cli_actor(), partner=partner, name=f"test {role}", role=role
+        )
+        return Client(headers={"Authorization": f"Bearer {secret}"})
+
+    return make

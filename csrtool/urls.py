@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from csrtool import views
+from csrtool.api import views as api_views
 from csrtool.audit import views as audit_views
 from csrtool.partners import views as partner_views
 from csrtool.subscribers import views as subscriber_views
@@ -58,4 +59,10 @@ urlpatterns = [
     path("", include("csrtool.numberpool.urls")),
     path("", include("csrtool.features.urls")),
     path("api/v1/", include("csrtool.api.urls")),
+    path("settings/api-keys/", api_views.api_keys, name="api-keys"),
+    path(
+        "settings/api-keys/<str:prefix>/revoke/",
+        api_views.revoke,
+        name="api-key-revoke",
+    ),
 ]

@@ -1,0 +1,115 @@
+"""The REST API at /api/v1/: one NinjaAPI, API-key auth, problem+json errors.
+
+Each app keeps its routes in its own `api.py` router; they are mounted here.
+"""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from csrtool.api.problems import logger, problem
+from csrtool.api.services import api_actor, key_from_secret
+from csrtool.errors import DomainError, ValidationFailed
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer csr_…`; the request then acts as the key's Actor."""
+
+    openapi_description = "A partner API key, created under Administration › API Keys."
+
+    def authenticate(self, request, token):
+        key = key_from_secret(token)
+        if key is None:
+            return None
+        return api_actor(
+            key,
+            source_ip=request.META.get("REMOTE_ADDR"),
+            request_id=getattr(request, "request_id", ""),
+        )
+
+
+api = NinjaAPI(
+    title="csrtool API",
+    version="1.0.0",
+    description=(
+        "Onboard enterprise customers: subscribers, phone numbers, CX Builder "
+        "features. Every POST honours an `Idempotency-Key` header; errors are "
+        "RFC 9457 problem+json with a stable `code`; lists are cursor-paginated."
+    ),
+    auth=ApiKeyAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    errors = None
+    if isinstance(exc, ValidationFailed):
+        errors = [
+            {"field": field, "message": message}
+            for field, messages in exc.errors.items()
+            for message in messages
+        ]
+    elif exc.field:
+        errors = [{"field": exc.field, "message": exc.message}]
+    return problem(
+        request, status=exc.status, code=exc.code, detail=exc.message, errors=errors
+    )
+
+
+@api.exception_handler(ValidationError)
+def request_invalid(request, exc: ValidationError):
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+        errors.append(
+            {"field": ".".join(location[1:] or location), "message": error.get("msg")}
+        )
+    return problem(
+        request,
+        status=400,
+        code="validation_failed",
+        detail="The request does not match the schema.",
+        errors=errors,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return problem(
+        request,
+        status=401,
+        code="unauthenticated",
+        detail="Send a valid API key: Authorization: Bearer <key>.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return problem(request, status=404, code="not_found", detail="Not found.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return problem(
+        request, status=exc.status_code, code="http_error", detail=str(exc.message)
+    )
+
+
+@api.exception_handler(Exception)
+def unexpected(request, exc):
+    logger.exception("Unhandled API error", extra={"request_id": request.request_id})
+    return problem(
+        request,
+        status=500,
+        code="internal_error",
+        detail="Something went wrong on our side. Quote the request_id to support.",
+    )
+
+
+api.add_router("/subscribers", "csrtool.subscribers.api.router")
+api.add_router("", "csrtool.onboarding.api.router")
+api.add_router("/numbers", "csrtool.numberpool.api.router")
+api.add_router("/features", "csrtool.features.api.router")

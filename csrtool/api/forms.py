@@ -1,0 +1,14 @@
+from django import forms
+
+from csrtool.partners.models import Role
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label="Name", required=False, help_text="What uses the key, e.g. Billing sync."
+    )
+    role = forms.ChoiceField(
+        label="Acts as",
+        choices=[(r.value, r.label) for r in Role if r != Role.OPERATOR],
+        initial=Role.CSR,
+    )

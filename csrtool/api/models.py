@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from csrtool.partners.models import Partner, PartnerScopedQuerySet, Role
+
+
+class ApiKeyQuerySet(PartnerScopedQuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A partner's key for its own systems. Shown once; only a SHA-256 hash is kept.
+
+    The secret has 256 random bits, so a fast hash is enough: nothing can be guessed.
+    """
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    role = models.CharField(
+        max_length=20,
+        choices=[(r.value, r.label) for r in Role if r != Role.OPERATOR],
+        default=Role.CSR,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role=Role.OPERATOR),
+                name="api_key_not_operator",
+                violation_error_message="API keys belong to a partner.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST carrying an Idempotency-Key, replayed on retries."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "key"],
+                name="idempotency_key_unique",
+                violation_error_message="This Idempotency-Key was already used.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.path} [{self.key}]"
