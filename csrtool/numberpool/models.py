@@ -1,0 +1,262 @@
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.subscribers.models import Subscriber
+from csrtool.validation import format_phone
+
+# The FTS5 table that mirrors PhoneNumber.dnis on SQLite (see migration 0002).
+FTS_TABLE = "numberpool_phonenumber_fts"
+_FTS_MATCH = (
+    "SELECT rowid FROM numberpool_phonenumber_fts "
+    "WHERE numberpool_phonenumber_fts MATCH %s"
+)
+# Trigram indexes need three characters; shorter searches match a prefix instead.
+TRIGRAM_MIN = 3
+
+
+class NumberStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    HELD = "held", "Held"
+    ASSIGNED = "assigned", "Assigned"
+    AGING = "aging", "Aging"
+    RETIRED = "retired", "Retired"
+
+
+class NumberType(models.TextChoices):
+    TOLLFREE = "tollfree", "Toll-free"
+    LOCAL = "local", "Local"
+    INTL_LOCAL = "intl_local", "International local"
+    INTL_TOLLFREE = "intl_tollfree", "International toll-free"
+
+
+def claimable(now, subscriber=None) -> Q:
+    """Rows a subscriber may take now: free ones, lapsed holds and finished aging,
+    plus their own hold and, while it ages, their own former number."""
+    condition = (
+        Q(status=NumberStatus.AVAILABLE)
+        | Q(status=NumberStatus.HELD, held_until__lte=now)
+        | Q(status=NumberStatus.AGING, aging_until__lte=now)
+    )
+    if subscriber is not None:
+        condition |= Q(status=NumberStatus.HELD, subscriber=subscriber) | Q(
+            status=NumberStatus.AGING, previous_subscriber=subscriber
+        )
+    return condition
+
+
+class PhoneNumberQuerySet(PartnerScopedQuerySet):
+    def available(self, now=None):
+        """Free to assign now (a lapsed hold or a finished aging period counts)."""
+        return self.filter(claimable(now or timezone.now()))
+
+    def assigned(self):
+        return self.filter(status=NumberStatus.ASSIGNED)
+
+    def in_order(self):
+        return self.order_by("number", "pk")
+
+    def search_digits(self, digits: str):
+        """Numbers whose DNIS contains `digits`, through the trigram index.
+
+        Fewer than three digits cannot use a trigram index and match as a prefix.
+        """
+        digits = "".join(ch for ch in str(digits or "") if ch.isdigit())
+        if not digits:
+            return self.none()
+        if len(digits) < TRIGRAM_MIN:
+            return self.filter(dnis__startswith=digits)
+        if connection.vendor == "sqlite":
+            # A constant query with a bound parameter of digits only, so the
+            # quoted FTS5 phrase cannot carry any syntax.
+            return self.filter(pk__in=RawSQL(_FTS_MATCH, [f'"{digits}"']))  # noqa: S611
+        # PostgreSQL: LIKE '%…%' is answered by the pg_trgm GIN index.
+        return self.filter(dnis__contains=digits)
+
+
+class PhoneNumber(models.Model):
+    """A line of a partner's pool: a number, the DNIS the carrier delivers for it,
+    and who (if anyone) it belongs to."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="numbers"
+    )
+    number = models.CharField("Phone Number", max_length=20)
+    dnis = models.CharField("DNIS", max_length=20)
+    number_type = models.CharField("Type", max_length=20, choices=NumberType.choices)
+    country_code = models.CharField(max_length=4)
+    area_code = models.CharField(max_length=8, blank=True)
+    status = models.CharField(
+        max_length=20, choices=NumberStatus.choices, default=NumberStatus.AVAILABLE
+    )
+    subscriber = models.ForeignKey(
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="numbers",
+    )
+    held_until = models.DateTimeField(null=True, blank=True)
+    aging_until = models.DateTimeField(null=True, blank=True)
+    # While a number ages, its last owner may take it back.
+    previous_subscriber = models.ForeignKey(
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = PhoneNumberQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dnis"],
+                name="number_dnis_unique",
+                violation_error_message="This DNIS is already in use.",
+            ),
+            models.UniqueConstraint(
+                fields=["number"],
+                name="number_e164_unique",
+                violation_error_message="This phone number is already in use.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status=NumberStatus.ASSIGNED, subscriber__isnull=False)
+                    | Q(
+                        status=NumberStatus.HELD,
+                        subscriber__isnull=False,
+                        held_until__isnull=False,
+                    )
+                    | Q(
+                        status__in=[
+                            NumberStatus.AVAILABLE,
+                            NumberStatus.AGING,
+                            NumberStatus.RETIRED,
+                        ],
+                        subscriber__isnull=True,
+                    )
+                ),
+                name="number_subscriber_matches_status",
+                violation_error_message=(
+                    "A number has a subscriber exactly when it is assigned or held."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NumberStatus.AGING) | Q(aging_until__isnull=False),
+                name="number_aging_has_end",
+                violation_error_message="An aging number needs the end of its period.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=NumberStatus.values),
+                name="number_status_known",
+                violation_error_message="Unknown number status.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["partner", "number"], name="number_partner_order"),
+            models.Index(
+                fields=["partner", "country_code", "number_type", "area_code"],
+                name="number_partner_filters",
+            ),
+            models.Index(fields=["status", "held_until"], name="number_hold_expiry"),
+            models.Index(fields=["status", "aging_until"], name="number_aging_expiry"),
+        ]
+
+    def __str__(self):
+        return self.number_display
+
+    @property
+    def number_display(self):
+        return format_phone(self.number)
+
+    def effective_status(self, now=None) -> str:
+        """The status a reader sees: a lapsed hold or a finished aging is available."""
+        now = now or timezone.now()
+        if self.status == NumberStatus.HELD and self.held_until <= now:
+            return NumberStatus.AVAILABLE
+        if self.status == NumberStatus.AGING and self.aging_until <= now:
+            return NumberStatus.AVAILABLE
+        return self.status
+
+    def effective_status_display(self, now=None) -> str:
+        return NumberStatus(self.effective_status(now)).label
+
+    def audit_snapshot(self) -> dict:
+        return {
+            "number": self.number,
+            "dnis": self.dnis,
+            "number_type": self.number_type,
+            "country_code": self.country_code,
+            "area_code": self.area_code,
+            "status": self.status,
+            "subscriber": self.subscriber.public_id if self.subscriber_id else None,
+            "held_until": self.held_until.isoformat() if self.held_until else None,
+            "aging_until": self.aging_until.isoformat() if self.aging_until else None,
+        }
+
+
+class NumberAssignmentQuerySet(PartnerScopedQuerySet):
+    partner_field = "number__partner"
+
+    def open(self):
+        return self.filter(released_at__isnull=True)
+
+
+class NumberAssignment(models.Model):
+    """One owner of a number, from assignment to release: the number's history."""
+
+    number = models.ForeignKey(
+        PhoneNumber, on_delete=models.CASCADE, related_name="assignments"
+    )
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.PROTECT, related_name="number_assignments"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assigned_by_label = models.CharField(max_length=300, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    released_by_label = models.CharField(max_length=300, blank=True)
+
+    objects = NumberAssignmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"],
+                condition=Q(released_at__isnull=True),
+                name="number_one_open_assignment",
+                violation_error_message="This number is already assigned.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["number", "-assigned_at"], name="assignment_number_time"
+            ),
+            models.Index(
+                fields=["subscriber", "-assigned_at"],
+                name="assignment_subscriber_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} → {self.subscriber.public_id}"

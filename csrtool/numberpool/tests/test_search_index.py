@@ -1,0 +1,93 @@
+"""Partial number search through the trigram index answers exactly like a scan."""
+
+import random
+
+import pytest
+from django.db import connection
+
+from csrtool.numberpool.models import NumberType, PhoneNumber
+
+
+def generate_numbers(partner, count, *, seed=4):
+    rng = random.Random(seed)
+    seen = set()
+    rows = []
+    while len(rows) < count:
+        area = rng.choice(["212", "415", "800", "646", "312"])
+        line = f"{area}{rng.randrange(2, 10)}{rng.randrange(0, 1_000_000):06d}"
+        if line in seen:
+            continue
+        seen.add(line)
+        rows.append(
+            PhoneNumber(
+                partner=partner,
+                number=f"+1{line}",
+                dnis=line,
+                number_type=NumberType.TOLLFREE if area == "800" else NumberType.LOCAL,
+                country_code="1",
+                area_code=area,
+            )
+        )
+    PhoneNumber.objects.bulk_create(rows, batch_size=500)
+    return rows
+
+
+def scan(term):
+    return set(
+        PhoneNumber.objects.filter(dnis__contains=term).values_list("pk", flat=True)
+    )
+
+
+def test_the_trigram_search_finds_exactly_what_a_plain_scan_finds(cast):
+    generate_numbers(cast.acme, 3000)
+    rng = random.Random(9)
+    terms = ["555", "800", "1234", "00", "9"] + [
+        str(rng.randrange(100, 10_000_000)) for _ in range(30)
+    ]
+    for term in terms:
+        found = set(
+            PhoneNumber.objects.search_digits(term).values_list("pk", flat=True)
+        )
+        if len(term) >= 3:
+            assert found == scan(term), term
+        else:
+            assert found == set(
+                PhoneNumber.objects.filter(dnis__startswith=term).values_list(
+                    "pk", flat=True
+                )
+            ), term
+    assert any(len(scan(t)) > 10 for t in terms)
+
+
+def test_the_index_follows_changes_and_removals_of_numbers(cast):
+    rows = generate_numbers(cast.acme, 50)
+    first = PhoneNumber.objects.get(dnis=rows[0].dnis)
+    first.dnis = "9990001112"
+    first.save(update_fields=["dnis"])
+    PhoneNumber.objects.filter(dnis=rows[1].dnis).delete()
+
+    assert list(PhoneNumber.objects.search_digits("99900011")) == [first]
+    assert not PhoneNumber.objects.search_digits(rows[1].dnis).exists()
+    assert not PhoneNumber.objects.search_digits(rows[0].dnis).exists()
+
+
+def test_the_search_uses_the_trigram_index_not_a_scan(cast):
+    generate_numbers(cast.acme, 200)
+    queryset = PhoneNumber.objects.search_digits("5551")
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+            assert "VIRTUAL TABLE INDEX" in plan
+        else:
+            cursor.execute("SET enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            assert "numberpool_phonenumber_dnis_trgm" in plan
+
+
+@pytest.mark.parametrize("term", ["", "abc", "--"])
+def test_a_search_without_digits_finds_nothing(cast, term):
+    generate_numbers(cast.acme, 5)
+    assert not PhoneNumber.objects.search_digits(term).exists()
