@@ -137,6 +137,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",
     "csrtool",
     "csrtool.audit",
@@ -211,6 +213,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console-home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 72 * 3600
+# Subscriber secrets (password, PIN, security answer): argon2-cffi's defaults,
+# RFC 9106's second recommended option.
+ARGON2_PARAMETERS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -279,3 +284,81 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 AXES_USERNAME_CALLABLE = "csrtool.partners.access.axes_username"
+
+
+def email_from_url(url: str, data_dir: Path) -> dict:
+    """Translate CSRTOOL_EMAIL_URL to Django's email settings.
+
+    smtp://[user:password@]host[:port][?starttls=true&timeout=30] (port 25 by
+    default), smtps://… for TLS from the first byte (port 465). Empty: every email
+    is written as a .eml file into <data dir>/outbox, for demos without a server.
+    """
+    if url == "":
+        return {
+            "EMAIL_BACKEND": "csrtool.onboarding.mailfolder.FolderEmailBackend",
+            "EMAIL_FILE_PATH": str(data_dir / "outbox"),
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ImproperlyConfigured(
+            "CSRTOOL_EMAIL_URL must look like smtp://host:port or smtps://host:port, "
+            f"not {url!r}"
+        )
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = set(options) - {"starttls", "timeout"}
+    if unknown:
+        raise ImproperlyConfigured(
+            f"CSRTOOL_EMAIL_URL has unknown options: {', '.join(sorted(unknown))} "
+            "(known: starttls, timeout)"
+        )
+    starttls = options.get("starttls", "false").lower()
+    if starttls not in ("true", "false"):
+        raise ImproperlyConfigured("CSRTOOL_EMAIL_URL starttls must be true or false")
+    if starttls == "true" and parts.scheme == "smtps":
+        raise ImproperlyConfigured(
+            "CSRTOOL_EMAIL_URL: smtps:// already uses TLS; drop starttls=true"
+        )
+    try:
+        timeout = float(options.get("timeout", "30"))
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "CSRTOOL_EMAIL_URL has a malformed port or timeout"
+        ) from None
+    if not 0 < timeout <= 600:
+        raise ImproperlyConfigured("CSRTOOL_EMAIL_URL timeout must be 0–600 seconds")
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_TLS": starttls == "true",
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_TIMEOUT": timeout,
+    }
+
+
+_email = email_from_url(env_str("EMAIL_URL").strip(), DATA_DIR)
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(DATA_DIR / "outbox"))
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 30)
+# The sender when a partner has not set its own address.
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "noreply@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How many times the worker tries to deliver an email before marking it failed.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
+
+# Durable background jobs (the welcome email) in the application database.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "email"],
+    }
+}

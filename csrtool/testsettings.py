@@ -17,3 +17,5 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Subscriber secrets keep their own Argon2 hashing and are tested with it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AXES_ENABLED = True
+# Subscriber secrets are still hashed with Argon2 in tests, at the lowest cost.
+ARGON2_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
