@@ -10,16 +10,20 @@ import functools
 import zoneinfo
 from datetime import date, datetime
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date, format_datetime
 
 ISO_PATTERN = "yyyy-MM-dd"
 
 
+# Present in the system's zone folder but not time zones anyone lives in.
+_NOT_ZONES = {"localtime", "Factory", "posixrules", "posix", "right"}
+
+
 @functools.cache
 def available_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones() - _NOT_ZONES)
 
 
 def is_valid_zone(name: str) -> bool:
@@ -45,7 +49,7 @@ def date_locale(name: str) -> Locale | None:
         return None
     try:
         return Locale.parse(f"und_{territory}")
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return None
 
 

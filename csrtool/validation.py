@@ -62,6 +62,12 @@ def clean_email(value, *, field: str = "email", label: str = "Email Address"):
         raise DomainError(
             f"Enter a valid email address ({e}).", field=field, code="invalid_email"
         ) from None
+    if len(result.local_part) > 64:
+        raise DomainError(
+            "The part before the @ can be at most 64 characters.",
+            field=field,
+            code="invalid_email",
+        )
     return result.normalized, result.normalized.casefold()
 
 
@@ -96,13 +102,10 @@ def clean_phone(
             f"{label} is not a phone number.{hint}", field=field, code="invalid_phone"
         ) from None
     if not phonenumbers.is_valid_number(number):
+        country = phonenumbers.region_code_for_country_code(number.country_code)
+        where = f" for {country}" if country and country != "ZZ" else ""
         raise DomainError(
-            f"{label} is not a valid number"
-            + (
-                f" for {phonenumbers.region_code_for_number(number) or region}."
-                if region or number.country_code
-                else "."
-            ),
+            f"{label} is not a valid number{where}.",
             field=field,
             code="invalid_phone",
         )

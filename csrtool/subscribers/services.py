@@ -38,6 +38,13 @@ def get_subscriber(*, actor: Actor, public_id: str, for_update=False) -> Subscri
         ) from None
 
 
+def _clean_new_login(value) -> tuple[str, str]:
+    address, canonical = validation.clean_email(value)
+    if Subscriber.objects.filter(email_canonical=canonical).exists():
+        raise DomainError(EMAIL_TAKEN, field="email", code="email_taken")
+    return address, canonical
+
+
 def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
     """Validate each given field, collecting every message before raising."""
     errors: dict[str, list[str]] = {}
@@ -61,7 +68,7 @@ def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
                 ),
             )
     if "email" in fields:
-        attempt("email", lambda: validation.clean_email(data.get("email")))
+        attempt("email", lambda: _clean_new_login(data.get("email")))
     if "contact_email" in fields:
         value = str(data.get("contact_email") or "").strip()
         if value:
@@ -126,8 +133,6 @@ def create_subscriber(
     }
     cleaned = _clean_fields(data, partner=partner, fields=data.keys())
     address, canonical = cleaned.pop("email")
-    if Subscriber.objects.filter(email_canonical=canonical).exists():
-        raise ValidationFailed({"email": [EMAIL_TAKEN]})
     try:
         with transaction.atomic():
             subscriber = Subscriber.objects.create(

@@ -75,7 +75,11 @@ def lookup(request):
     status = request.GET.get("status", "")
     page = None
     if query or status:
-        queryset = Subscriber.objects.for_actor(actor).select_related("partner")
+        queryset = (
+            Subscriber.objects.for_actor(actor)
+            .select_related("partner")
+            .with_readiness()
+        )
         if query:
             region = None
             if actor.partner is not None:

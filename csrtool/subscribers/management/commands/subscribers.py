@@ -1,0 +1,104 @@
+from csrtool import timezones
+from csrtool.commands import DomainCommand
+from csrtool.subscribers import services
+from csrtool.subscribers.api import SubscriberOut
+from csrtool.subscribers.models import Status, Subscriber
+
+
+def _line(s: Subscriber) -> str:
+    return f"{s.public_id}  {s.status:<18} {s.full_name} <{s.email}>"
+
+
+class Command(DomainCommand):
+    help = "Enterprise accounts: add, find, show, edit, and change their status."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        sub = parser.add_subparsers(dest="action", required=True)
+        add = sub.add_parser("add", help="Add an enterprise account.")
+        add.add_argument("--partner", help="Partner slug (operator only).")
+        add.add_argument("--first-name", required=True)
+        add.add_argument("--last-name", required=True)
+        add.add_argument("--email", required=True)
+        add.add_argument("--phone", required=True)
+        add.add_argument("--billing-id", required=True)
+        add.add_argument("--time-zone", help="Default: the partner's time zone.")
+        find = sub.add_parser(
+            "find", help="Search by email, name, ID, Billing ID, phone."
+        )
+        find.add_argument("query")
+        find.add_argument("--status", choices=Status.values)
+        find.add_argument("--limit", type=int, default=50)
+        show = sub.add_parser("show", help="Show one account.")
+        show.add_argument("subscriber_id")
+        edit = sub.add_parser("edit", help="Change an account's details.")
+        edit.add_argument("subscriber_id")
+        for field in services.EDITABLE_FIELDS:
+            edit.add_argument("--" + field.replace("_", "-"), dest=field)
+        status = sub.add_parser("status", help="Suspend, reactivate or close.")
+        status.add_argument("subscriber_id")
+        status.add_argument("transition", choices=["suspend", "reactivate", "close"])
+        status.add_argument("--reason", default="")
+        for subparser in (add, find, show, edit, status):
+            self.add_common_arguments(subparser, subcommand=True)
+
+    def handle_domain(self, *args, **options):
+        actor = self.actor(options)
+        action = options["action"]
+        if action == "add":
+            subscriber = services.create_subscriber(
+                actor=actor,
+                partner=self.partner(options.get("partner")),
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                email=options["email"],
+                phone=options["phone"],
+                billing_id=options["billing_id"],
+                time_zone=options.get("time_zone"),
+            )
+            self._show(options, subscriber, prefix="Created ")
+        elif action == "find":
+            actor.require("subscribers.view")
+            queryset = Subscriber.objects.for_actor(actor).select_related("partner")
+            region = None
+            if actor.partner is not None:
+                region = timezones.zone_territory(actor.partner.time_zone)
+            queryset = queryset.search(options["query"], region=region)
+            if options.get("status"):
+                queryset = queryset.filter(status=options["status"])
+            found = list(queryset.newest_first()[: max(1, options["limit"])])
+            self.emit(
+                options,
+                [SubscriberOut.from_subscriber(s) for s in found],
+                "\n".join(_line(s) for s in found) or "No subscriber matches.",
+            )
+        elif action == "show":
+            subscriber = services.get_subscriber(
+                actor=actor, public_id=options["subscriber_id"]
+            )
+            self._show(options, subscriber)
+        elif action == "edit":
+            changes = {
+                field: options[field]
+                for field in services.EDITABLE_FIELDS
+                if options.get(field) is not None
+            }
+            subscriber = services.update_subscriber(
+                actor=actor, public_id=options["subscriber_id"], **changes
+            )
+            self._show(options, subscriber, prefix="Saved ")
+        else:
+            subscriber = services.change_status(
+                actor=actor,
+                public_id=options["subscriber_id"],
+                transition=options["transition"],
+                reason=options["reason"],
+            )
+            self._show(options, subscriber, prefix="Now " + subscriber.status + ": ")
+
+    def _show(self, options, subscriber, prefix=""):
+        data = SubscriberOut.from_subscriber(subscriber)
+        text = prefix + _line(subscriber)
+        if not prefix:
+            text = "\n".join(f"{key:<13} {value}" for key, value in data.items())
+        self.emit(options, data, text)
