@@ -1,0 +1,117 @@
+"""How far a subscriber is on its way to ready: created, onboarded, number, features.
+
+A subscriber is ready when its account exists, the subscriber has completed
+onboarding (activated from the welcome email), it has at least one assigned
+number and at least one enabled feature.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+
+from csrtool.features.models import Source, SubscriberFeature
+from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.subscribers.models import Subscriber
+
+
+def annotate_readiness(queryset: QuerySet) -> QuerySet:
+    """Add `has_number` and `has_features` to a Subscriber queryset, in one query."""
+    return queryset.annotate(
+        has_number=Exists(
+            PhoneNumber.objects.filter(
+                subscriber=OuterRef("pk"), status=NumberStatus.ASSIGNED
+            )
+        ),
+        has_features=Exists(
+            SubscriberFeature.objects.filter(subscriber=OuterRef("pk")).exclude(
+                source=Source.REMOVED
+            )
+        ),
+    )
+
+
+def _step_url(url_name: str, subscriber: Subscriber) -> str:
+    try:
+        base = reverse(url_name)
+    except NoReverseMatch:
+        return ""
+    return f"{base}?{urlencode({'subscriber': subscriber.public_id})}"
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    short: str
+    done: bool
+    url: str
+
+
+@dataclass
+class Readiness:
+    subscriber: Subscriber
+    onboarded: bool
+    number: bool
+    features: bool
+
+    @property
+    def steps(self) -> list[Step]:
+        s = self.subscriber
+        detail = reverse("subscriber-detail", args=[s.public_id])
+        return [
+            Step("created", "Account created", "Account", True, detail),
+            Step(
+                "onboarded",
+                "Onboarding completed by the subscriber",
+                "Onboarded",
+                self.onboarded,
+                f"{detail}#onboarding",
+            ),
+            Step(
+                "number",
+                "Number assigned",
+                "Number",
+                self.number,
+                _step_url("number-assign", s),
+            ),
+            Step(
+                "features",
+                "Features enabled",
+                "Features",
+                self.features,
+                _step_url("features", s),
+            ),
+        ]
+
+    @property
+    def done_count(self) -> int:
+        return 1 + self.onboarded + self.number + self.features
+
+    @property
+    def complete(self) -> bool:
+        return self.done_count == 4
+
+    @property
+    def missing(self) -> list[Step]:
+        return [step for step in self.steps if not step.done]
+
+
+def readiness_of(subscriber: Subscriber) -> Readiness:
+    """From `annotate_readiness` when the subscriber has it, else two small queries."""
+    if hasattr(subscriber, "has_number") and hasattr(subscriber, "has_features"):
+        number, features = subscriber.has_number, subscriber.has_features
+    else:
+        number = PhoneNumber.objects.filter(
+            subscriber=subscriber, status=NumberStatus.ASSIGNED
+        ).exists()
+        features = (
+            SubscriberFeature.objects.filter(subscriber=subscriber).enabled().exists()
+        )
+    return Readiness(
+        subscriber=subscriber,
+        onboarded=subscriber.activated_at is not None,
+        number=bool(number),
+        features=bool(features),
+    )
