@@ -111,6 +111,14 @@ class PhoneNumber(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The bulk import that added the number (its history's first entry), if any.
+    imported_by = models.ForeignKey(
+        "NumberImport",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="numbers",
+    )
 
     objects = PhoneNumberQuerySet.as_manager()
 
@@ -260,3 +268,85 @@ class NumberAssignment(models.Model):
 
     def __str__(self):
         return f"{self.number} → {self.subscriber.public_id}"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+
+
+class NumberImportQuerySet(PartnerScopedQuerySet):
+    def open(self):
+        return self.filter(status__in=[ImportStatus.PREVIEWED, ImportStatus.RUNNING])
+
+    def newest_first(self):
+        return self.order_by("-created_at", "-id")
+
+
+class NumberImport(models.Model):
+    """A bulk add to a partner's pool (a file or a range): its rows, as uploaded,
+    and how far writing them has got, so an interrupted import can continue."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by_label = models.CharField(max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_hash = models.CharField(max_length=64)
+    content = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # What the preview promised, then what writing did.
+    planned_add = models.PositiveIntegerField(default=0)
+    planned_present = models.PositiveIntegerField(default=0)
+    planned_errors = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NumberImportQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "file_hash"],
+                condition=Q(status__in=["previewed", "running"]),
+                name="number_import_one_open_per_file",
+                violation_error_message="This file is already being imported.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("total_rows")),
+                name="number_import_progress_within_total",
+                violation_error_message="An import cannot do more rows than it has.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["partner", "-created_at", "-id"], name="number_import_newest"
+            ),
+        ]
+
+    def __str__(self):
+        return self.file_name or f"Import {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != ImportStatus.COMPLETED
+
+    @property
+    def percent_done(self) -> int:
+        if not self.total_rows:
+            return 100
+        return self.rows_done * 100 // self.total_rows
