@@ -1,0 +1,48 @@
+import pytest
+
+from csrtool.audit.models import AuditEvent
+from csrtool.features import services
+from csrtool.features.catalog import feature_state
+from csrtool.partners.access import staff_actor
+
+
+def enabled(subscriber) -> set[str]:
+    return feature_state(subscriber).enabled
+
+
+def sources(subscriber) -> dict[str, str]:
+    return feature_state(subscriber).sources
+
+
+def events(action, subscriber=None):
+    queryset = AuditEvent.objects.filter(action=action)
+    if subscriber is not None:
+        queryset = queryset.filter(target_id=subscriber.public_id)
+    return list(queryset.order_by("id"))
+
+
+def give(subscriber, *keys, by):
+    """Enable features (and what they need) as a member of staff."""
+    return services.change_features(
+        actor=staff_actor(by),
+        public_id=subscriber.public_id,
+        enable=keys,
+        enable_dependencies=True,
+    )
+
+
+def make_plan(user, name, *keys, description=""):
+    return services.create_plan(
+        actor=staff_actor(user), name=name, features=keys, description=description
+    )
+
+
+def narrow(partner, *keys):
+    from csrtool.partners.access import cli_actor
+
+    return services.set_entitlements(actor=cli_actor(), partner=partner, features=keys)
+
+
+@pytest.fixture
+def bob(cast):
+    return staff_actor(cast.bob)
