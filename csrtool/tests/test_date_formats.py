@@ -1,5 +1,7 @@
-"""The date format follows the time zone through CLDR: zone → territory → main locale →
-short date pattern. These are CLDR's answers, checked zone by zone on every continent."""
+"""The date format follows the time zone through CLDR.
+
+Zone → territory → main locale → short date pattern: these are CLDR's answers,
+checked zone by zone on every continent."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
