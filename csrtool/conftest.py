@@ -232,3 +232,86 @@ def api_client_for():
         return Client(headers={"Authorization": f"Bearer {secret}"})
 
     return make
+
+
+# Email: a real SMTP server on loopback, and the worker run to completion.
+
+
+class SMTPRecorder:
+    """An aiosmtpd handler that keeps every message it accepts.
+
+    `refuse_with` (e.g. "451 4.3.0 Try later") makes it answer DATA with an error;
+    `stop()` and `start()` take the server down and bring it back on the same port.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list = []
+        self.envelopes: list = []
+        self.refuse_with: str | None = None
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        if self.refuse_with:
+            return self.refuse_with
+        self.envelopes.append(envelope)
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtpd(settings):
+    """A loopback SMTP server; the app's email settings point at it."""
+    recorder = SMTPRecorder(free_port())
+    recorder.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = recorder.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield recorder
+    recorder.stop()
+
+
+def run_jobs() -> None:
+    """Run every background job that is due now (the worker in batch mode)."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    # The worker closes stale connections between jobs, as a request would; in a
+    # test that would close the connection holding the test's transaction.
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections"
+    ):
+        call_command("worker", "--batch")

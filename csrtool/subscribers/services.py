@@ -148,6 +148,10 @@ def create_subscriber(
                 target=subscriber,
                 after=subscriber.audit_snapshot(),
             )
+            # The welcome email's job commits with the subscriber, or neither does.
+            from csrtool.onboarding.services import send_welcome
+
+            send_welcome(actor=actor, subscriber=subscriber)
     except IntegrityError as e:
         # Two creates of one address raced past the check above; the unique
         # constraint settled it.
@@ -240,4 +244,10 @@ def change_status(
             after={"status": target},
             reason=reason,
         )
+        if target == Status.CLOSED:
+            from csrtool.numberpool.services import release_subscriber_numbers
+
+            release_subscriber_numbers(
+                actor=actor, subscriber=subscriber, now=subscriber.closed_at
+            )
     return subscriber

@@ -1,0 +1,79 @@
+"""The emails subscribers receive: one function per kind, templates side by side.
+
+Each kind has `<template>.subject.txt`, `<template>.txt` and `<template>.html`.
+"""
+
+from email.utils import formataddr, make_msgid
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from csrtool.onboarding import links
+from csrtool.onboarding.models import EmailKind, OutboundEmail
+
+TEMPLATES = {
+    EmailKind.WELCOME: "onboarding/emails/welcome",
+}
+
+
+def new_message_id(partner) -> str:
+    domain = (partner.sender_email or settings.DEFAULT_FROM_EMAIL).rpartition("@")[2]
+    return make_msgid(domain=domain or urlsplit(settings.BASE_URL).hostname)
+
+
+def _base_context(subscriber, partner) -> dict:
+    return {
+        "subscriber": subscriber,
+        "partner": partner,
+        "product_name": partner.product_name,
+        "sender_name": partner.display_sender_name,
+        "support_email": partner.support_email,
+        "support_phone": partner.support_phone,
+        "login_id": subscriber.email,
+    }
+
+
+def render_subject(kind: str, *, subscriber, partner, context=None) -> str:
+    ctx = {**_base_context(subscriber, partner), **(context or {})}
+    subject = render_to_string(f"{TEMPLATES[kind]}.subject.txt", ctx)
+    return " ".join(subject.split())
+
+
+def welcome_context(email: OutboundEmail) -> dict:
+    subscriber = email.subscriber
+    token = links.token_from_seed(email.link_seed)
+    return {
+        "link_url": links.welcome_url(token),
+        "expires_at": subscriber.local_datetime(email.link.expires_at),
+        "time_zone": subscriber.time_zone,
+    }
+
+
+CONTEXTS = {EmailKind.WELCOME: welcome_context}
+
+
+def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
+    """The message to send, and its template context (for the demo's console)."""
+    partner, subscriber = email.partner, email.subscriber
+    ctx = {**_base_context(subscriber, partner), **email.context}
+    if email.kind in CONTEXTS:
+        ctx.update(CONTEXTS[email.kind](email))
+    template = TEMPLATES[email.kind]
+    sender = formataddr(
+        (
+            partner.display_sender_name,
+            partner.sender_email or settings.DEFAULT_FROM_EMAIL,
+        )
+    )
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=render_to_string(f"{template}.txt", ctx),
+        from_email=sender,
+        to=[email.recipient],
+        reply_to=[partner.support_email] if partner.support_email else None,
+        headers={"Message-ID": email.message_id, "Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
+    return message, ctx

@@ -1,0 +1,56 @@
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker
+
+from csrtool.onboarding.delivery import recover_stalled_emails
+
+SWEEP_EVERY = 60  # seconds between looks for emails whose worker died
+
+
+class Command(BaseCommand):
+    help = (
+        "Run a background worker: deliver queued emails (retrying with backoff) "
+        "and pick up the work of workers that stopped mid-job."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--batch",
+            action="store_true",
+            help="Run every job that is due now, then exit.",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="Seconds to wait when there is nothing to do (default 1).",
+        )
+
+    def handle(self, *args, **options):
+        worker = Worker(
+            queue_names=["*"],
+            interval=options["interval"],
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
+        )
+        if not options["batch"]:
+            worker.configure_signals()
+            self.stdout.write("Worker started; waiting for jobs.")
+        last_sweep = 0.0
+        while worker.running:
+            if time.monotonic() - last_sweep >= SWEEP_EVERY or options["batch"]:
+                recovered = recover_stalled_emails()
+                if recovered:
+                    self.stdout.write(f"Re-queued {recovered} interrupted email(s).")
+                last_sweep = time.monotonic()
+            # Batch mode: run whatever is due, return when nothing is left.
+            worker.run()
+            if options["batch"]:
+                return
+            time.sleep(options["interval"])

@@ -1,0 +1,344 @@
+"""Every write of onboarding: welcome emails, links, activation."""
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from csrtool.audit.services import record
+from csrtool.errors import Conflict, DomainError, ValidationFailed
+from csrtool.onboarding import emails, hashing, links, policy
+from csrtool.onboarding.models import (
+    EmailKind,
+    EmailLink,
+    LinkPurpose,
+    LinkRequest,
+    OutboundEmail,
+    SubscriberCredentials,
+)
+from csrtool.onboarding.tasks import deliver_email
+from csrtool.partners.access import Actor
+from csrtool.subscribers.models import Status, Subscriber
+from csrtool.subscribers.services import get_subscriber
+
+# "Email me a new link": per address and per client IP, in a sliding hour.
+NEW_LINK_LIMITS = {"address": 3, "ip": 10}
+NEW_LINK_WINDOW = timedelta(hours=1)
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "rate_limited"
+
+
+class LinkUnusable(Conflict):
+    """The link is unknown, used, revoked or expired: all look alike to its holder."""
+
+    code = "link_unusable"
+
+    def __init__(self, state: str = "invalid"):
+        super().__init__(
+            "This link can no longer be used. Ask for a new one below.",
+            code="link_unusable",
+        )
+        self.state = state
+
+
+def subscriber_actor(subscriber: Subscriber, *, source_ip=None, request_id="") -> Actor:
+    """The subscriber acting on their own account (onboarding, portal)."""
+    return Actor(
+        kind="subscriber",
+        label=subscriber.email,
+        role="",
+        partner=subscriber.partner,
+        channel="portal",
+        source_ip=source_ip,
+        request_id=request_id,
+    )
+
+
+def enqueue_email(
+    *,
+    subscriber: Subscriber,
+    kind: str,
+    actor: Actor,
+    recipient: str | None = None,
+    link: EmailLink | None = None,
+    link_seed: str = "",
+    context: dict | None = None,
+) -> OutboundEmail:
+    """Put an email in the outbox and enqueue its delivery job, in the caller's
+    transaction: both commit with the change that caused them, or neither does."""
+    partner = subscriber.partner
+    with transaction.atomic():
+        email = OutboundEmail.objects.create(
+            partner=partner,
+            subscriber=subscriber,
+            kind=kind,
+            recipient=recipient or subscriber.email,
+            subject=emails.render_subject(
+                kind, subscriber=subscriber, partner=partner, context=context
+            ),
+            message_id=emails.new_message_id(partner),
+            link=link,
+            link_seed=link_seed,
+            context=context or {},
+            created_by=actor.label[:300],
+        )
+        deliver_email.enqueue(email.pk)
+    return email
+
+
+def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reason=""):
+    """Revoke older welcome links, issue a new one and queue its email."""
+    revoked = EmailLink.objects.filter(
+        subscriber=subscriber,
+        purpose=LinkPurpose.WELCOME,
+        consumed_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=now)
+    seed = links.new_seed()
+    link = EmailLink.objects.create(
+        subscriber=subscriber,
+        purpose=LinkPurpose.WELCOME,
+        token_hash=links.token_hash(links.token_from_seed(seed)),
+        created_at=now,
+        expires_at=now + timedelta(hours=subscriber.partner.link_expiry_hours),
+    )
+    email = enqueue_email(
+        subscriber=subscriber,
+        kind=EmailKind.WELCOME,
+        actor=actor,
+        link=link,
+        link_seed=seed,
+    )
+    record(
+        actor=actor,
+        action="onboarding.welcome_email_queued",
+        target=subscriber,
+        after={
+            "recipient": email.recipient,
+            "link_expires_at": link.expires_at.isoformat(),
+            "older_links_revoked": revoked,
+        },
+        reason=reason,
+    )
+    return email
+
+
+def send_welcome(
+    *, actor: Actor, subscriber: Subscriber, now: datetime | None = None
+) -> OutboundEmail:
+    """Queue the first welcome email of a new subscriber (inside create_subscriber)."""
+    actor.require("subscribers.add")
+    with transaction.atomic():
+        return _issue_welcome(
+            actor=actor, subscriber=subscriber, now=now or timezone.now()
+        )
+
+
+def resend_welcome(
+    *, actor: Actor, public_id: str, now: datetime | None = None
+) -> OutboundEmail:
+    """A CSR sends the welcome email again; every older link stops working."""
+    actor.require("subscribers.change")
+    with transaction.atomic():
+        subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
+        if subscriber.status != Status.PENDING_ACTIVATION:
+            raise Conflict(
+                "The welcome email can only be resent while the account is pending "
+                f"activation; it is {subscriber.get_status_display().lower()}.",
+                code="not_pending_activation",
+            )
+        return _issue_welcome(
+            actor=actor,
+            subscriber=subscriber,
+            now=now or timezone.now(),
+            reason="Resent by staff",
+        )
+
+
+def request_new_link(
+    *, email: str, source_ip: str | None = None, now: datetime | None = None
+) -> None:
+    """ "Email me a new link": answers nothing about whether the address exists."""
+    from csrtool.validation import canonical_email
+
+    now = now or timezone.now()
+    canonical = canonical_email(email)
+    with transaction.atomic():
+        if source_ip and not _allow("ip", source_ip, now=now):
+            raise TooManyRequests(
+                "Too many requests from your network. Try again in an hour."
+            )
+        if not _allow("address", canonical, now=now):
+            # Same answer as for an unknown address: nothing is revealed.
+            return
+        subscriber = (
+            Subscriber.objects.select_for_update()
+            .select_related("partner")
+            .filter(
+                email_canonical=canonical,
+                status=Status.PENDING_ACTIVATION,
+                partner__is_active=True,
+            )
+            .first()
+        )
+        if subscriber is None:
+            return
+        actor = subscriber_actor(subscriber, source_ip=source_ip)
+        _issue_welcome(
+            actor=actor,
+            subscriber=subscriber,
+            now=now,
+            reason="Requested by the subscriber from an expired or used link",
+        )
+
+
+def _allow(scope: str, key: str, *, now: datetime) -> bool:
+    """Count one request for (scope, key); False once the hour's limit is reached.
+
+    Keys are stored as HMACs: the table never holds addresses people typed.
+    """
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{scope}:{key}".encode(), hashlib.sha256
+    ).hexdigest()
+    LinkRequest.objects.filter(created_at__lt=now - NEW_LINK_WINDOW).delete()
+    recent = LinkRequest.objects.filter(
+        scope=scope, key_digest=digest, created_at__gte=now - NEW_LINK_WINDOW
+    ).count()
+    if recent >= NEW_LINK_LIMITS[scope]:
+        return False
+    LinkRequest.objects.create(scope=scope, key_digest=digest, created_at=now)
+    return True
+
+
+def find_link(token: str, *, now: datetime | None = None) -> EmailLink:
+    """The usable welcome link for `token`, or LinkUnusable saying why."""
+    now = now or timezone.now()
+    link = (
+        EmailLink.objects.select_related("subscriber__partner")
+        .filter(token_hash=links.token_hash(token), purpose=LinkPurpose.WELCOME)
+        .first()
+    )
+    if link is None:
+        raise LinkUnusable("unknown")
+    state = link.state(now=now)
+    if state != "valid":
+        raise LinkUnusable(state)
+    if link.subscriber.status != Status.PENDING_ACTIVATION:
+        raise LinkUnusable("used")
+    return link
+
+
+def complete_onboarding(
+    *,
+    token: str,
+    password: str,
+    password_confirm: str,
+    pin: str,
+    pin_confirm: str,
+    question: str,
+    own_question: str = "",
+    answer: str,
+    source_ip: str | None = None,
+    request_id: str = "",
+    now: datetime | None = None,
+) -> Subscriber:
+    """The subscriber sets password, PIN and security question in one step.
+
+    Only this consumes the link (opening it does not), exactly once: a conditional
+    UPDATE on consumed_at decides between two simultaneous submits.
+    """
+    now = now or timezone.now()
+    link = find_link(token, now=now)
+    subscriber = link.subscriber
+    errors: dict[str, list[str]] = {}
+    problems = policy.password_problems(password, subscriber=subscriber)
+    if problems:
+        errors["password"] = problems
+    elif password != password_confirm:
+        errors["password_confirm"] = ["The two passwords do not match."]
+    problems = policy.pin_problems(pin)
+    if problems:
+        errors["pin"] = problems
+    elif pin != pin_confirm:
+        errors["pin_confirm"] = ["The two PINs do not match."]
+    question_text = ""
+    try:
+        question_text = policy.clean_question(question, own_question)
+    except ValueError as e:
+        field = "own_question" if question == policy.OWN_QUESTION else "question"
+        errors[field] = [str(e)]
+    problems = policy.answer_problems(answer, question=question_text)
+    if problems:
+        errors["answer"] = problems
+    if errors:
+        raise ValidationFailed(errors)
+    # Argon2 is slow on purpose: hash before taking the write lock.
+    hashes = {
+        "password_hash": hashing.hash_password(password),
+        "pin_hash": hashing.hash_pin(pin),
+        "security_answer_hash": hashing.hash_answer(answer),
+    }
+    actor = subscriber_actor(subscriber, source_ip=source_ip, request_id=request_id)
+    try:
+        with transaction.atomic():
+            consumed = EmailLink.objects.filter(
+                pk=link.pk,
+                consumed_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+            ).update(consumed_at=now)
+            if consumed != 1:
+                raise LinkUnusable("used")
+            activated = Subscriber.objects.filter(
+                pk=subscriber.pk, status=Status.PENDING_ACTIVATION
+            ).update(status=Status.ACTIVE, activated_at=now, updated_at=now)
+            if activated != 1:
+                raise LinkUnusable("used")
+            SubscriberCredentials.objects.create(
+                subscriber=subscriber,
+                security_question=question_text,
+                created_at=now,
+                password_changed_at=now,
+                pin_changed_at=now,
+                security_answer_changed_at=now,
+                **hashes,
+            )
+            EmailLink.objects.filter(
+                subscriber=subscriber,
+                purpose=LinkPurpose.WELCOME,
+                consumed_at__isnull=True,
+                revoked_at__isnull=True,
+            ).update(revoked_at=now)
+            record(
+                actor=actor,
+                action="subscriber.activated",
+                target=subscriber,
+                before={"status": Status.PENDING_ACTIVATION},
+                after={
+                    "status": Status.ACTIVE,
+                    "security_question": question_text,
+                    "password": "set",
+                    "pin": "set",
+                    "answer": "set",
+                },
+            )
+    except IntegrityError:
+        raise LinkUnusable("used") from None
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+def email_history(*, actor: Actor, public_id: str):
+    """The emails sent to a subscriber, newest first, for the CSR."""
+    subscriber = get_subscriber(actor=actor, public_id=public_id)
+    return subscriber, list(
+        OutboundEmail.objects.for_actor(actor)
+        .filter(subscriber=subscriber)
+        .newest_first()
+    )
