@@ -1,3 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from csrtool.portal import links_views, views
+
+urlpatterns = [
+    path("portal/", views.home, name="portal-home"),
+    path("portal/login/", views.login, name="portal-login"),
+    path("portal/logout/", views.logout, name="portal-logout"),
+    path("portal/settings/", views.account_settings, name="portal-settings"),
+    path(
+        "portal/forgot-password/",
+        links_views.forgot_password,
+        name="portal-forgot-password",
+    ),
+    path("portal/reset/", links_views.reset_password, name="portal-reset"),
+    path("portal/reset/<str:token>/", links_views.reset_link, name="portal-reset-link"),
+    path(
+        "portal/email/confirm/<str:token>/",
+        links_views.confirm_email,
+        name="portal-confirm-email",
+    ),
+]

@@ -1,0 +1,140 @@
+from django import forms
+
+from csrtool.onboarding import policy
+
+
+def _password(label, autocomplete, help_text=""):
+    return forms.CharField(
+        label=label,
+        required=False,
+        strip=False,
+        help_text=help_text,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+NEW_PASSWORD_HELP = (
+    f"At least {policy.PASSWORD_MIN_LENGTH} characters; a few unrelated words work "
+    "well. Spaces and any characters are fine."
+)
+
+
+class LoginForm(forms.Form):
+    email = forms.CharField(
+        label="Email address",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = _password("Password", "current-password")
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.CharField(
+        label="Time Zone",
+        required=False,
+        help_text="Your date format follows the time zone.",
+        widget=forms.TextInput(
+            attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class PasswordForm(forms.Form):
+    current_password = _password("Current password", "current-password")
+    new_password = _password("New password", "new-password", NEW_PASSWORD_HELP)
+    new_password_again = _password("New password again", "new-password")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return data
+
+
+class PinForm(forms.Form):
+    current_password = _password("Current password", "current-password")
+    new_pin = forms.CharField(
+        label="New PIN",
+        required=False,
+        help_text="6 to 8 digits, not one digit repeated and not a run like 123456.",
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "maxlength": 8}
+        ),
+    )
+    new_pin_again = forms.CharField(
+        label="New PIN again",
+        required=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "off", "inputmode": "numeric", "maxlength": 8}
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_pin") != data.get("new_pin_again"):
+            self.add_error("new_pin_again", "The two PINs differ.")
+        return data
+
+
+class SecurityQuestionForm(forms.Form):
+    current_password = _password("Current password", "current-password")
+    question = forms.ChoiceField(
+        label="Security question",
+        required=False,
+        choices=[
+            ("", "Choose a question"),
+            *policy.SECURITY_QUESTIONS,
+            (policy.OWN_QUESTION, "Write my own question"),
+        ],
+    )
+    own_question = forms.CharField(
+        label="Your own question",
+        required=False,
+        help_text="Only when you chose to write your own question.",
+        widget=forms.TextInput(attrs={"maxlength": policy.QUESTION_MAX_LENGTH}),
+    )
+    answer = forms.CharField(
+        label="Answer",
+        required=False,
+        help_text="Capitals and extra spaces do not matter.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class EmailChangeForm(forms.Form):
+    current_password = _password("Current password", "current-password")
+    new_email = forms.CharField(
+        label="New login email address",
+        required=False,
+        help_text="We send a link to the new address; your login changes when you "
+        "open it.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class ForgotPasswordForm(forms.Form):
+    email = forms.CharField(
+        label="Email address",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+
+class ResetAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Answer",
+        required=False,
+        help_text="Capitals and extra spaces do not matter.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "autofocus": True}),
+    )
+
+
+class NewPasswordForm(forms.Form):
+    new_password = _password("New password", "new-password", NEW_PASSWORD_HELP)
+    new_password_again = _password("New password again", "new-password")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", "The two new passwords differ.")
+        return data
