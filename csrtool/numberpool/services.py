@@ -6,7 +6,7 @@ takes the row with a conditional UPDATE, so no background job is needed for
 correctness (`expire_numbers` only tidies up).
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -31,7 +31,7 @@ NUMBER_TAKEN = "This phone number is already in the pool of this installation."
 
 
 def _when(value: datetime) -> str:
-    return f"{timezone.localtime(value, timezone.UTC):%Y-%m-%d %H:%M} UTC"
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _owner(subscriber: Subscriber) -> str:
