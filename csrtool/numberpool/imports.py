@@ -10,11 +10,30 @@ where it stopped and the same file imported twice adds nothing new.
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import phonenumbers
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
-from csrtool.errors import ValidationFailed
+from csrtool.audit.services import record
+from csrtool.errors import NotFound, ValidationFailed
+from csrtool.numberpool.lines import clean_line, e164, parse_number, region_for
+from csrtool.numberpool.models import (
+    ImportStatus,
+    NumberAssignment,
+    NumberImport,
+    NumberStatus,
+    PhoneNumber,
+)
+from csrtool.numberpool.services import DNIS_TAKEN, NUMBER_TAKEN
+from csrtool.partners.access import Actor
+from csrtool.partners.models import Partner
+from csrtool.subscribers.models import Status as SubscriberStatus
+from csrtool.subscribers.models import Subscriber
 
 COLUMNS = ("number", "dnis", "type", "country_code", "area_code", "subscriber_id")
 REQUIRED_COLUMNS = COLUMNS[:5]
@@ -121,42 +140,29 @@ def parse_csv(text: str) -> list[ImportRow]:
     return rows
 
 
-def parse_e164(value: str, *, label: str = "Number"):
-    """A pool number in E.164, or a DomainError-style message."""
-    raw = str(value or "").strip()
-    if not raw:
-        return None, f"{label} is required."
-    if not raw.startswith("+"):
-        raw = "+" + raw.lstrip("0")
-    try:
-        number = phonenumbers.parse(raw, None)
-    except phonenumbers.NumberParseException:
-        return None, f"{label} {value!r} is not a phone number: start it with +."
-    if not phonenumbers.is_possible_number(number):
-        return None, f"{label} {value!r} has the wrong length for its country."
-    return number, ""
-
-
-def expand_range(first: str, last: str) -> list[str]:
+def expand_range(first: str, last: str, *, region: str | None = None) -> list[str]:
     """Every number from first to last inclusive, as E.164 strings."""
     errors: dict[str, list[str]] = {}
-    start, message = parse_e164(first, label="First number")
-    if message:
-        errors["first"] = [message]
-    end, message = parse_e164(last, label="Last number")
-    if message:
-        errors["last"] = [message]
+    ends = []
+    for name, label, value in (("first", "First", first), ("last", "Last", last)):
+        number = parse_number(value, region)
+        if number is None:
+            shown = str(value or "").strip()[:40]
+            errors[name] = [
+                f"{label} number {shown!r} is not a valid phone number, "
+                "e.g. +1 800 555 0100."
+                if shown
+                else f"{label} number is required."
+            ]
+        ends.append(number)
     if errors:
         raise ValidationFailed(errors)
-    start_digits = phonenumbers.format_number(
-        start, phonenumbers.PhoneNumberFormat.E164
-    )
-    end_digits = phonenumbers.format_number(end, phonenumbers.PhoneNumberFormat.E164)
-    if start.country_code != end.country_code or len(start_digits) != len(end_digits):
+    start, end = (e164(number) for number in ends)
+    if ends[0].country_code != ends[1].country_code or len(start) != len(end):
         raise ValidationFailed(
             {"last": ["The first and last number must be in the same block."]}
         )
-    low, high = int(start_digits[1:]), int(end_digits[1:])
+    low, high = int(start[1:]), int(end[1:])
     if high < low:
         raise ValidationFailed(
             {"last": ["The last number must not come before the first."]}
@@ -170,5 +176,433 @@ def expand_range(first: str, last: str) -> list[str]:
                 ]
             }
         )
-    width = len(start_digits) - 1
+    width = len(start) - 1
     return [f"+{value:0{width}d}" for value in range(low, high + 1)]
+
+
+def range_csv(numbers: list[str], *, number_type: str, area_code: str = "") -> str:
+    """A range as the CSV a file import would take: each number's own digits as
+    its DNIS, its country code, the type and area code given."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for value in numbers:
+        number = phonenumbers.parse(value, None)
+        writer.writerow(
+            [
+                value,
+                phonenumbers.national_significant_number(number),
+                number_type,
+                number.country_code,
+                area_code,
+                "",
+            ]
+        )
+    return buffer.getvalue()
+
+
+def check_fields(rows: list[ImportRow], *, region: str | None) -> None:
+    """Each row's fields on their own (the pool's own rules), then numbers and
+    DNIS repeated within the file. No database query."""
+    for row in rows:
+        if row.errors:
+            continue
+        try:
+            cleaned = clean_line(
+                number=row.number,
+                dnis=row.dnis,
+                number_type=row.type,
+                country_code=row.country_code,
+                area_code=row.area_code,
+                region=region,
+            )
+        except ValidationFailed as e:
+            row.errors.extend(m for messages in e.errors.values() for m in messages)
+            continue
+        row.number = cleaned["number"]
+        row.dnis = cleaned["dnis"]
+        row.type = cleaned["number_type"]
+        row.country_code = cleaned["country_code"]
+        row.area_code = cleaned["area_code"]
+        row.subscriber_id = row.subscriber_id.lower()
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.errors:
+            continue
+        for key, label in ((row.number, "number"), ("dnis:" + row.dnis, "DNIS")):
+            if key in first_line:
+                row.errors.append(
+                    f"The same {label} is also on line {first_line[key]}."
+                )
+                break
+        else:
+            first_line[row.number] = first_line["dnis:" + row.dnis] = row.line
+    for row in rows:
+        if row.errors:
+            row.outcome = Outcome.ERROR
+
+
+def classify(rows: list[ImportRow], *, partner: Partner) -> dict[str, Subscriber]:
+    """Will add, already present or error, for rows whose fields passed: one
+    query for the numbers and DNIS already in the pool, one for subscribers.
+
+    Returns the subscribers named by rows that will be added.
+    """
+    candidates = [row for row in rows if not row.errors]
+    if not candidates:
+        return {}
+    existing = (
+        PhoneNumber.objects.filter(
+            Q(number__in={row.number for row in candidates})
+            | Q(dnis__in={row.dnis for row in candidates})
+        )
+        .select_related("subscriber")
+        .only("partner_id", "number", "dnis", "subscriber__public_id")
+    )
+    by_number, by_dnis = {}, {}
+    for line in existing:
+        by_number[line.number] = line
+        by_dnis[line.dnis] = line
+    wanted = {row.subscriber_id for row in candidates if row.subscriber_id}
+    subscribers = {}
+    if wanted:
+        subscribers = {
+            subscriber.public_id: subscriber
+            for subscriber in Subscriber.objects.for_partner(partner).filter(
+                public_id__in=wanted
+            )
+        }
+    for row in candidates:
+        row.outcome = Outcome.ERROR
+        line = by_number.get(row.number)
+        if line is not None and line.partner_id != partner.pk:
+            row.errors.append(NUMBER_TAKEN)
+        elif line is not None and line.dnis != row.dnis:
+            row.errors.append(
+                f"This number is already in your pool, as DNIS {line.dnis}."
+            )
+        elif line is not None:
+            owner = line.subscriber.public_id if line.subscriber_id else ""
+            if row.subscriber_id and row.subscriber_id != owner:
+                row.errors.append(
+                    "This number is already in your pool, "
+                    + (f"assigned to {owner}." if owner else "not assigned.")
+                )
+            else:
+                row.outcome = Outcome.ALREADY_PRESENT
+        elif row.dnis in by_dnis:
+            row.errors.append(DNIS_TAKEN)
+        elif row.subscriber_id and row.subscriber_id not in subscribers:
+            row.errors.append(
+                f"No subscriber has the Subscriber ID {row.subscriber_id[:40]!r}."
+            )
+        elif (
+            row.subscriber_id
+            and subscribers[row.subscriber_id].status == SubscriberStatus.CLOSED
+        ):
+            row.errors.append(
+                f"The account {row.subscriber_id} is closed; a closed account "
+                "cannot get a number."
+            )
+        else:
+            row.outcome = Outcome.WILL_ADD
+    return subscribers
+
+
+def prepare(text: str, *, partner: Partner) -> list[ImportRow]:
+    rows = parse_csv(text)
+    if not rows:
+        raise ValidationFailed({"file": ["The file has a header but no numbers."]})
+    check_fields(rows, region=region_for(partner))
+    return rows
+
+
+def _chunks(rows, size=None):
+    size = size or CHUNK_SIZE
+    for start in range(0, len(rows), size):
+        yield start, rows[start : start + size]
+
+
+def _summarise(rows: list[ImportRow]) -> tuple[str, dict[str, str]]:
+    letters = {Outcome.WILL_ADD: "a", Outcome.ALREADY_PRESENT: "p", Outcome.ERROR: "e"}
+    outcomes = "".join(letters[row.outcome] for row in rows)
+    problems = {str(row.line): row.reason for row in rows if row.errors}
+    return outcomes, problems
+
+
+def get_import(*, actor: Actor, import_id) -> NumberImport:
+    actor.require("pool.manage")
+    try:
+        return NumberImport.objects.for_actor(actor).get(pk=int(import_id))
+    except (NumberImport.DoesNotExist, TypeError, ValueError):
+        raise NotFound(f"No import has the ID {str(import_id)[:20]!r}.") from None
+
+
+def preview_import(
+    *,
+    actor: Actor,
+    text: str,
+    file_name: str = "",
+    partner: Partner | None = None,
+    now: datetime | None = None,
+) -> NumberImport:
+    """Check every row and record what importing would do; write no number.
+
+    The same file previewed again while its import is open gives the same
+    import, so an interrupted import continues instead of starting over.
+    """
+    actor.require("pool.manage")
+    partner = actor.require_partner(partner)
+    now = now or timezone.now()
+    rows = prepare(text, partner=partner)
+    if any(row.subscriber_id for row in rows):
+        actor.require("numbers.assign")
+    for _, chunk in _chunks(rows):
+        classify(chunk, partner=partner)
+    outcomes, problems = _summarise(rows)
+    planned = {
+        "planned_add": outcomes.count("a"),
+        "planned_present": outcomes.count("p"),
+        "planned_errors": outcomes.count("e"),
+    }
+    digest = file_hash(text)
+    with transaction.atomic():
+        job = (
+            NumberImport.objects.for_partner(partner)
+            .open()
+            .filter(file_hash=digest)
+            .select_for_update()
+            .first()
+        )
+        if job is not None:
+            if job.status == ImportStatus.PREVIEWED:
+                # Nothing written yet: the preview shows the pool as it is now.
+                job.outcomes, job.problems = outcomes, problems
+                for name, value in planned.items():
+                    setattr(job, name, value)
+                job.updated_at = now
+                job.save(update_fields=["outcomes", "problems", *planned, "updated_at"])
+            return job
+        job = NumberImport.objects.create(
+            partner=partner,
+            created_by=actor.user,
+            created_by_label=actor.label[:300],
+            file_name=str(file_name or "")[:200],
+            file_hash=digest,
+            content=text,
+            total_rows=len(rows),
+            outcomes=outcomes,
+            problems=problems,
+            created_at=now,
+            updated_at=now,
+            **planned,
+        )
+        record(
+            actor=actor,
+            action="number_import.previewed",
+            target_type="number_import",
+            target_id=str(job.pk),
+            target_label=str(job),
+            partner=partner,
+            after={"file_name": job.file_name, "rows": len(rows), **planned},
+        )
+    return job
+
+
+@dataclass
+class ImportReport:
+    job: NumberImport
+    errors: list[ImportRow]
+
+
+def run_import(
+    *,
+    actor: Actor,
+    import_id,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Write the rows that will add, chunk by chunk, from where the import stands.
+
+    Each chunk is claimed by moving `rows_done` with a conditional UPDATE in the
+    chunk's own transaction, so two runs of one import never write a chunk twice,
+    and a run cut short leaves a consistent import that the next run continues.
+    """
+    actor.require("pool.manage")
+    now = now or timezone.now()
+    job = get_import(actor=actor, import_id=import_id)
+    partner = job.partner
+    rows = prepare(job.content, partner=partner)
+    if any(row.subscriber_id for row in rows):
+        actor.require("numbers.assign")
+    errors: list[ImportRow] = []
+    while job.rows_done < job.total_rows:
+        start = job.rows_done
+        chunk = rows[start : start + CHUNK_SIZE]
+        if not _write_chunk(actor, job, chunk, start, now):
+            job.refresh_from_db()
+            continue
+        errors.extend(row for row in chunk if row.errors)
+        job.refresh_from_db()
+        if progress is not None:
+            progress(job.rows_done, job.total_rows)
+    _finish(actor, job, now)
+    job.refresh_from_db()
+    return ImportReport(job=job, errors=errors)
+
+
+def _write_chunk(actor, job, chunk, start, now, attempts=3) -> bool:
+    end = start + len(chunk)
+    checked = [(row, list(row.errors), row.outcome) for row in chunk]
+    for attempt in range(attempts):
+        for row, errors, outcome in checked:
+            row.errors, row.outcome = list(errors), outcome
+        try:
+            with transaction.atomic():
+                claimed = (
+                    NumberImport.objects.filter(pk=job.pk, rows_done=start)
+                    .exclude(status=ImportStatus.COMPLETED)
+                    .update(rows_done=end, status=ImportStatus.RUNNING, updated_at=now)
+                )
+                if not claimed:
+                    return False
+                _write_rows(actor, job, chunk, start, now)
+            return True
+        except IntegrityError:
+            # Someone added one of these numbers after the chunk was checked;
+            # check it again: that row is now present or taken.
+            if attempt == attempts - 1:
+                raise
+    return False
+
+
+def _write_rows(actor, job, chunk, start, now) -> None:
+    subscribers = classify(chunk, partner=job.partner)
+    adding = [row for row in chunk if row.outcome == Outcome.WILL_ADD]
+    lines = []
+    for row in adding:
+        subscriber = subscribers.get(row.subscriber_id) if row.subscriber_id else None
+        lines.append(
+            PhoneNumber(
+                partner=job.partner,
+                number=row.number,
+                dnis=row.dnis,
+                number_type=row.type,
+                country_code=row.country_code,
+                area_code=row.area_code,
+                status=NumberStatus.ASSIGNED if subscriber else NumberStatus.AVAILABLE,
+                subscriber=subscriber,
+                imported_by=job,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    PhoneNumber.objects.bulk_create(lines)
+    assigned = [line for line in lines if line.subscriber is not None]
+    NumberAssignment.objects.bulk_create(
+        [
+            NumberAssignment(
+                number=line,
+                subscriber=line.subscriber,
+                assigned_at=now,
+                assigned_by=actor.user,
+                assigned_by_label=actor.label[:300],
+            )
+            for line in assigned
+        ],
+    )
+    outcomes, problems = _summarise(chunk)
+    present = outcomes.count("p")
+    failed = outcomes.count("e")
+    job.refresh_from_db(fields=["outcomes", "problems"])
+    merged = {**job.problems}
+    for row in chunk:
+        merged.pop(str(row.line), None)
+    merged.update(problems)
+    NumberImport.objects.filter(pk=job.pk).update(
+        added=F("added") + len(lines),
+        already_present=F("already_present") + present,
+        failed=F("failed") + failed,
+        outcomes=job.outcomes[:start] + outcomes + job.outcomes[start + len(chunk) :],
+        problems=merged,
+    )
+    record(
+        actor=actor,
+        action="number.imported",
+        target_type="number_import",
+        target_id=str(job.pk),
+        target_label=str(job),
+        partner=job.partner,
+        after={
+            "lines": f"{chunk[0].line}-{chunk[-1].line}",
+            "added": len(lines),
+            "assigned": len(assigned),
+            "already_present": present,
+            "errors": failed,
+            "first_dnis": lines[0].dnis if lines else None,
+            "last_dnis": lines[-1].dnis if lines else None,
+        },
+    )
+
+
+def _finish(actor, job, now) -> None:
+    with transaction.atomic():
+        finished = (
+            NumberImport.objects.filter(pk=job.pk, rows_done=F("total_rows"))
+            .exclude(status=ImportStatus.COMPLETED)
+            .update(status=ImportStatus.COMPLETED, finished_at=now, updated_at=now)
+        )
+        if not finished:
+            return
+        job.refresh_from_db()
+        record(
+            actor=actor,
+            action="number_import.completed",
+            target_type="number_import",
+            target_id=str(job.pk),
+            target_label=str(job),
+            partner=job.partner,
+            after={
+                "rows": job.total_rows,
+                "added": job.added,
+                "already_present": job.already_present,
+                "errors": job.failed,
+            },
+        )
+
+
+def preview_range(
+    *,
+    actor: Actor,
+    first: str,
+    last: str,
+    number_type: str,
+    area_code: str = "",
+    partner: Partner | None = None,
+    now: datetime | None = None,
+) -> NumberImport:
+    """A block of numbers, first to last, previewed like a file of them."""
+    actor.require("pool.manage")
+    partner = actor.require_partner(partner)
+    numbers = expand_range(first, last, region=region_for(partner))
+    return preview_import(
+        actor=actor,
+        text=range_csv(numbers, number_type=number_type, area_code=area_code),
+        file_name=f"Range {numbers[0]} to {numbers[-1]}",
+        partner=partner,
+        now=now,
+    )
+
+
+_LETTERS = {"a": Outcome.WILL_ADD, "p": Outcome.ALREADY_PRESENT, "e": Outcome.ERROR}
+
+
+def import_rows(job: NumberImport, *, errors_only: bool = False) -> list[ImportRow]:
+    """The import's rows as uploaded, each with its recorded outcome and reason."""
+    rows = parse_csv(job.content)
+    for row, letter in zip(rows, job.outcomes, strict=False):
+        row.outcome = _LETTERS[letter]
+        row.errors = [job.problems[str(row.line)]] if letter == "e" else []
+    if errors_only:
+        rows = [row for row in rows if row.outcome == Outcome.ERROR]
+    return rows

@@ -312,6 +312,10 @@ class NumberImport(models.Model):
     added = models.PositiveIntegerField(default=0)
     already_present = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    # One letter per row, in file order (a: will add / added, p: already present,
+    # e: error), and each error row's reason by line number.
+    outcomes = models.TextField(blank=True)
+    problems = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

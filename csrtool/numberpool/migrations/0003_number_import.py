@@ -32,6 +32,8 @@ class Migration(migrations.Migration):
                 ('added', models.PositiveIntegerField(default=0)),
                 ('already_present', models.PositiveIntegerField(default=0)),
                 ('failed', models.PositiveIntegerField(default=0)),
+                ('outcomes', models.TextField(blank=True)),
+                ('problems', models.JSONField(blank=True, default=dict)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),

@@ -1,0 +1,315 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from csrtool.audit.models import AuditEvent
+from csrtool.errors import NotFound, PermissionDenied, ValidationFailed
+from csrtool.numberpool import imports
+from csrtool.numberpool.imports import (
+    Outcome,
+    get_import,
+    import_rows,
+    preview_import,
+    preview_range,
+    run_import,
+)
+from csrtool.numberpool.models import (
+    ImportStatus,
+    NumberAssignment,
+    NumberStatus,
+    PhoneNumber,
+)
+from csrtool.numberpool.tests.make import make_number
+
+HEADER = "number,dnis,type,country_code,area_code,subscriber_id\n"
+
+
+def csv_of(*lines):
+    return HEADER + "".join(line + "\n" for line in lines)
+
+
+def block(first, count, **extra):
+    """CSV lines for toll-free numbers +1 800 555 <first>… ."""
+    return [
+        f"+1800555{n:04d},800555{n:04d},tollfree,1,800,{extra.get('sub', '')}"
+        for n in range(first, first + count)
+    ]
+
+
+def test_the_preview_shows_every_row_and_writes_no_number(cast, actor_of):
+    make_number(cast.acme, "8005550101")
+    make_number(cast.globex, "8005550102")
+    text = csv_of(
+        "+18005550100,8005550100,tollfree,1,800,",
+        "+18005550101,8005550101,tollfree,1,800,",
+        "+18005550102,8005550102,tollfree,1,800,",
+        "+18005550103,9999,tollfree,1,800,",
+        "+18005550100,8005550100,tollfree,1,800,",
+        f"+18005550104,8005550104,tollfree,1,800,{cast.sam.public_id}",
+        f"+18005550105,8005550105,tollfree,1,800,{cast.gus.public_id}",
+    )
+
+    job = preview_import(actor=actor_of(cast.alice), text=text, file_name="a.csv")
+
+    rows = import_rows(job)
+    assert [(row.line, row.outcome) for row in rows] == [
+        (2, Outcome.WILL_ADD),
+        (3, Outcome.ALREADY_PRESENT),
+        (4, Outcome.ERROR),
+        (5, Outcome.ERROR),
+        (6, Outcome.ERROR),
+        (7, Outcome.WILL_ADD),
+        (8, Outcome.ERROR),
+    ]
+    reasons = {row.line: row.reason for row in rows if row.errors}
+    assert (
+        reasons[4] == "This phone number is already in the pool of this installation."
+    )
+    assert "DNIS 9999 does not match the number +18005550103" in reasons[5]
+    assert reasons[6] == "The same number is also on line 2."
+    assert reasons[8] == f"No subscriber has the Subscriber ID {cast.gus.public_id!r}."
+    assert (job.planned_add, job.planned_present, job.planned_errors) == (2, 1, 4)
+    assert job.status == ImportStatus.PREVIEWED
+    assert PhoneNumber.objects.for_partner(cast.acme).count() == 1
+
+
+def test_running_the_import_adds_the_valid_rows(cast, actor_of):
+    alice = actor_of(cast.alice)
+    text = csv_of(
+        "+18005550100,8005550100,tollfree,1,800,",
+        "+1 212 555 0101,2125550101,local,1,,",
+        f"+18005550104,8005550104,tollfree,1,800,{cast.sam.public_id.upper()}",
+        "not a number,1,tollfree,1,800,",
+    )
+    job = preview_import(actor=alice, text=text, file_name="pool.csv")
+
+    report = run_import(actor=alice, import_id=job.pk)
+
+    lines = {n.dnis: n for n in PhoneNumber.objects.for_partner(cast.acme)}
+    assert set(lines) == {"8005550100", "2125550101", "8005550104"}
+    assert lines["2125550101"].area_code == "212"
+    assert lines["2125550101"].number_type == "local"
+    assert lines["8005550100"].status == NumberStatus.AVAILABLE
+    assert lines["8005550104"].status == NumberStatus.ASSIGNED
+    assert lines["8005550104"].subscriber == cast.sam
+    assert NumberAssignment.objects.get(number=lines["8005550104"]).subscriber == (
+        cast.sam
+    )
+    assert all(line.imported_by == job for line in lines.values())
+    assert [row.line for row in report.errors] == [5]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMPLETED
+    assert (job.added, job.already_present, job.failed) == (3, 0, 1)
+
+
+def test_the_import_writes_one_audit_event_per_chunk(cast, actor_of, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+    alice = actor_of(cast.alice)
+    job = preview_import(actor=alice, text=csv_of(*block(100, 5)))
+
+    run_import(actor=alice, import_id=job.pk)
+
+    events = AuditEvent.objects.filter(target_id=str(job.pk)).order_by("id")
+    assert [e.action for e in events] == [
+        "number_import.previewed",
+        "number.imported",
+        "number.imported",
+        "number.imported",
+        "number_import.completed",
+    ]
+    assert events[1].after["lines"] == "2-3"
+    assert events[1].after["added"] == 2
+    assert events[1].after["first_dnis"] == "8005550100"
+    assert events[4].after["added"] == 5
+    assert all(e.partner == cast.acme for e in events)
+
+
+def test_importing_the_same_file_twice_adds_nothing_new(cast, actor_of):
+    alice = actor_of(cast.alice)
+    text = csv_of(*block(100, 3))
+    first = preview_import(actor=alice, text=text)
+    run_import(actor=alice, import_id=first.pk)
+
+    second = preview_import(actor=alice, text=text)
+    run_import(actor=alice, import_id=second.pk)
+
+    second.refresh_from_db()
+    assert second.pk != first.pk
+    assert (second.planned_add, second.planned_present) == (0, 3)
+    assert (second.added, second.already_present) == (0, 3)
+    assert PhoneNumber.objects.count() == 3
+
+
+def test_running_a_completed_import_again_writes_nothing(cast, actor_of):
+    alice = actor_of(cast.alice)
+    job = preview_import(actor=alice, text=csv_of(*block(100, 3)))
+    run_import(actor=alice, import_id=job.pk)
+    events = AuditEvent.objects.count()
+
+    report = run_import(actor=alice, import_id=job.pk)
+
+    assert report.job.added == 3
+    assert AuditEvent.objects.count() == events
+    assert PhoneNumber.objects.count() == 3
+
+
+def test_an_interrupted_import_continues_where_it_stopped(cast, actor_of, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+    alice = actor_of(cast.alice)
+    text = csv_of(*block(100, 5))
+    job = preview_import(actor=alice, text=text)
+
+    def crash(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(actor=alice, import_id=job.pk, progress=crash)
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.added) == (ImportStatus.RUNNING, 2, 2)
+
+    again = preview_import(actor=alice, text=text)
+    assert again.pk == job.pk
+    run_import(actor=alice, import_id=again.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.added) == (ImportStatus.COMPLETED, 5, 5)
+    assert PhoneNumber.objects.count() == 5
+
+
+def test_a_previewed_import_shows_the_pool_as_it_is_now(cast, actor_of):
+    alice = actor_of(cast.alice)
+    text = csv_of(*block(100, 2))
+    job = preview_import(actor=alice, text=text)
+    make_number(cast.acme, "8005550100")
+
+    again = preview_import(actor=alice, text=text)
+
+    assert again.pk == job.pk
+    assert (again.planned_add, again.planned_present) == (1, 1)
+
+
+def test_a_number_added_after_the_preview_is_not_added_twice(cast, actor_of):
+    alice = actor_of(cast.alice)
+    job = preview_import(actor=alice, text=csv_of(*block(100, 2)))
+    make_number(cast.globex, "8005550101")
+
+    report = run_import(actor=alice, import_id=job.pk)
+
+    assert report.job.added == 1
+    assert [row.reason for row in report.errors] == [
+        "This phone number is already in the pool of this installation."
+    ]
+    assert PhoneNumber.objects.get(dnis="8005550101").partner == cast.globex
+
+
+def test_a_range_adds_a_whole_block(cast, actor_of):
+    alice = actor_of(cast.alice)
+
+    job = preview_range(
+        actor=alice,
+        first="+1 800 555 0100",
+        last="+1 800 555 0199",
+        number_type="tollfree",
+    )
+    run_import(actor=alice, import_id=job.pk)
+
+    lines = PhoneNumber.objects.for_partner(cast.acme).in_order()
+    assert lines.count() == 100
+    assert (lines[0].number, lines[0].dnis, lines[0].area_code) == (
+        "+18005550100",
+        "8005550100",
+        "800",
+    )
+    assert lines[99].number == "+18005550199"
+    assert job.file_name == "Range +18005550100 to +18005550199"
+
+
+def test_a_range_reads_numbers_in_the_partners_country(cast, actor_of):
+    job = preview_range(
+        actor=actor_of(cast.alice),
+        first="800-555-0100",
+        last="(800) 555-0101",
+        number_type="tollfree",
+    )
+
+    assert job.planned_add == 2
+
+
+def test_the_preview_checks_a_large_file_in_a_few_queries(
+    cast, actor_of, django_assert_max_num_queries
+):
+    text = csv_of(*block(0, 2500))
+
+    with django_assert_max_num_queries(8):
+        job = preview_import(actor=actor_of(cast.alice), text=text)
+
+    assert job.planned_add == 2500
+
+
+def test_it_needs_a_partner_admin(cast, actor_of):
+    with pytest.raises(PermissionDenied):
+        preview_import(actor=actor_of(cast.bob), text=csv_of(*block(100, 1)))
+
+
+def test_the_operator_names_the_partner(cast, cli):
+    with pytest.raises(NotFound):
+        preview_import(actor=cli, text=csv_of(*block(100, 1)))
+
+    job = preview_import(actor=cli, text=csv_of(*block(100, 1)), partner=cast.globex)
+
+    assert job.partner == cast.globex
+
+
+def test_another_partners_import_looks_unknown(cast, actor_of):
+    job = preview_import(actor=actor_of(cast.alice), text=csv_of(*block(100, 1)))
+
+    with pytest.raises(NotFound) as e:
+        get_import(actor=actor_of(cast.gina), import_id=job.pk)
+    with pytest.raises(NotFound) as unknown:
+        get_import(actor=actor_of(cast.gina), import_id=job.pk + 1000)
+
+    assert e.value.message.replace(str(job.pk), "N") == unknown.value.message.replace(
+        str(job.pk + 1000), "N"
+    )
+    with pytest.raises(NotFound):
+        run_import(actor=actor_of(cast.gina), import_id=job.pk)
+    assert PhoneNumber.objects.count() == 0
+
+
+def test_a_file_with_only_a_header_is_refused(cast, actor_of):
+    with pytest.raises(ValidationFailed) as e:
+        preview_import(actor=actor_of(cast.alice), text=HEADER)
+
+    assert e.value.errors == {"file": ["The file has a header but no numbers."]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_of_one_import_write_every_number_once(cast, actor_of, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 3)
+    alice = actor_of(cast.alice)
+    job = preview_import(actor=alice, text=csv_of(*block(100, 30)))
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def run():
+        try:
+            barrier.wait()
+            run_import(actor=alice, import_id=job.pk)
+        except Exception as e:  # noqa: BLE001
+            failures.append(e)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    job.refresh_from_db()
+    assert (job.status, job.added, job.rows_done) == (ImportStatus.COMPLETED, 30, 30)
+    assert PhoneNumber.objects.count() == 30
+    assert AuditEvent.objects.filter(action="number.imported").count() == 10
+    assert AuditEvent.objects.filter(action="number_import.completed").count() == 1
