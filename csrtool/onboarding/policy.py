@@ -6,6 +6,7 @@ not one digit repeated, not a straight run (123456, 987654, 890123).
 """
 
 import re
+import string
 import unicodedata
 
 from django.contrib.auth.password_validation import (
@@ -41,11 +42,23 @@ SECURITY_QUESTIONS = [
 ]
 QUESTION_TEXT = dict(SECURITY_QUESTIONS)
 
+
+class NotLikeTheSubscriber(UserAttributeSimilarityValidator):
+    def get_error_message(self):
+        return "The password is too similar to your name or email address."
+
+
 PASSWORD_VALIDATORS = [
     MinimumLengthValidator(min_length=PASSWORD_MIN_LENGTH),
     CommonPasswordValidator(),
-    UserAttributeSimilarityValidator(
-        user_attributes=("first_name", "last_name", "email", "contact_email")
+    NotLikeTheSubscriber(
+        user_attributes=(
+            "first_name",
+            "last_name",
+            "full_name",
+            "email",
+            "contact_email",
+        )
     ),
 ]
 
@@ -64,7 +77,15 @@ def password_problems(password: str, *, subscriber=None) -> list[str]:
         )
     except ValidationError as e:
         return list(e.messages)
+    # "password!!!!" or "2024dragon2024": a common password padded to length.
+    core = password.strip(string.digits + string.punctuation + " ").lower()
+    if core != password.lower() and core in _common_passwords():
+        return ["This password is a common password with a few characters added."]
     return []
+
+
+def _common_passwords() -> set[str]:
+    return PASSWORD_VALIDATORS[1].passwords
 
 
 def pin_problems(pin: str) -> list[str]:
