@@ -1,4 +1,5 @@
 import csv
+import json
 from datetime import datetime, time
 
 from django.http import StreamingHttpResponse
@@ -100,18 +101,17 @@ def audit_export(request):
     def rows():
         yield writer.writerow(columns)
         for event in events.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    event.created_at.isoformat(),
-                    event.partner.slug if event.partner else "",
-                    *(getattr(event, c) for c in columns[2:11]),
-                    "" if event.before is None else _json(event.before),
-                    "" if event.after is None else _json(event.after),
-                    event.reason,
-                    event.request_id,
-                    event.source_ip or "",
-                ]
-            )
+            row = [
+                event.created_at.isoformat(),
+                event.partner.slug if event.partner else "",
+                *(getattr(event, c) for c in columns[2:11]),
+                "" if event.before is None else _json(event.before),
+                "" if event.after is None else _json(event.after),
+                event.reason,
+                event.request_id,
+                event.source_ip or "",
+            ]
+            yield writer.writerow([_cell(value) for value in row])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
@@ -120,6 +120,12 @@ def audit_export(request):
 
 
 def _json(value):
-    import json
-
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _cell(value) -> str:
+    """Defuse values a spreadsheet would run as a formula (CSV injection)."""
+    value = "" if value is None else str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

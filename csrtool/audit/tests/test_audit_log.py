@@ -1,0 +1,117 @@
+import csv
+import io
+
+import pytest
+from django.db import DatabaseError, transaction
+
+from csrtool.audit.models import AuditEvent
+from csrtool.audit.services import record
+from csrtool.subscribers.services import update_subscriber
+
+
+@pytest.fixture
+def events(cast, actor_of):
+    bob = actor_of(cast.bob, source_ip="203.0.113.5", request_id="req-abcdef12")
+    update_subscriber(actor=bob, public_id=cast.sam.public_id, billing_id="=1+2")
+    update_subscriber(
+        actor=actor_of(cast.gina), public_id=cast.gus.public_id, billing_id="GLX-201"
+    )
+    return AuditEvent.objects.all()
+
+
+def test_the_log_lists_the_partners_events_with_who_what_and_where(
+    cast, client_for, events
+):
+    page = client_for(cast.avery).get("/audit/").content.decode()
+    assert "subscriber.updated" in page
+    assert "bob@acme.example" in page
+    assert "203.0.113.5" in page
+    assert "ACME-100" in page  # before
+    assert "GLX-201" not in page
+
+
+def test_filters_narrow_the_list(cast, client_for, events, actor_of):
+    record(actor=actor_of(cast.alice), action="staff.updated", target=cast.bob)
+    client = client_for(cast.avery)
+    page = client.get("/audit/", {"action": "staff."}).content.decode()
+    assert "staff.updated" in page and "subscriber.updated</code>" not in page
+    page = client.get("/audit/", {"target": cast.sam.public_id}).content.decode()
+    assert "subscriber.updated" in page and "staff.updated</code>" not in page
+    page = client.get("/audit/", {"actor": "alice"}).content.decode()
+    assert "staff.updated" in page and "bob@acme.example<br>" not in page
+
+
+def test_an_auditor_exports_csv_and_the_export_is_itself_audited(
+    cast, client_for, events
+):
+    response = client_for(cast.avery).get("/audit/export.csv")
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
+    # The export itself is the newest event, so it is listed too.
+    assert [r["action"] for r in rows] == ["subscriber.updated", "audit.exported"]
+    assert rows[0]["partner"] == "acme"
+    assert rows[0]["request_id"] == "req-abcdef12"
+    # A formula in a value is defused for spreadsheet programs.
+    assert rows[0]["after"] == '{"billing_id": "=1+2"}'
+    assert rows[0]["before"] == '{"billing_id": "ACME-100"}'
+    exported = AuditEvent.objects.get(action="audit.exported")
+    assert exported.actor_user == cast.avery
+
+
+def test_the_export_defuses_spreadsheet_formulas(cast, client_for, actor_of):
+    from csrtool.subscribers.services import change_status
+
+    change_status(
+        actor=actor_of(cast.bob),
+        public_id=cast.sam.public_id,
+        transition="suspend",
+        reason='=HYPERLINK("http://evil.example")',
+    )
+    response = client_for(cast.avery).get(
+        "/audit/export.csv", {"action": "subscriber.suspend"}
+    )
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows[0]["reason"] == '\'=HYPERLINK("http://evil.example")'
+
+
+def test_a_csr_reads_the_log_but_cannot_export(cast, client_for, events):
+    client = client_for(cast.bob)
+    assert client.get("/audit/").status_code == 200
+    assert client.get("/audit/export.csv").status_code == 404
+
+
+def test_secrets_never_reach_the_log(cast, actor_of):
+    event = record(
+        actor=actor_of(cast.bob),
+        action="test.secret",
+        target=cast.sam,
+        after={
+            "password": "hunter2hunter2",
+            "pin": "135790",
+            "new_pin_set": True,
+            "security_answer": "Rex",
+            "token": "abc",
+        },
+    )
+    event.refresh_from_db()
+    assert "hunter2" not in str(event.after)
+    assert "135790" not in str(event.after)
+    assert "Rex" not in str(event.after)
+    assert event.after["password"] == "[redacted]"
+
+
+def test_events_cannot_be_changed(cast, actor_of):
+    event = record(actor=actor_of(cast.bob), action="x.y", target=cast.sam)
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="forged")
+    assert AuditEvent.objects.get(pk=event.pk).action == "x.y"
+
+
+def test_the_subscriber_page_shows_its_history(cast, client_for, events):
+    page = client_for(cast.bob).get(f"/subscribers/{cast.sam.public_id}/").content
+    assert b"subscriber.updated" in page
+    assert b"billing_id" in page
