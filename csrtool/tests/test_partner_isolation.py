@@ -1,6 +1,8 @@
-"""A partner is a hard boundary: through every page, command and API route added so
-far, Globex's staff learn nothing of Acme's subscribers, staff, keys or audit rows, and a
-foreign ID answers exactly like an unknown one."""
+"""A partner is a hard boundary.
+
+Through every page, command and API route, Globex's staff learn nothing of Acme's
+subscribers, staff, keys or audit rows, and a foreign ID answers like an unknown one.
+"""
 
 import json
 
