@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from csrtool.pagination import Page
 from csrtool.partners.models import Partner, PartnerScopedQuerySet
 from csrtool.subscribers.models import Subscriber
 from csrtool.validation import format_phone
@@ -58,6 +59,18 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
 
     def in_order(self):
         return self.order_by("number", "pk")
+
+    def page(self, after: str | None, *, size: int = 50) -> Page:
+        """One page in number order after the number `after` (keyset pagination)."""
+        queryset = self.in_order()
+        if after:
+            queryset = queryset.filter(number__gt=str(after)[:20])
+        items = list(queryset[: size + 1])
+        next_cursor = None
+        if len(items) > size:
+            items = items[:size]
+            next_cursor = items[-1].number
+        return Page(items=items, next_cursor=next_cursor)
 
     def search_digits(self, digits: str):
         """Numbers whose DNIS contains `digits`, through the trigram index.

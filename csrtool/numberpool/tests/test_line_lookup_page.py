@@ -1,0 +1,76 @@
+from csrtool.numberpool.models import NumberStatus
+from csrtool.numberpool.tests.make import make_number
+
+
+def test_a_complete_number_opens_its_detail_page(cast, client_for):
+    make_number(cast.acme, "8005551234")
+    client = client_for(cast.bob)
+    for typed in ["800-555-1234", "+1 800 555 1234", "8005551234"]:
+        response = client.get("/numbers/lookup/", {"q": typed})
+        assert response.status_code == 302
+        assert response.url == "/numbers/8005551234/"
+
+
+def test_part_of_a_number_lists_every_number_containing_it(cast, client_for):
+    make_number(cast.acme, "8005551234")
+    make_number(cast.acme, "2125551299")
+    make_number(cast.acme, "2129990000")
+    make_number(cast.globex, "4155551200")
+
+    response = client_for(cast.bob).get("/numbers/lookup/", {"q": "555-12"})
+
+    assert "2 numbers contain “555-12”." in response.text
+    assert "8005551234" in response.text
+    assert "2125551299" in response.text
+    assert "2129990000" not in response.text
+    assert "4155551200" not in response.text
+
+
+def test_no_match_says_so(cast, client_for):
+    make_number(cast.globex, "8005551234")
+    response = client_for(cast.bob).get("/numbers/lookup/", {"q": "8005551234"})
+    assert response.status_code == 200
+    assert "No number in the pool contains “8005551234”." in response.text
+
+
+def test_the_detail_page_shows_the_number_its_owner_and_history(
+    cast, client_for, actor_of
+):
+    from csrtool.numberpool.services import assign_number
+
+    make_number(cast.acme, "8005551234")
+    assign_number(
+        actor=actor_of(cast.bob), number="8005551234", subscriber_id=cast.sam.public_id
+    )
+
+    response = client_for(cast.bob).get("/numbers/8005551234/")
+
+    text = response.text
+    assert "+1 800-555-1234" in text
+    assert "<code>8005551234</code>" in text
+    assert "Toll-free" in text
+    assert f'href="/subscribers/{cast.sam.public_id}/">Sam Sample</a>' in text
+    assert "still assigned" in text
+    assert "number.assigned" in text
+    assert ">Unassign</button>" in text
+
+
+def test_an_available_number_offers_assign_with_the_number_filled_in(cast, client_for):
+    make_number(cast.acme, "8005551234")
+    response = client_for(cast.bob).get("/numbers/8005551234/")
+    assert 'href="/numbers/assign/?number=8005551234">Assign</a>' in response.text
+
+
+def test_an_auditor_sees_the_number_without_actions(cast, client_for):
+    make_number(
+        cast.acme, "8005551234", status=NumberStatus.ASSIGNED, subscriber=cast.sam
+    )
+    response = client_for(cast.avery).get("/numbers/8005551234/")
+    assert response.status_code == 200
+    assert "Unassign" not in response.text
+
+
+def test_charlie_gets_a_404_for_acmes_number(cast, client_for):
+    make_number(cast.acme, "8005551234")
+    assert client_for(cast.charlie).get("/numbers/8005551234/").status_code == 404
+    assert client_for(cast.charlie).get("/numbers/8005550000/").status_code == 404

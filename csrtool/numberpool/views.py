@@ -1,0 +1,219 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from csrtool.audit.models import AuditEvent
+from csrtool.console import apply_errors
+from csrtool.errors import DomainError, NotFound
+from csrtool.numberpool import services
+from csrtool.numberpool.forms import AddNumberForm, AssignForm, RemoveNumberForm
+from csrtool.numberpool.models import NumberAssignment, NumberType, PhoneNumber
+from csrtool.partners.access import staff_required
+from csrtool.partners.models import Partner
+
+
+def _partner_choices(actor):
+    if not actor.is_operator:
+        return None
+    return [("", "Choose a partner")] + [
+        (p.slug, p.name) for p in Partner.objects.filter(is_active=True)
+    ]
+
+
+@staff_required("pool.manage")
+def pool_admin(request):
+    actor = request.actor
+    choices = _partner_choices(actor)
+    add_form = AddNumberForm(partner_choices=choices)
+    remove_form = RemoveNumberForm()
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        remove_form = RemoveNumberForm(request.POST)
+        if remove_form.is_valid():
+            try:
+                line = services.remove_number(
+                    actor=actor, dnis=remove_form.cleaned_data["dnis"]
+                )
+            except NotFound as e:
+                remove_form.add_error("dnis", e.message)
+            except DomainError as e:
+                apply_errors(remove_form, e)
+            else:
+                messages.success(
+                    request, f"{line.dnis} ({line.number_display}) was removed."
+                )
+                return redirect("pool-admin")
+    elif request.method == "POST":
+        add_form = AddNumberForm(request.POST, partner_choices=choices)
+        if add_form.is_valid():
+            data = dict(add_form.cleaned_data)
+            partner = None
+            if actor.is_operator:
+                partner = Partner.objects.filter(slug=data.pop("partner", "")).first()
+            try:
+                line = services.add_number(actor=actor, partner=partner, **data)
+            except DomainError as e:
+                apply_errors(add_form, e)
+            else:
+                text = f"{line.dnis} ({line.number_display}) was added to the pool"
+                if line.subscriber_id:
+                    text += (
+                        f", assigned to {line.subscriber.full_name} "
+                        f"(Subscriber ID {line.subscriber.public_id})"
+                    )
+                messages.success(request, text + ".")
+                return redirect("pool-admin")
+    return render(
+        request,
+        "numberpool/pool_admin.html",
+        {"form": add_form, "remove_form": remove_form},
+    )
+
+
+@staff_required("pool.view")
+def line_lookup(request):
+    actor = request.actor
+    query = request.GET.get("q", "").strip()[:40]
+    page = None
+    if query:
+        try:
+            line = services.find_number(actor=actor, value=query)
+        except DomainError:
+            line = None
+        if line is not None:
+            return redirect("number-detail", dnis=line.dnis)
+        queryset = (
+            PhoneNumber.objects.for_actor(actor)
+            .search_digits(query)
+            .select_related("subscriber", "partner")
+        )
+        page = queryset.page(request.GET.get("after"))
+    return render(
+        request,
+        "numberpool/line_lookup.html",
+        {"query": query, "page": page, "now": timezone.now()},
+    )
+
+
+@staff_required("pool.view")
+def detail(request, dnis):
+    actor = request.actor
+    queryset = PhoneNumber.objects.for_actor(actor).select_related(
+        "partner", "subscriber", "previous_subscriber"
+    )
+    line = queryset.filter(dnis=dnis).first()
+    if line is None:
+        raise Http404
+    owners = (
+        NumberAssignment.objects.filter(number=line)
+        .select_related("subscriber")
+        .order_by("-assigned_at", "-pk")[:50]
+    )
+    events = (
+        AuditEvent.objects.for_actor(actor)
+        .for_target("phonenumber", line.dnis)
+        .newest_first()[:100]
+    )
+    now = timezone.now()
+    return render(
+        request,
+        "numberpool/detail.html",
+        {
+            "line": line,
+            "status": line.effective_status(now),
+            "status_label": line.effective_status_display(now),
+            "owners": owners,
+            "events": events,
+            "assign_url": reverse("number-assign")
+            + "?"
+            + urlencode({"number": line.dnis}),
+        },
+    )
+
+
+@staff_required("pool.view")
+def available(request):
+    actor = request.actor
+    filters = {
+        "country": request.GET.get("country", "").strip().lstrip("+")[:4],
+        "type": request.GET.get("type", "").strip(),
+        "area": request.GET.get("area", "").strip()[:8],
+    }
+    queryset = (
+        PhoneNumber.objects.for_actor(actor).available().select_related("partner")
+    )
+    if filters["country"]:
+        queryset = queryset.filter(country_code=filters["country"])
+    if filters["type"] in NumberType.values:
+        queryset = queryset.filter(number_type=filters["type"])
+    if filters["area"]:
+        queryset = queryset.filter(area_code=filters["area"])
+    page = queryset.page(request.GET.get("after"))
+    next_query = ""
+    if page.next_cursor:
+        next_query = urlencode({**filters, "after": page.next_cursor})
+    return render(
+        request,
+        "numberpool/available.html",
+        {
+            "page": page,
+            "filters": filters,
+            "types": NumberType.choices,
+            "next_query": next_query,
+        },
+    )
+
+
+_ACTIONS = {
+    "assign": (services.assign_number, "{dnis} is now assigned to {owner}."),
+    "unassign": (services.unassign_number, "{dnis} is no longer assigned to {owner}."),
+    "hold": (services.hold_number, "{dnis} is held for {owner} until {until}."),
+}
+
+
+@staff_required("numbers.assign")
+def assign(request):
+    actor = request.actor
+    if request.method == "POST":
+        form = AssignForm(request.POST)
+        action = request.POST.get("action", "assign")
+        if action not in _ACTIONS:
+            action = "assign"
+        service, confirmation = _ACTIONS[action]
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "unassign":
+                    before = services.find_number(actor=actor, value=data["number"])
+                    owner = before.subscriber
+                line = service(
+                    actor=actor,
+                    number=data["number"],
+                    subscriber_id=data["subscriber_id"],
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                if action != "unassign":
+                    owner = line.subscriber
+                messages.success(
+                    request,
+                    confirmation.format(
+                        dnis=line.dnis,
+                        owner=f"{owner.full_name} (Subscriber ID {owner.public_id})",
+                        until=line.held_until
+                        and f"{line.held_until:%Y-%m-%d %H:%M} UTC",
+                    ),
+                )
+                query = urlencode({"number": line.dnis, "subscriber": owner.public_id})
+                return redirect(f"{reverse('number-assign')}?{query}")
+    else:
+        form = AssignForm(
+            initial={
+                "number": request.GET.get("number", "")[:40],
+                "subscriber_id": request.GET.get("subscriber", "")[:40],
+            }
+        )
+    return render(request, "numberpool/assign.html", {"form": form})
