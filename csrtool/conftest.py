@@ -7,6 +7,7 @@ outsider is always there, every test can check that nothing leaks across partner
 """
 
 import os
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -241,7 +242,8 @@ class SMTPRecorder:
     """An aiosmtpd handler that keeps every message it accepts.
 
     `refuse_with` (e.g. "451 4.3.0 Try later") makes it answer DATA with an error;
-    `stop()` and `start()` take the server down and bring it back on the same port.
+    `stop()` and `start()` take the server down and bring it back on the same port;
+    `hold` (an Event) keeps a client waiting at DATA and sets `holding`.
     """
 
     def __init__(self, port: int):
@@ -249,12 +251,21 @@ class SMTPRecorder:
         self.messages: list = []
         self.envelopes: list = []
         self.refuse_with: str | None = None
+        self.hold = None  # a threading.Event: DATA waits until it is set
+        self.holding = threading.Event()
         self.controller = None
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
         import email
         import email.policy
 
+        if self.hold is not None:
+            # Keep the client waiting for the server's answer (mid-delivery).
+            self.holding.set()
+            while not self.hold.is_set():
+                await asyncio.sleep(0.02)
+            return "451 4.3.0 Delivery was not completed"
         if self.refuse_with:
             return self.refuse_with
         self.envelopes.append(envelope)
