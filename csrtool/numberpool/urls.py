@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from csrtool.numberpool import views
+from csrtool.numberpool import import_views, views
 
 urlpatterns = [
     path("numbers/assign/", views.assign, name="number-assign"),
@@ -8,4 +8,16 @@ urlpatterns = [
     path("numbers/lookup/", views.line_lookup, name="line-lookup"),
     path("numbers/available/", views.available, name="numbers-available"),
     re_path(r"^numbers/(?P<dnis>\d{1,20})/$", views.detail, name="number-detail"),
+    path("numbers/import/", import_views.import_start, name="number-import"),
+    path(
+        "numbers/import/<int:import_id>/",
+        import_views.import_detail,
+        name="number-import-detail",
+    ),
+    path(
+        "numbers/import/<int:import_id>/run/",
+        import_views.import_run,
+        name="number-import-run",
+    ),
+    path("numbers/export.csv", import_views.export, name="number-export"),
 ]
