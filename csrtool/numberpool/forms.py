@@ -62,7 +62,7 @@ class AddNumberForm(forms.Form):
 
 
 class RemoveNumberForm(forms.Form):
-    dnis = forms.CharField(label="DNIS", required=False)
+    dnis = forms.CharField(label="DNIS of the number to remove", required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "remove")
