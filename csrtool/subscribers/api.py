@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from ninja import Query, Router, Schema
+from ninja.responses import Status as Reply
 
 from csrtool import timezones
 from csrtool.pagination import keyset_page
@@ -83,7 +84,7 @@ class SubscriberFilters(Schema):
 @router.post("", response={201: SubscriberOut}, summary="Add an enterprise account")
 def create_subscriber(request, payload: SubscriberIn):
     subscriber = services.create_subscriber(actor=request.auth, **payload.dict())
-    return 201, SubscriberOut.from_subscriber(subscriber)
+    return Reply(201, SubscriberOut.from_subscriber(subscriber))
 
 
 @router.get("", response=SubscriberPage, summary="Look subscribers up")
