@@ -37,7 +37,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
         for email, password, label in logins:
             self.stdout.write(f"  {label:<18} {email}  password: {password}")
+        if settings.EMAIL_BACKEND.endswith("FolderEmailBackend"):
+            self.stdout.write(
+                f"No mail server set (CSRTOOL_EMAIL_URL): emails are written to "
+                f"{settings.EMAIL_FILE_PATH} and their links are printed here."
+            )
         if not options["no_serve"]:
+            from csrtool.onboarding.background import start_worker_process
+
+            start_worker_process()
             run_server(host=options["host"], port=options["port"], workers=2)
 
     @transaction.atomic

@@ -39,9 +39,18 @@ class Command(BaseCommand):
             default=os.cpu_count() or 2,
             help="Web worker processes (default: one per core).",
         )
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start a background job worker (run `csrtool worker` apart).",
+        )
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        if not options["no_worker"]:
+            from csrtool.onboarding.background import start_worker_process
+
+            start_worker_process()
         self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/")
         run_server(
             host=options["host"], port=options["port"], workers=options["workers"]
