@@ -1,0 +1,206 @@
+"""`csrtool numbers add|remove|assign|unassign|hold|show|search|expire`.
+
+Each subcommand is a parser builder plus a handler over the number pool
+services. Other number pool commands register the same way through `MODULES`:
+a module with `ACTIONS`, `add_parsers(command, sub)` and
+`handle(command, actor, options)`.
+"""
+
+from importlib import import_module
+
+from csrtool.commands import DomainCommand
+from csrtool.numberpool import services
+from csrtool.numberpool.models import NumberAssignment, PhoneNumber
+
+# Modules that add their own subcommands to `numbers`.
+MODULES: tuple[str, ...] = ()
+
+
+def line_data(line: PhoneNumber) -> dict:
+    return {
+        "number": line.number,
+        "dnis": line.dnis,
+        "number_type": line.number_type,
+        "country_code": line.country_code,
+        "area_code": line.area_code,
+        "status": line.effective_status(),
+        "subscriber_id": line.subscriber.public_id if line.subscriber_id else None,
+        "held_until": line.held_until,
+        "aging_until": line.aging_until,
+        "partner": line.partner.slug,
+    }
+
+
+def line_text(line: PhoneNumber) -> str:
+    data = line_data(line)
+    owner = f"  {data['subscriber_id']}" if data["subscriber_id"] else ""
+    return (
+        f"{line.dnis}  {line.number_display}  {line.number_type}  "
+        f"{data['status']}{owner}"
+    )
+
+
+class Command(DomainCommand):
+    help = "Manage the number pool: add, remove, assign, unassign, hold, show, search."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        add = sub.add_parser("add", help="Add a number to the pool.")
+        add.add_argument("--number", required=True, help="e.g. +1 800 555 1234")
+        add.add_argument("--dnis", required=True, help="e.g. 8005551234")
+        add.add_argument(
+            "--type",
+            dest="number_type",
+            required=True,
+            help="tollfree, local, intl_local or intl_tollfree",
+        )
+        add.add_argument("--country-code", required=True, help="e.g. 1")
+        add.add_argument("--area-code", default="", help="e.g. 800")
+        add.add_argument(
+            "--subscriber", default="", help="Subscriber ID: add it assigned."
+        )
+        add.add_argument("--partner", help="Partner slug (operator only).")
+
+        remove = sub.add_parser("remove", help="Remove an unassigned number.")
+        remove.add_argument("dnis")
+
+        for name, text in (
+            ("assign", "Assign a number to a subscriber."),
+            ("hold", "Hold a number for a subscriber for the partner's hold time."),
+        ):
+            p = sub.add_parser(name, help=text)
+            p.add_argument("number", help="The number in any format, or its DNIS.")
+            p.add_argument("subscriber", help="Subscriber ID")
+
+        unassign = sub.add_parser(
+            "unassign", help="Take a number from its subscriber (it starts aging)."
+        )
+        unassign.add_argument("number")
+        unassign.add_argument(
+            "--subscriber", default="", help="Refuse unless it is this subscriber's."
+        )
+
+        show = sub.add_parser("show", help="A number, its status and its owners.")
+        show.add_argument("number")
+
+        search = sub.add_parser(
+            "search", help="Numbers whose DNIS contains these digits."
+        )
+        search.add_argument("digits")
+        search.add_argument("--available", action="store_true")
+        search.add_argument("--limit", type=int, default=50)
+
+        sub.add_parser("expire", help="Free lapsed holds and finished aging periods.")
+
+        for parser_ in sub.choices.values():
+            self.add_common_arguments(parser_, subcommand=True)
+        self.extra = {}
+        for module_name in MODULES:
+            module = import_module(module_name)
+            module.add_parsers(self, sub)
+            for action in module.ACTIONS:
+                self.extra[action] = module
+
+    def handle_domain(self, *args, **options):
+        actor = self.actor(options)
+        action = options["action"]
+        if action in self.extra:
+            return self.extra[action].handle(self, actor, options)
+        return getattr(self, f"do_{action}")(actor, options)
+
+    def do_add(self, actor, options):
+        line = services.add_number(
+            actor=actor,
+            number=options["number"],
+            dnis=options["dnis"],
+            number_type=options["number_type"],
+            country_code=options["country_code"],
+            area_code=options["area_code"],
+            subscriber_id=options["subscriber"],
+            partner=self.partner(options.get("partner")),
+        )
+        self.emit(options, line_data(line), f"Added {line_text(line)}")
+
+    def do_remove(self, actor, options):
+        line = services.remove_number(actor=actor, dnis=options["dnis"])
+        self.emit(options, {"removed": line.dnis}, f"Removed {line.dnis}.")
+
+    def do_assign(self, actor, options):
+        line = services.assign_number(
+            actor=actor, number=options["number"], subscriber_id=options["subscriber"]
+        )
+        self.emit(
+            options,
+            line_data(line),
+            f"{line.dnis} is now assigned to {line.subscriber.full_name} "
+            f"(Subscriber ID {line.subscriber.public_id}).",
+        )
+
+    def do_hold(self, actor, options):
+        line = services.hold_number(
+            actor=actor, number=options["number"], subscriber_id=options["subscriber"]
+        )
+        self.emit(
+            options,
+            line_data(line),
+            f"{line.dnis} is held for {line.subscriber.full_name} until "
+            f"{line.held_until:%Y-%m-%d %H:%M} UTC.",
+        )
+
+    def do_unassign(self, actor, options):
+        line = services.unassign_number(
+            actor=actor, number=options["number"], subscriber_id=options["subscriber"]
+        )
+        self.emit(
+            options,
+            line_data(line),
+            f"{line.dnis} is now {line.get_status_display().lower()}.",
+        )
+
+    def do_show(self, actor, options):
+        line = services.find_number(actor=actor, value=options["number"])
+        owners = list(
+            NumberAssignment.objects.filter(number=line)
+            .select_related("subscriber")
+            .order_by("-assigned_at", "-pk")
+        )
+        data = line_data(line) | {
+            "owners": [
+                {
+                    "subscriber_id": o.subscriber.public_id,
+                    "assigned_at": o.assigned_at,
+                    "released_at": o.released_at,
+                }
+                for o in owners
+            ]
+        }
+        lines = [line_text(line)] + [
+            f"  {o.subscriber.public_id}  {o.assigned_at:%Y-%m-%d %H:%M}"
+            f" → {o.released_at:%Y-%m-%d %H:%M}"
+            if o.released_at
+            else f"  {o.subscriber.public_id}  {o.assigned_at:%Y-%m-%d %H:%M} → now"
+            for o in owners
+        ]
+        self.emit(options, data, "\n".join(lines))
+
+    def do_search(self, actor, options):
+        actor.require("pool.view")
+        queryset = (
+            PhoneNumber.objects.for_actor(actor)
+            .search_digits(options["digits"])
+            .select_related("partner", "subscriber")
+        )
+        if options["available"]:
+            queryset = queryset.available()
+        found = list(queryset.in_order()[: max(1, options["limit"])])
+        self.emit(
+            options,
+            [line_data(line) for line in found],
+            "\n".join(line_text(line) for line in found) or "No number matches.",
+        )
+
+    def do_expire(self, actor, options):
+        count = services.expire_numbers(actor=actor)
+        self.emit(options, {"expired": count}, f"{count} numbers freed.")
