@@ -16,6 +16,16 @@ DEMO_STAFF = [
     ("auditor@demo.example", "Avery Auditor", Role.AUDITOR),
 ]
 
+# A few lines of the demo partner's pool (555-01xx numbers are fictional).
+DEMO_NUMBERS = [
+    ("8005550100", "tollfree"),
+    ("8005550101", "tollfree"),
+    ("8885550102", "tollfree"),
+    ("2125550103", "local"),
+    ("2125550104", "local"),
+    ("4155550105", "local"),
+]
+
 
 class Command(BaseCommand):
     help = (
@@ -77,6 +87,23 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save(update_fields=["password"])
             logins.append((email, password, Role(role).label))
+        self.add_demo_numbers(actor, partner)
         # The CSR login first: it is the one the console is for.
         logins.sort(key=lambda row: row[2] != "CSR")
         return logins
+
+    def add_demo_numbers(self, actor, partner):
+        from csrtool.numberpool.models import PhoneNumber
+        from csrtool.numberpool.services import add_number
+
+        for dnis, number_type in DEMO_NUMBERS:
+            if not PhoneNumber.objects.filter(dnis=dnis).exists():
+                add_number(
+                    actor=actor,
+                    partner=partner,
+                    number=dnis,
+                    dnis=dnis,
+                    number_type=number_type,
+                    country_code="1",
+                    area_code=dnis[:3],
+                )
