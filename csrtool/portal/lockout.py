@@ -29,6 +29,8 @@ LOGIN_IP = Rule("login_ip", 10, timedelta(minutes=30))
 # "Email me a reset link": a few per hour, so the form cannot flood a mailbox.
 RESET_REQUEST_ACCOUNT = Rule("reset_request_account", 3, timedelta(hours=1))
 RESET_REQUEST_IP = Rule("reset_request_ip", 20, timedelta(hours=1))
+# A CSR checking a caller's PIN or security answer: 5 tries per subscriber an hour.
+VERIFY_CALLER = Rule("verify_caller", 5, timedelta(hours=1))
 
 
 def key_digest(rule: Rule, key: str) -> str:
@@ -42,6 +44,32 @@ def is_locked(rule: Rule, key: str, *, now: datetime | None = None) -> bool:
     return Throttle.objects.filter(
         scope=rule.scope, key_digest=key_digest(rule, key), locked_until__gt=now
     ).exists()
+
+
+def remaining(rule: Rule, key: str, *, now: datetime | None = None) -> int:
+    """How many more the key may count before it locks."""
+    now = now or timezone.now()
+    row = Throttle.objects.filter(
+        scope=rule.scope, key_digest=key_digest(rule, key)
+    ).first()
+    if row is None:
+        return rule.limit
+    if row.locked_until:
+        return 0 if row.locked_until > now else rule.limit
+    if row.window_started_at <= now - rule.period:
+        return rule.limit
+    return max(rule.limit - row.count, 0)
+
+
+def locked_until(rule: Rule, key: str, *, now: datetime | None = None):
+    now = now or timezone.now()
+    return (
+        Throttle.objects.filter(
+            scope=rule.scope, key_digest=key_digest(rule, key), locked_until__gt=now
+        )
+        .values_list("locked_until", flat=True)
+        .first()
+    )
 
 
 def count(rule: Rule, key: str, *, now: datetime | None = None) -> bool:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from csrtool.onboarding import verify_views
 from csrtool.portal import links_views, views
 
 urlpatterns = [
@@ -18,5 +19,16 @@ urlpatterns = [
         "portal/email/confirm/<str:token>/",
         links_views.confirm_email,
         name="portal-confirm-email",
+    ),
+    # CSR pages for a caller on the phone, next to the subscriber's page.
+    path(
+        "subscribers/<str:public_id>/verify-caller/",
+        verify_views.verify_caller,
+        name="onboarding-verify-caller",
+    ),
+    path(
+        "subscribers/<str:public_id>/password-reset/",
+        verify_views.send_password_reset,
+        name="onboarding-send-reset",
     ),
 ]
