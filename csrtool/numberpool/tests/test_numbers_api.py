@@ -1,0 +1,136 @@
+from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.numberpool.tests.make import events, make_number
+from csrtool.partners.models import Role
+
+NEW = {
+    "number": "+1 800 555 1234",
+    "dnis": "8005551234",
+    "number_type": "tollfree",
+    "country_code": "1",
+    "area_code": "800",
+}
+
+
+def test_a_partner_admin_key_adds_and_removes_a_number(cast, api_client_for):
+    api = api_client_for(cast.acme, Role.PARTNER_ADMIN)
+
+    created = api.post("/api/v1/numbers", NEW, content_type="application/json")
+    assert created.status_code == 201
+    assert created.json()["number"] == "+18005551234"
+    assert created.json()["status"] == "available"
+    assert events("number.added")[0].channel == "api"
+
+    assert api.delete("/api/v1/numbers/8005551234").status_code == 204
+    assert not PhoneNumber.objects.exists()
+
+
+def test_field_errors_come_back_as_problem_details(cast, api_client_for):
+    api = api_client_for(cast.acme, Role.PARTNER_ADMIN)
+    response = api.post(
+        "/api/v1/numbers",
+        {**NEW, "dnis": "8005559999"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert body["errors"][0]["field"] == "dnis"
+
+
+def test_a_csr_key_assigns_and_a_second_assign_gets_409_already_assigned(
+    cast, api_client_for
+):
+    make_number(cast.acme, "8005551234")
+    api = api_client_for(cast.acme)
+
+    response = api.post(
+        "/api/v1/numbers/8005551234/assign",
+        {"subscriber_id": cast.sam.public_id},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["subscriber_id"] == cast.sam.public_id
+
+    again = api.post(
+        "/api/v1/numbers/8005551234/assign",
+        {"subscriber_id": cast.sam.public_id},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_assigned"
+    assert again.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_unassign_and_hold(cast, api_client_for):
+    make_number(
+        cast.acme, "8005551234", status=NumberStatus.ASSIGNED, subscriber=cast.sam
+    )
+    make_number(cast.acme, "8005551235")
+    api = api_client_for(cast.acme)
+
+    released = api.post(
+        "/api/v1/numbers/8005551234/unassign",
+        {"subscriber_id": cast.sam.public_id},
+        content_type="application/json",
+    )
+    held = api.post(
+        "/api/v1/numbers/8005551235/hold",
+        {"subscriber_id": cast.sam.public_id},
+        content_type="application/json",
+    )
+
+    assert released.json()["status"] == "aging"
+    assert released.json()["aging_until"] is not None
+    assert held.json()["status"] == "held"
+
+
+def test_get_shows_the_number_and_its_owners(cast, api_client_for):
+    make_number(
+        cast.acme, "8005551234", status=NumberStatus.ASSIGNED, subscriber=cast.sam
+    )
+    body = api_client_for(cast.acme).get("/api/v1/numbers/8005551234").json()
+    assert body["subscriber_id"] == cast.sam.public_id
+    assert [o["subscriber_id"] for o in body["owners"]] == [cast.sam.public_id]
+
+
+def test_list_searches_filters_and_pages(cast, api_client_for):
+    for i in range(5):
+        make_number(cast.acme, f"800555123{i}")
+    make_number(cast.acme, "2125550000", number_type="local")
+    make_number(cast.globex, "8005551239")
+    api = api_client_for(cast.acme)
+
+    first = api.get("/api/v1/numbers", {"q": "5551", "limit": 3}).json()
+    assert [n["dnis"] for n in first["items"]] == [
+        "8005551230",
+        "8005551231",
+        "8005551232",
+    ]
+    second = api.get(
+        "/api/v1/numbers", {"q": "5551", "limit": 3, "cursor": first["next_cursor"]}
+    ).json()
+    assert [n["dnis"] for n in second["items"]] == ["8005551233", "8005551234"]
+    assert second["next_cursor"] is None
+    local = api.get("/api/v1/numbers", {"number_type": "local", "available": True})
+    assert [n["dnis"] for n in local.json()["items"]] == ["2125550000"]
+
+
+def test_globex_keys_see_acmes_numbers_as_unknown(cast, api_client_for):
+    make_number(cast.acme, "8005551234")
+    api = api_client_for(cast.globex, Role.PARTNER_ADMIN)
+
+    assert api.get("/api/v1/numbers/8005551234").status_code == 404
+    assert api.get("/api/v1/numbers/8005550000").json()["detail"] == (
+        "No number 8005550000 is in the pool."
+    )
+    assert api.delete("/api/v1/numbers/8005551234").status_code == 404
+    assert api.get("/api/v1/numbers", {"q": "5551"}).json()["items"] == []
+    assert PhoneNumber.objects.get().partner == cast.acme
+
+
+def test_a_csr_key_cannot_add_numbers(cast, api_client_for):
+    response = api_client_for(cast.acme).post(
+        "/api/v1/numbers", NEW, content_type="application/json"
+    )
+    assert response.status_code == 403
+    assert not PhoneNumber.objects.exists()
