@@ -30,6 +30,8 @@ MENU = [
         "Browse Available Numbers", "numbers-available", "pool.view", "Phone Lines"
     ),
     MenuItem("CX Builder Features", "features", "features.view", "Features"),
+    MenuItem("Feature Plans", "feature-plans", "features.view", "Features"),
+    MenuItem("Feature Catalog", "feature-catalog", "catalog.manage", "Features"),
     MenuItem("Audit Log", "audit-log", "audit.view", "Administration"),
     MenuItem("Staff", "staff-list", "staff.view", "Administration"),
     MenuItem(

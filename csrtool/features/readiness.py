@@ -32,7 +32,7 @@ def annotate_readiness(queryset: QuerySet) -> QuerySet:
     )
 
 
-def _step_url(url_name: str, subscriber: Subscriber) -> str:
+def step_url(url_name: str, subscriber: Subscriber) -> str:
     try:
         base = reverse(url_name)
     except NoReverseMatch:
@@ -74,14 +74,14 @@ class Readiness:
                 "Number assigned",
                 "Number",
                 self.number,
-                _step_url("number-assign", s),
+                step_url("number-assign", s),
             ),
             Step(
                 "features",
                 "Features enabled",
                 "Features",
                 self.features,
-                _step_url("features", s),
+                step_url("features", s),
             ),
         ]
 

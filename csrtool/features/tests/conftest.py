@@ -1,9 +1,19 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from csrtool.audit.models import AuditEvent
 from csrtool.features import services
 from csrtool.features.catalog import feature_state
 from csrtool.partners.access import staff_actor
+
+
+@pytest.fixture(autouse=True)
+def catalog(db):
+    """The shipped catalog, also after a transactional test elsewhere emptied it."""
+    seed = importlib.import_module("csrtool.features.migrations.0002_seed_catalog")
+    seed.seed(apps, None)
 
 
 def enabled(subscriber) -> set[str]:

@@ -1,0 +1,182 @@
+from csrtool.audit.models import AuditEvent
+from csrtool.features.tests.conftest import enabled, give, make_plan, narrow
+
+
+def url(subscriber):
+    return f"/features/?subscriber={subscriber.public_id}"
+
+
+def test_without_a_subscriber_the_page_asks_for_one(cast, client_for):
+    page = client_for(cast.bob).get("/features/").content.decode()
+    assert '<label for="id_subscriber">Subscriber ID</label>' in page
+
+
+def test_the_page_lists_every_grantable_feature_with_its_description(cast, client_for):
+    narrow(cast.acme, "voice_sites", "outbound_campaigns", "sms")
+    page = client_for(cast.bob).get(url(cast.sam)).content.decode()
+    assert 'value="outbound_campaigns"' in page
+    assert "Needs Voice sites (IVR)." in page
+    assert "Send and receive text messages" in page
+    assert 'value="web_chat"' not in page
+    assert "Sam Sample" in page
+
+
+def test_saving_once_changes_the_set_and_the_confirmation_says_what_changed(
+    cast, client_for
+):
+    give(cast.sam, "web_chat", by=cast.bob)
+    client = client_for(cast.bob)
+    response = client.post(
+        "/features/",
+        {"subscriber": cast.sam.public_id, "features": ["sms", "reporting"]},
+        follow=True,
+    )
+    assert enabled(cast.sam) == {"sms", "reporting"}
+    assert (
+        "Sam Sample: Enabled SMS and Reporting; disabled Web chat."
+        in response.content.decode()
+    )
+
+
+def test_a_missing_dependency_is_shown_before_saving_and_then_enabled(cast, client_for):
+    client = client_for(cast.bob)
+    response = client.post(
+        "/features/",
+        {"subscriber": cast.sam.public_id, "features": ["outbound_campaigns"]},
+    )
+    page = response.content.decode()
+    assert "Outbound campaigns needs Voice sites (IVR). Enable it too." in page
+    assert "Enable Voice sites (IVR) too and save" in page
+    assert enabled(cast.sam) == set()
+    client.post(
+        "/features/",
+        {
+            "subscriber": cast.sam.public_id,
+            "features": ["outbound_campaigns"],
+            "enable_dependencies": "1",
+        },
+    )
+    assert enabled(cast.sam) == {"outbound_campaigns", "voice_sites"}
+
+
+def test_disabling_voice_sites_asks_to_disable_its_dependents(cast, client_for):
+    give(cast.sam, "outbound_campaigns", by=cast.bob)
+    client = client_for(cast.bob)
+    page = client.post(
+        "/features/",
+        {"subscriber": cast.sam.public_id, "features": ["outbound_campaigns"]},
+    ).content.decode()
+    assert "Disable Outbound campaigns too and save" in page
+    assert enabled(cast.sam) == {"outbound_campaigns", "voice_sites"}
+    client.post(
+        "/features/",
+        {
+            "subscriber": cast.sam.public_id,
+            "features": ["outbound_campaigns"],
+            "disable_dependents": "1",
+        },
+    )
+    assert enabled(cast.sam) == set()
+
+
+def test_a_forged_post_cannot_enable_what_the_partner_may_not_grant(cast, client_for):
+    narrow(cast.acme, "sms")
+    response = client_for(cast.bob).post(
+        "/features/", {"subscriber": cast.sam.public_id, "features": ["web_chat"]}
+    )
+    assert response.status_code == 400
+    assert "Acme Telecom may not grant Web chat." in response.content.decode()
+    assert enabled(cast.sam) == set()
+
+
+def test_the_page_applies_a_plan(cast, client_for):
+    plan = make_plan(cast.alice, "Voice", "voice_sites", "reporting")
+    response = client_for(cast.bob).post(
+        "/features/",
+        {"subscriber": cast.sam.public_id, "action": "plan", "plan": plan.pk},
+        follow=True,
+    )
+    assert enabled(cast.sam) == {"voice_sites", "reporting"}
+    page = response.content.decode()
+    assert "Plan Voice applied; enabled Voice sites (IVR) and Reporting." in page
+    assert "From the plan Voice." in page
+
+
+def test_an_auditor_sees_the_features_but_cannot_save(cast, client_for):
+    give(cast.sam, "sms", by=cast.bob)
+    client = client_for(cast.avery)
+    page = client.get(url(cast.sam)).content.decode()
+    assert "You can see these features but not change them." in page
+    assert "Save features" not in page
+    response = client.post(
+        "/features/", {"subscriber": cast.sam.public_id, "features": []}
+    )
+    assert response.status_code == 404
+    assert enabled(cast.sam) == {"sms"}
+
+
+def test_charlie_gets_the_same_answer_for_acmes_subscriber_as_for_an_unknown_one(
+    cast, client_for
+):
+    client = client_for(cast.charlie)
+    foreign = client.get(url(cast.sam))
+    unknown = client.get("/features/?subscriber=no-such-id")
+    assert foreign.status_code == unknown.status_code == 404
+    assert "No subscriber has the Subscriber ID" in foreign.content.decode()
+    assert "Sam" not in foreign.content.decode()
+    response = client.post(
+        "/features/", {"subscriber": cast.sam.public_id, "features": ["sms"]}
+    )
+    assert response.status_code == 404
+    assert enabled(cast.sam) == set()
+
+
+def test_the_subscriber_page_shows_its_features_and_where_they_came_from(
+    cast, client_for
+):
+    give(cast.sam, "sms", by=cast.bob)
+    page = client_for(cast.bob).get(f"/subscribers/{cast.sam.public_id}/")
+    content = page.content.decode()
+    assert "SMS <small>(enabled individually)</small>" in content
+    assert "Change features" in content
+
+
+def test_every_feature_page_renders(cast, client_for):
+    plan = make_plan(cast.alice, "Voice", "voice_sites")
+    admin = client_for(cast.alice)
+    for path in [
+        "/features/plans/",
+        "/features/plans/new/",
+        f"/features/plans/{plan.pk}/",
+    ]:
+        assert admin.get(path).status_code == 200, path
+    operator = client_for(cast.olivia)
+    for path in [
+        "/features/catalog/",
+        "/features/catalog/sms/",
+        "/features/entitlements/acme/",
+        "/features/plans/",
+    ]:
+        assert operator.get(path).status_code == 200, path
+    assert client_for(cast.gina).get(f"/features/plans/{plan.pk}/").status_code == 404
+    assert client_for(cast.alice).get("/features/catalog/").status_code == 404
+
+
+def test_a_partner_admin_adds_a_plan_on_the_page(cast, client_for):
+    response = client_for(cast.alice).post(
+        "/features/plans/new/",
+        {"name": "Chat", "description": "Web only", "features": ["web_chat", "sms"]},
+        follow=True,
+    )
+    assert "Plan Chat saved." in response.content.decode()
+    assert AuditEvent.objects.filter(action="plan.created").count() == 1
+
+
+def test_the_operator_narrows_entitlements_on_the_page(cast, client_for):
+    from csrtool.features.catalog import grantable_keys
+
+    client_for(cast.olivia).post(
+        "/features/entitlements/acme/",
+        {"scope": "restricted", "features": ["sms", "voice_sites"]},
+    )
+    assert grantable_keys(cast.acme) == {"sms", "voice_sites"}
