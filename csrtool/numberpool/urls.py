@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from csrtool.numberpool import import_views, views
+from csrtool.numberpool import import_views, portal_views, views
 
 urlpatterns = [
     path("numbers/assign/", views.assign, name="number-assign"),
@@ -20,4 +20,7 @@ urlpatterns = [
         name="number-import-run",
     ),
     path("numbers/export.csv", import_views.export, name="number-export"),
+    path("portal/numbers/", portal_views.numbers, name="portal-numbers"),
+    path("portal/numbers/add/", portal_views.add, name="portal-number-add"),
+    path("portal/numbers/release/", portal_views.release, name="portal-number-release"),
 ]

@@ -1,0 +1,108 @@
+"""Phone Numbers in the subscriber's portal: their numbers with Release, and Add a
+number (Country, then Area Code, then one of the available numbers)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from csrtool.errors import DomainError
+from csrtool.numberpool import self_service
+from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.portal.auth import portal_login_required
+
+
+@portal_login_required
+def numbers(request):
+    subscriber = request.subscriber
+    refusal = self_service.self_service_refusal(subscriber)
+    lines = list(
+        PhoneNumber.objects.for_partner(subscriber.partner)
+        .filter(subscriber=subscriber, status=NumberStatus.ASSIGNED)
+        .order_by("number")
+    )
+    context = {
+        "subscriber": subscriber,
+        "lines": lines,
+        "refusal": refusal,
+        "countries": [],
+        "area_codes": [],
+        "offered": [],
+        "country": "",
+        "area": "",
+    }
+    if not refusal:
+        countries = self_service.offered_countries(subscriber)
+        codes = {code for code, _ in countries}
+        country = request.GET.get("country", "")
+        if country not in codes:
+            country = countries[0][0] if len(countries) == 1 else ""
+        area_codes = (
+            self_service.offered_area_codes(subscriber, country) if country else []
+        )
+        area = request.GET.get("area", "")
+        if area not in area_codes:
+            area = ""
+        offered = []
+        if country and area:
+            offered = list(
+                self_service.offered_numbers(subscriber)
+                .filter(country_code=country, area_code=area)
+                .order_by("number_type", "number")[: self_service.OFFER_LIMIT]
+            )
+        context.update(
+            countries=countries,
+            area_codes=area_codes,
+            offered=offered,
+            country=country,
+            area=area,
+        )
+    return render(request, "numberpool/portal_numbers_page.html", context)
+
+
+def _back(request):
+    query = {k: request.POST.get(k, "") for k in ("country", "area")}
+    query = {k: v for k, v in query.items() if v}
+    url = reverse("portal-numbers")
+    return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+@require_POST
+@portal_login_required
+def add(request):
+    dnis = request.POST.get("dnis", "")
+    if not dnis:
+        messages.error(request, "Choose one of the available numbers, then Add Number.")
+        return _back(request)
+    try:
+        line = self_service.claim_number(
+            actor=request.portal_actor, subscriber=request.subscriber, dnis=dnis
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+        return _back(request)
+    messages.success(request, f"{line.number_display} is now on your account.")
+    return redirect("portal-numbers")
+
+
+@require_POST
+@portal_login_required
+def release(request):
+    try:
+        line = self_service.release_number(
+            actor=request.portal_actor,
+            subscriber=request.subscriber,
+            dnis=request.POST.get("dnis", ""),
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request,
+            f"{line.number_display} was released. Until "
+            f"{request.subscriber.local_date(line.aging_until)} you can add it back."
+            if line.aging_until
+            else f"{line.number_display} was released.",
+        )
+    return redirect("portal-numbers")

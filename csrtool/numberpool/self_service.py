@@ -1,0 +1,167 @@
+"""Subscribers adding and releasing their own numbers in the portal.
+
+The claim is the CSR assignment's: one conditional UPDATE that only an available
+row (or the subscriber's own hold or aging number) satisfies, so of two
+subscribers racing for one number exactly one gets it. A release ages the number
+like a CSR's unassign. Both are audited with the subscriber as the actor.
+"""
+
+from datetime import datetime
+
+import phonenumbers
+from babel import Locale
+from django.db import transaction
+from django.utils import timezone
+
+from csrtool.errors import Conflict, NotFound, PermissionDenied
+from csrtool.numberpool.models import NumberStatus, PhoneNumber, claimable
+from csrtool.numberpool.services import (
+    _assignable,
+    _audit,
+    _claim,
+    _open_assignment,
+    _release,
+)
+from csrtool.partners.access import Actor
+from csrtool.subscribers.models import Status, Subscriber
+
+OFFER_LIMIT = 50
+
+
+def self_service_refusal(subscriber: Subscriber) -> str:
+    """Why the subscriber cannot change their numbers here, or "" when they can."""
+    partner = subscriber.partner
+    if partner.self_service_numbers:
+        return ""
+    contact = partner.support_email or partner.support_phone
+    return (
+        "Adding or releasing phone numbers yourself is turned off for your "
+        "account. "
+        + (
+            f"Contact {partner.name} support at {contact} to change your numbers."
+            if contact
+            else f"Contact {partner.name} support to change your numbers."
+        )
+    )
+
+
+def _require_self_service(actor: Actor, subscriber: Subscriber) -> None:
+    if actor.kind != "subscriber" or actor.partner is None:
+        raise PermissionDenied("Only the subscriber can do this in their account.")
+    if actor.partner.pk != subscriber.partner_id:
+        raise PermissionDenied("Only the subscriber can do this in their account.")
+    refusal = self_service_refusal(subscriber)
+    if refusal:
+        raise PermissionDenied(refusal, code="self_service_off")
+    if subscriber.status != Status.ACTIVE:
+        raise Conflict(
+            "Your account is not active, so its numbers cannot change.",
+            code="subscriber_not_active",
+        )
+
+
+def offered_numbers(subscriber: Subscriber, now: datetime | None = None):
+    """The numbers of the subscriber's partner that the subscriber may take now."""
+    now = now or timezone.now()
+    return PhoneNumber.objects.for_partner(subscriber.partner).filter(
+        claimable(now, subscriber)
+    )
+
+
+def country_name(code: str) -> str:
+    region = phonenumbers.region_code_for_country_code(int(code or 0))
+    name = Locale("en").territories.get(region, "") if region != "ZZ" else ""
+    return f"{name} (+{code})" if name else f"+{code}"
+
+
+def offered_countries(subscriber: Subscriber, now=None) -> list[tuple[str, str]]:
+    codes = (
+        offered_numbers(subscriber, now)
+        .order_by("country_code")
+        .values_list("country_code", flat=True)
+        .distinct()
+    )
+    return [(code, country_name(code)) for code in codes]
+
+
+def offered_area_codes(subscriber: Subscriber, country_code: str, now=None):
+    return list(
+        offered_numbers(subscriber, now)
+        .filter(country_code=country_code)
+        .order_by("area_code")
+        .values_list("area_code", flat=True)
+        .distinct()
+    )
+
+
+def claim_number(
+    *,
+    actor: Actor,
+    subscriber: Subscriber,
+    dnis: str,
+    now: datetime | None = None,
+) -> PhoneNumber:
+    """Add an available number of the partner's pool to the subscriber's account."""
+    _require_self_service(actor, subscriber)
+    now = now or timezone.now()
+    taken = Conflict(
+        "That number has just been taken. Choose another one.",
+        field="number",
+        code="already_assigned",
+    )
+    with transaction.atomic():
+        line = (
+            PhoneNumber.objects.for_partner(subscriber.partner)
+            .select_related("partner")
+            .filter(dnis=str(dnis or "").strip()[:20])
+            .first()
+        )
+        if line is None:
+            raise NotFound("That number is not available. Choose another one.")
+        _assignable(subscriber, line)
+        if line.status == NumberStatus.ASSIGNED and line.subscriber_id == subscriber.pk:
+            raise Conflict("That number is already yours.", field="number")
+        before = line.audit_snapshot()
+        if not _claim(
+            line,
+            subscriber,
+            now,
+            status=NumberStatus.ASSIGNED,
+            held_until=None,
+            aging_until=None,
+            previous_subscriber=None,
+        ):
+            raise taken
+        line.refresh_from_db()
+        _open_assignment(actor, line, subscriber, now)
+        _audit(actor, line, "number.assigned", before, line.audit_snapshot())
+    return line
+
+
+def release_number(
+    *,
+    actor: Actor,
+    subscriber: Subscriber,
+    dnis: str,
+    now: datetime | None = None,
+) -> PhoneNumber:
+    """Give one of the subscriber's numbers back: it ages for the partner's period,
+    during which the subscriber can take it back."""
+    _require_self_service(actor, subscriber)
+    now = now or timezone.now()
+    with transaction.atomic():
+        line = (
+            PhoneNumber.objects.for_partner(subscriber.partner)
+            .select_related("partner", "subscriber")
+            .select_for_update(of=("self",))
+            .filter(
+                dnis=str(dnis or "").strip()[:20],
+                subscriber=subscriber,
+                status=NumberStatus.ASSIGNED,
+            )
+            .first()
+        )
+        if line is None:
+            raise NotFound("That number is not one of your numbers.", field="number")
+        _release(actor, line, now, action="number.unassigned")
+    return line
