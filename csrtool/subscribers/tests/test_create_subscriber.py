@@ -203,35 +203,34 @@ def test_a_csr_cannot_create_for_another_partner(cast, actor_of):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_creates_of_one_address_give_one_account(cast, actor_of):
-    actor = actor_of(cast.bob)
+def test_two_concurrent_requests_for_one_address_give_one_account(cast, client_for):
+    clients = [client_for(cast.bob), client_for(cast.alice)]
     barrier = threading.Barrier(2)
-    outcomes = []
+    statuses = []
 
-    def attempt(email):
+    def attempt(client, email):
         try:
             barrier.wait()
-            create(actor, email=email)
-            outcomes.append("created")
-        except ValidationFailed as e:
-            outcomes.append(e.errors["email"][0])
+            response = client.post("/subscribers/new/", {**GOOD, "email": email})
+            taken = "already in use by another account" in response.content.decode()
+            statuses.append("taken" if taken else response.status_code)
         finally:
             connection.close()
 
     threads = [
-        threading.Thread(target=attempt, args=(email,))
-        for email in ("race@dup.example", "RACE@dup.example")
+        threading.Thread(target=attempt, args=(client, email))
+        for client, email in zip(
+            clients, ("race@dup.example", "RACE@dup.example"), strict=True
+        )
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes) == [
-        "This email address is already in use by another account.",
-        "created",
-    ]
+    assert sorted(statuses, key=str) == [302, "taken"]
     assert Subscriber.objects.filter(email_canonical="race@dup.example").count() == 1
+    assert AuditEvent.objects.filter(action="subscriber.created").count() == 1
 
 
 # The page
@@ -371,3 +370,33 @@ def test_the_cli_reports_every_bad_field_and_fails(cast):
     assert "first_name: First Name is required." in message
     assert "email: Enter a valid email address" in message
     assert not Subscriber.objects.filter(last_name="L").exists()
+
+
+def test_the_database_itself_refuses_a_second_account_for_an_address(cast):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Subscriber.objects.create(
+            partner=cast.globex,
+            first_name="X",
+            last_name="Y",
+            email="SAM@customer.example",
+            email_canonical="sam@customer.example",
+            phone="+12125550100",
+            time_zone="UTC",
+            billing_id="b",
+        )
+
+
+def test_a_race_past_the_check_still_gets_the_clear_message(
+    cast, actor_of, monkeypatch
+):
+    from csrtool import validation
+    from csrtool.subscribers import services
+
+    # As if another request inserted the address between our check and our insert.
+    monkeypatch.setattr(services, "_clean_new_login", validation.clean_email)
+    errors = errors_of(actor_of(cast.bob), email="Sam@Customer.example")
+    assert errors == {
+        "email": ["This email address is already in use by another account."]
+    }
