@@ -56,3 +56,28 @@ def narrow(partner, *keys):
 @pytest.fixture
 def bob(cast):
     return staff_actor(cast.bob)
+
+
+def make_number(partner, digits, *, subscriber=None, status=None, **fields):
+    from csrtool.numberpool.models import NumberStatus, PhoneNumber
+
+    status = status or (NumberStatus.ASSIGNED if subscriber else NumberStatus.AVAILABLE)
+    return PhoneNumber.objects.create(
+        partner=partner,
+        number=f"+1{digits}",
+        dnis=digits,
+        number_type=fields.pop("number_type", "local"),
+        country_code="1",
+        area_code=digits[:3],
+        status=status,
+        subscriber=subscriber,
+        **fields,
+    )
+
+
+def activate(subscriber):
+    from django.utils import timezone
+
+    subscriber.status = "active"
+    subscriber.activated_at = timezone.now()
+    subscriber.save()

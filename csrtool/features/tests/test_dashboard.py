@@ -1,0 +1,80 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from csrtool.conftest import make_subscriber
+from csrtool.features.tests.conftest import activate, give, make_number
+
+
+def old(subscriber, days):
+    subscriber.created_at = timezone.now() - timedelta(days=days)
+    subscriber.save()
+    return subscriber
+
+
+def test_the_funnel_counts_subscribers_at_each_stage(cast, client_for):
+    ann = make_subscriber(cast.acme, email="ann@customer.example", first_name="Ann")
+    activate(ann)
+    make_number(cast.acme, "2125550110", subscriber=ann)
+    give(ann, "sms", by=cast.bob)
+    activate(cast.sam)
+    page = client_for(cast.bob).get("/").content.decode()
+    assert (
+        '<desc id="funnel-desc">Account created: 2, Onboarded by the subscriber: 2, '
+        "…and number assigned: 1, …and features enabled: ready: 1</desc>"
+    ) in page
+    assert '<th scope="row">Account created</th><td>2</td>' in page
+
+
+def test_the_pool_chart_shows_each_type_and_state(cast, client_for):
+    make_number(cast.acme, "8005550100", number_type="tollfree")
+    make_number(cast.acme, "2125550111", subscriber=cast.sam)
+    make_number(cast.acme, "2125550112")
+    make_number(cast.globex, "2125550113")
+    page = client_for(cast.alice).get("/").content.decode()
+    assert "Local: 1 available, 0 held, 1 assigned, 0 aging" in page
+    assert "Toll-free: 1 available, 0 held, 0 assigned, 0 aging" in page
+
+
+def test_stuck_subscribers_are_listed_with_links_to_the_missing_steps(cast, client_for):
+    old(cast.sam, 10)
+    fresh = make_subscriber(cast.acme, email="new@customer.example", first_name="New")
+    page = client_for(cast.bob).get("/?days=7").content.decode()
+    assert "Stuck for more than 7 days" in page
+    start = page.index('id="stuck-heading"')
+    stuck = page[start : page.index("</table>", start)]
+    assert "Sam Sample" in stuck
+    assert "Welcome email unanswered" in stuck
+    assert (
+        f'<a href="/features/?subscriber={cast.sam.public_id}">No features</a>' in stuck
+    )
+    assert fresh.full_name not in stuck
+
+
+def test_a_ready_subscriber_is_not_stuck(cast, client_for):
+    old(cast.sam, 10)
+    activate(cast.sam)
+    make_number(cast.acme, "2125550114", subscriber=cast.sam)
+    give(cast.sam, "sms", by=cast.bob)
+    page = client_for(cast.bob).get("/?days=1").content.decode()
+    assert "No subscriber is stuck." in page
+
+
+def test_globex_sees_none_of_acmes_figures(cast, client_for):
+    old(cast.sam, 30)
+    make_number(cast.acme, "2125550115", subscriber=cast.sam)
+    page = client_for(cast.charlie).get("/?days=1").content.decode()
+    assert "Sam Sample" not in page
+    assert "Account created: 1," in page
+    assert "number pool has no numbers yet" in page
+
+
+def test_the_dashboard_costs_a_fixed_number_of_queries(
+    cast, client_for, django_assert_max_num_queries
+):
+    for n in range(20):
+        old(make_subscriber(cast.acme, email=f"s{n}@customer.example"), 20)
+        make_number(cast.acme, f"21255502{n:02d}")
+    client = client_for(cast.bob)
+    with django_assert_max_num_queries(10):
+        client.get("/?days=7")
