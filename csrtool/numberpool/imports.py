@@ -251,18 +251,14 @@ def classify(rows: list[ImportRow], *, partner: Partner) -> dict[str, Subscriber
     candidates = [row for row in rows if not row.errors]
     if not candidates:
         return {}
-    existing = (
-        PhoneNumber.objects.filter(
-            Q(number__in={row.number for row in candidates})
-            | Q(dnis__in={row.dnis for row in candidates})
-        )
-        .select_related("subscriber")
-        .only("partner_id", "number", "dnis", "subscriber__public_id")
-    )
+    existing = PhoneNumber.objects.filter(
+        Q(number__in={row.number for row in candidates})
+        | Q(dnis__in={row.dnis for row in candidates})
+    ).values_list("partner_id", "number", "dnis", "status", "subscriber__public_id")
     by_number, by_dnis = {}, {}
     for line in existing:
-        by_number[line.number] = line
-        by_dnis[line.dnis] = line
+        by_number[line[1]] = line
+        by_dnis[line[2]] = line
     wanted = {row.subscriber_id for row in candidates if row.subscriber_id}
     subscribers = {}
     if wanted:
@@ -275,14 +271,14 @@ def classify(rows: list[ImportRow], *, partner: Partner) -> dict[str, Subscriber
     for row in candidates:
         row.outcome = Outcome.ERROR
         line = by_number.get(row.number)
-        if line is not None and line.partner_id != partner.pk:
+        if line is not None and line[0] != partner.pk:
             row.errors.append(NUMBER_TAKEN)
-        elif line is not None and line.dnis != row.dnis:
+        elif line is not None and line[2] != row.dnis:
             row.errors.append(
-                f"This number is already in your pool, as DNIS {line.dnis}."
+                f"This number is already in your pool, as DNIS {line[2]}."
             )
         elif line is not None:
-            owner = line.subscriber.public_id if line.subscriber_id else ""
+            owner = line[4] if line[3] == NumberStatus.ASSIGNED else ""
             if row.subscriber_id and row.subscriber_id != owner:
                 row.errors.append(
                     "This number is already in your pool, "

@@ -13,7 +13,7 @@ from csrtool.numberpool import services
 from csrtool.numberpool.models import NumberAssignment, PhoneNumber
 
 # Modules that add their own subcommands to `numbers`.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("csrtool.numberpool.import_commands",)
 
 
 def line_data(line: PhoneNumber) -> dict:
