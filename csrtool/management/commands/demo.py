@@ -27,6 +27,29 @@ DEMO_NUMBERS = [
 ]
 
 
+DEMO_PLANS = [
+    (
+        "Voice starter",
+        "An IVR with text-to-speech control and reports.",
+        ["voice_sites", "tts_settings", "reporting"],
+    ),
+    (
+        "Contact center",
+        "Voice, outbound campaigns, recording, SMS, chat and reports for a team.",
+        [
+            "voice_sites",
+            "outbound_campaigns",
+            "call_recording",
+            "nl_speech",
+            "sms",
+            "web_chat",
+            "reporting",
+            "multi_user",
+        ],
+    ),
+]
+
+
 class Command(BaseCommand):
     help = (
         "Set up a demo partner and staff in the data directory and serve the console."
@@ -88,6 +111,7 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
             logins.append((email, password, Role(role).label))
         self.add_demo_numbers(actor, partner)
+        self.add_demo_plans(actor, partner)
         # The CSR login first: it is the one the console is for.
         logins.sort(key=lambda row: row[2] != "CSR")
         return logins
@@ -106,4 +130,18 @@ class Command(BaseCommand):
                     number_type=number_type,
                     country_code="1",
                     area_code=dnis[:3],
+                )
+
+    def add_demo_plans(self, actor, partner):
+        from csrtool.features.models import Plan
+        from csrtool.features.services import create_plan
+
+        for name, description, features in DEMO_PLANS:
+            if not Plan.objects.filter(partner=partner, name=name).exists():
+                create_plan(
+                    actor=actor,
+                    partner=partner,
+                    name=name,
+                    description=description,
+                    features=features,
                 )
