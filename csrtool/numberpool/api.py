@@ -3,7 +3,7 @@ from datetime import datetime
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from csrtool.numberpool import services
+from csrtool.numberpool import import_api, services
 from csrtool.numberpool.models import (
     NumberAssignment,
     NumberStatus,
@@ -12,6 +12,8 @@ from csrtool.numberpool.models import (
 )
 
 router = Router(tags=["numbers"])
+# Bulk import and export first, so "/export" is never read as a DNIS.
+import_api.register(router)
 
 
 class NumberIn(Schema):
