@@ -18,14 +18,19 @@ from csrtool.portal.forms import ForgotPasswordForm, NewPasswordForm, ResetAnswe
 RESET_SESSION_KEY = "portal_reset"
 
 
-def _private(response):
-    response["Referrer-Policy"] = "no-referrer"
+def _private(response, *, referrer=True):
+    # Pages with a form keep the site-wide same-origin policy: with no-referrer,
+    # browsers send "Origin: null" and the CSRF check rightly refuses the POST.
+    if not referrer:
+        response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     return response
 
 
 def _unusable(request):
-    return _private(render(request, "portal/link_unusable.html", status=410))
+    return _private(
+        render(request, "portal/link_unusable.html", status=410), referrer=False
+    )
 
 
 def forgot_password(request):
@@ -49,7 +54,7 @@ def reset_link(request, token):
         return _unusable(request)
     request.session.cycle_key()
     request.session[RESET_SESSION_KEY] = {"link": link.pk, "answered": False}
-    return _private(redirect("portal-reset"))
+    return _private(redirect("portal-reset"), referrer=False)
 
 
 def reset_password(request):
