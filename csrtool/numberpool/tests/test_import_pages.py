@@ -188,3 +188,23 @@ def test_bulk_add_in_the_browser(cast, page, tmp_path):
     assert_accessible(page)
 
     assert PhoneNumber.objects.filter(partner=cast.acme).count() == 3
+
+
+def test_an_imported_numbers_page_shows_the_import(cast, client_for):
+    from csrtool.numberpool.imports import run_import
+
+    job = preview_import(
+        actor=staff_actor(cast.alice), text=HEADER + block(100, 1), file_name="q3.csv"
+    )
+    run_import(actor=staff_actor(cast.alice), import_id=job.pk)
+
+    admin_page = client_for(cast.alice).get(
+        reverse("number-detail", args=["8005550100"])
+    )
+    csr_page = client_for(cast.bob).get(reverse("number-detail", args=["8005550100"]))
+
+    detail_url = reverse("number-import-detail", args=[job.pk])
+    assert "by alice@acme.example, from" in admin_page.content.decode()
+    assert f'<a href="{detail_url}">q3.csv</a>' in admin_page.content.decode()
+    assert "q3.csv" in csr_page.content.decode()
+    assert detail_url not in csr_page.content.decode()
