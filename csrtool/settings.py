@@ -49,6 +49,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def database_from_url(url: str, data_dir: Path) -> dict:
     """Translate CSRTOOL_DATABASE_URL (sqlite:///path or postgresql://…) to Django."""
     if url == "":
+        data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / 'csrtool.sqlite3'}"
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
