@@ -167,3 +167,60 @@ def test_other_partners_and_auditors_cannot_send_a_reset(sam, cast, client_for):
     assert client_for(cast.charlie).post(url).status_code == 404
     assert client_for(cast.avery).post(url).status_code == 404
     assert deliver_all() == []
+
+
+def verify_over_api(api, subscriber, value, method="pin"):
+    return api.post(
+        f"/api/v1/subscribers/{subscriber.public_id}/verify-caller",
+        {"method": method, "value": value},
+        content_type="application/json",
+    )
+
+
+def test_the_api_answers_match_or_no_match(sam, cast, api_client_for):
+    api = api_client_for(cast.acme)
+    match = verify_over_api(api, sam, SAM_PIN)
+    assert match.status_code == 200
+    assert match.json() == {"outcome": "match", "method": "pin", "tries_left": 4}
+    wrong = verify_over_api(api, sam, "Rex", method="answer")
+    assert wrong.json()["outcome"] == "no_match"
+    assert SAM_ANSWER not in wrong.content.decode()
+    assert verifications().filter(channel="api").count() == 2
+
+
+def test_the_api_refuses_the_sixth_try_with_429(sam, cast, api_client_for):
+    api = api_client_for(cast.acme)
+    for _ in range(5):
+        verify_over_api(api, sam, "990011")
+    refused = verify_over_api(api, sam, SAM_PIN)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert verifications().filter(outcome="refused").count() == 1
+
+
+def test_the_api_of_another_partner_finds_no_such_subscriber(sam, cast, api_client_for):
+    api = api_client_for(cast.globex)
+    assert verify_over_api(api, sam, SAM_PIN).status_code == 404
+    reset = api.post(f"/api/v1/subscribers/{sam.public_id}/password-reset-email")
+    assert reset.status_code == 404
+    assert not verifications().exists()
+    assert deliver_all() == []
+
+
+def test_the_api_sends_a_password_reset_email(sam, cast, api_client_for):
+    api = api_client_for(cast.acme)
+    response = api.post(f"/api/v1/subscribers/{sam.public_id}/password-reset-email")
+    assert response.status_code == 202
+    assert response.json()["recipient"] == sam.email
+    assert response.json()["kind"] == "password_reset"
+    [message] = deliver_all()
+    assert link_in(message).startswith("/portal/reset/")
+    assert link_in(message) not in response.content.decode()
+
+
+def test_the_api_refuses_a_reset_for_an_account_not_yet_active(cast, api_client_for):
+    api = api_client_for(cast.acme)
+    response = api.post(
+        f"/api/v1/subscribers/{cast.sam.public_id}/password-reset-email"
+    )
+    assert response.status_code == 409
