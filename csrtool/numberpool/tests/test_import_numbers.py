@@ -5,11 +5,11 @@ from django.db import connection
 
 from csrtool.audit.models import AuditEvent
 from csrtool.errors import NotFound, PermissionDenied, ValidationFailed
-from csrtool.numberpool import imports
 from csrtool.numberpool.imports import (
     Outcome,
     get_import,
     import_rows,
+    jobs,
     preview_import,
     preview_range,
     run_import,
@@ -104,7 +104,7 @@ def test_running_the_import_adds_the_valid_rows(cast, actor_of):
 
 
 def test_the_import_writes_one_audit_event_per_chunk(cast, actor_of, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 2)
     alice = actor_of(cast.alice)
     job = preview_import(actor=alice, text=csv_of(*block(100, 5)))
 
@@ -155,7 +155,7 @@ def test_running_a_completed_import_again_writes_nothing(cast, actor_of):
 
 
 def test_an_interrupted_import_continues_where_it_stopped(cast, actor_of, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 2)
     alice = actor_of(cast.alice)
     text = csv_of(*block(100, 5))
     job = preview_import(actor=alice, text=text)
@@ -286,7 +286,7 @@ def test_a_file_with_only_a_header_is_refused(cast, actor_of):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_of_one_import_write_every_number_once(cast, actor_of, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 3)
     alice = actor_of(cast.alice)
     job = preview_import(actor=alice, text=csv_of(*block(100, 30)))
     barrier = threading.Barrier(2)

@@ -1,27 +1,26 @@
-"""Bulk add to a partner's number pool: CSV or a range, previewed, then written.
+"""Bulk add against the database: classify rows a chunk at a time, record the
+preview on a NumberImport, then write chunk by chunk, resumably."""
 
-A file (or range) is parsed into rows, each row's fields are checked on their own,
-then every chunk is classified against the database with one query per chunk:
-will add, already present, or an error with its reason. Nothing is written until
-the import runs; it then writes chunk by chunk, so an interrupted import continues
-where it stopped and the same file imported twice adds nothing new.
-"""
-
-import csv
-import hashlib
-import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-import phonenumbers
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from csrtool.audit.services import record
 from csrtool.errors import NotFound, ValidationFailed
-from csrtool.numberpool.lines import clean_line, e164, parse_number, region_for
+from csrtool.numberpool.imports.rows import (
+    ImportRow,
+    Outcome,
+    check_fields,
+    expand_range,
+    file_hash,
+    parse_csv,
+    range_csv,
+)
+from csrtool.numberpool.lines import region_for
 from csrtool.numberpool.models import (
     ImportStatus,
     NumberAssignment,
@@ -35,211 +34,7 @@ from csrtool.partners.models import Partner
 from csrtool.subscribers.models import Status as SubscriberStatus
 from csrtool.subscribers.models import Subscriber
 
-COLUMNS = ("number", "dnis", "type", "country_code", "area_code", "subscriber_id")
-REQUIRED_COLUMNS = COLUMNS[:5]
-MAX_ROWS = 200_000
-MAX_RANGE = 10_000
 CHUNK_SIZE = 1000
-
-
-class Outcome:
-    WILL_ADD = "will_add"
-    ALREADY_PRESENT = "already_present"
-    ERROR = "error"
-
-    LABELS = {
-        WILL_ADD: "Will add",
-        ALREADY_PRESENT: "Already present",
-        ERROR: "Error",
-    }
-
-
-@dataclass
-class ImportRow:
-    """One line of the file: its values as given, then as cleaned, and its fate."""
-
-    line: int
-    number: str = ""
-    dnis: str = ""
-    type: str = ""
-    country_code: str = ""
-    area_code: str = ""
-    subscriber_id: str = ""
-    errors: list[str] = field(default_factory=list)
-    outcome: str = ""
-
-    @property
-    def reason(self) -> str:
-        return " ".join(self.errors)
-
-    @property
-    def outcome_label(self) -> str:
-        return Outcome.LABELS.get(self.outcome, "")
-
-    def values(self) -> dict:
-        return {name: getattr(self, name) for name in COLUMNS}
-
-
-def file_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def decode_upload(data: bytes) -> str:
-    """Uploaded bytes as text: UTF-8 (with or without a byte-order mark)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            {"file": ["The file is not UTF-8 text. Save it as CSV (UTF-8) and retry."]}
-        ) from None
-
-
-def parse_csv(text: str) -> list[ImportRow]:
-    """Rows of a CSV with a header naming the columns, in any order."""
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = None
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            header = [cell.strip().lower() for cell in cells]
-            break
-    if header is None:
-        raise ValidationFailed({"file": ["The file is empty."]})
-    unknown = [name for name in header if name not in COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    problems = []
-    if unknown:
-        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
-    if missing:
-        problems.append(f"Missing column(s): {', '.join(missing)}.")
-    if duplicated:
-        problems.append(f"Column(s) given twice: {', '.join(duplicated)}.")
-    if problems:
-        problems.append(f"The first line must name the columns: {','.join(COLUMNS)}")
-        raise ValidationFailed({"file": problems})
-    rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise ValidationFailed(
-                {
-                    "file": [
-                        f"The file has more than {MAX_ROWS:,} numbers. "
-                        "Split it into smaller files."
-                    ]
-                }
-            )
-        row = ImportRow(line=reader.line_num)
-        if len(cells) != len(header):
-            row.errors.append(f"Expected {len(header)} values, found {len(cells)}.")
-        for name, value in zip(header, cells, strict=False):
-            setattr(row, name, value.strip())
-        rows.append(row)
-    return rows
-
-
-def expand_range(first: str, last: str, *, region: str | None = None) -> list[str]:
-    """Every number from first to last inclusive, as E.164 strings."""
-    errors: dict[str, list[str]] = {}
-    ends = []
-    for name, label, value in (("first", "First", first), ("last", "Last", last)):
-        number = parse_number(value, region)
-        if number is None:
-            shown = str(value or "").strip()[:40]
-            errors[name] = [
-                f"{label} number {shown!r} is not a valid phone number, "
-                "e.g. +1 800 555 0100."
-                if shown
-                else f"{label} number is required."
-            ]
-        ends.append(number)
-    if errors:
-        raise ValidationFailed(errors)
-    start, end = (e164(number) for number in ends)
-    if ends[0].country_code != ends[1].country_code or len(start) != len(end):
-        raise ValidationFailed(
-            {"last": ["The first and last number must be in the same block."]}
-        )
-    low, high = int(start[1:]), int(end[1:])
-    if high < low:
-        raise ValidationFailed(
-            {"last": ["The last number must not come before the first."]}
-        )
-    if high - low + 1 > MAX_RANGE:
-        raise ValidationFailed(
-            {
-                "last": [
-                    f"A range holds at most {MAX_RANGE:,} numbers; this one has "
-                    f"{high - low + 1:,}. Add it in several ranges or as a file."
-                ]
-            }
-        )
-    width = len(start) - 1
-    return [f"+{value:0{width}d}" for value in range(low, high + 1)]
-
-
-def range_csv(numbers: list[str], *, number_type: str, area_code: str = "") -> str:
-    """A range as the CSV a file import would take: each number's own digits as
-    its DNIS, its country code, the type and area code given."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for value in numbers:
-        number = phonenumbers.parse(value, None)
-        writer.writerow(
-            [
-                value,
-                phonenumbers.national_significant_number(number),
-                number_type,
-                number.country_code,
-                area_code,
-                "",
-            ]
-        )
-    return buffer.getvalue()
-
-
-def check_fields(rows: list[ImportRow], *, region: str | None) -> None:
-    """Each row's fields on their own (the pool's own rules), then numbers and
-    DNIS repeated within the file. No database query."""
-    for row in rows:
-        if row.errors:
-            continue
-        try:
-            cleaned = clean_line(
-                number=row.number,
-                dnis=row.dnis,
-                number_type=row.type,
-                country_code=row.country_code,
-                area_code=row.area_code,
-                region=region,
-            )
-        except ValidationFailed as e:
-            row.errors.extend(m for messages in e.errors.values() for m in messages)
-            continue
-        row.number = cleaned["number"]
-        row.dnis = cleaned["dnis"]
-        row.type = cleaned["number_type"]
-        row.country_code = cleaned["country_code"]
-        row.area_code = cleaned["area_code"]
-        row.subscriber_id = row.subscriber_id.lower()
-    first_line: dict[str, int] = {}
-    for row in rows:
-        if row.errors:
-            continue
-        for key, label in ((row.number, "number"), ("dnis:" + row.dnis, "DNIS")):
-            if key in first_line:
-                row.errors.append(
-                    f"The same {label} is also on line {first_line[key]}."
-                )
-                break
-        else:
-            first_line[row.number] = first_line["dnis:" + row.dnis] = row.line
-    for row in rows:
-        if row.errors:
-            row.outcome = Outcome.ERROR
 
 
 def classify(rows: list[ImportRow], *, partner: Partner) -> dict[str, Subscriber]:
