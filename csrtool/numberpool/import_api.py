@@ -89,9 +89,12 @@ def register(router) -> None:
         text = imports.decode_upload(request.body)
         if not text.strip():
             raise ValidationFailed({"file": ["Send the CSV as the request body."]})
-        job = imports.preview_import(actor=actor, text=text, file_name="API upload")
-        if not dry_run:
-            job = imports.run_import(actor=actor, import_id=job.pk).job
+        if dry_run:
+            job = imports.preview_import(actor=actor, text=text, file_name="API upload")
+        else:
+            job = imports.import_numbers(
+                actor=actor, text=text, file_name="API upload"
+            ).job
         return ImportOut.from_import(job, dry_run=dry_run)
 
     @router.get(

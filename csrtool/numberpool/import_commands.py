@@ -11,9 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from csrtool.numberpool.exports import export_numbers
 from csrtool.numberpool.imports import (
     decode_upload,
+    import_numbers,
     import_rows,
     preview_import,
-    run_import,
 )
 
 ACTIONS = ("import", "export")
@@ -67,13 +67,9 @@ def _error_lines(rows) -> list[dict]:
 
 def _import(command, actor, options) -> None:
     text, name = _read(options["file"])
-    job = preview_import(
-        actor=actor,
-        text=text,
-        file_name=name,
-        partner=command.partner(options.get("partner")),
-    )
+    partner = command.partner(options.get("partner"))
     if options.get("dry_run"):
+        job = preview_import(actor=actor, text=text, file_name=name, partner=partner)
         errors = _error_lines(import_rows(job, errors_only=True))
         summary = {
             "import_id": job.pk,
@@ -88,7 +84,7 @@ def _import(command, actor, options) -> None:
             f"{job.planned_present} already present, {len(errors)} with errors."
         )
     else:
-        job = _run(actor, job, quiet=bool(options.get("json"))).job
+        job = _run(actor, text, name, partner, quiet=bool(options.get("json"))).job
         # Every row's reason, including rows an earlier interrupted run handled.
         errors = _error_lines(import_rows(job, errors_only=True))
         summary = {
@@ -113,23 +109,23 @@ def _import(command, actor, options) -> None:
         )
 
 
-def _run(actor, job, *, quiet: bool):
+def _run(actor, text, name, partner, *, quiet: bool):
     console = Console(file=sys.stderr, quiet=quiet)
     with Progress(
-        TextColumn("Importing"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(
-            "import", total=job.total_rows, completed=job.rows_done
-        )
+        task = progress.add_task("Checking rows", total=None)
 
         def advance(done, total):
-            progress.update(task, completed=done)
+            progress.update(task, description="Importing", total=total, completed=done)
 
-        return run_import(actor=actor, import_id=job.pk, progress=advance)
+        return import_numbers(
+            actor=actor, text=text, file_name=name, partner=partner, progress=advance
+        )
 
 
 def _export(command, actor, options) -> None:

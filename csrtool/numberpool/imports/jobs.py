@@ -129,6 +129,12 @@ def get_import(*, actor: Actor, import_id) -> NumberImport:
         raise NotFound(f"No import has the ID {str(import_id)[:20]!r}.") from None
 
 
+@dataclass
+class ImportReport:
+    job: NumberImport
+    errors: list[ImportRow]
+
+
 def preview_import(
     *,
     actor: Actor,
@@ -142,15 +148,37 @@ def preview_import(
     The same file previewed again while its import is open gives the same
     import, so an interrupted import continues instead of starting over.
     """
+    return _preview(actor, text, file_name, partner, now)[0]
+
+
+def import_numbers(
+    *,
+    actor: Actor,
+    text: str,
+    file_name: str = "",
+    partner: Partner | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Preview and run at once (the CLI and the API), checking each row once."""
+    job, rows = _preview(actor, text, file_name, partner, now)
+    return _run(actor, job, rows, now or timezone.now(), progress)
+
+
+def _preview(actor, text, file_name, partner, now):
     actor.require("pool.manage")
     partner = actor.require_partner(partner)
     now = now or timezone.now()
     rows = prepare(text, partner=partner)
     if any(row.subscriber_id for row in rows):
         actor.require("numbers.assign")
+    checked = [(list(row.errors), row.outcome) for row in rows]
     for _, chunk in _chunks(rows):
         classify(chunk, partner=partner)
     outcomes, problems = _summarise(rows)
+    # Back to the rows' own checks: a run classifies them again, in its chunks.
+    for row, (errors, outcome) in zip(rows, checked, strict=True):
+        row.errors, row.outcome = errors, outcome
     planned = {
         "planned_add": outcomes.count("a"),
         "planned_present": outcomes.count("p"),
@@ -173,7 +201,7 @@ def preview_import(
                     setattr(job, name, value)
                 job.updated_at = now
                 job.save(update_fields=["outcomes", "problems", *planned, "updated_at"])
-            return job
+            return job, rows
         job = NumberImport.objects.create(
             partner=partner,
             created_by=actor.user,
@@ -197,13 +225,7 @@ def preview_import(
             partner=partner,
             after={"file_name": job.file_name, "rows": len(rows), **planned},
         )
-    return job
-
-
-@dataclass
-class ImportReport:
-    job: NumberImport
-    errors: list[ImportRow]
+    return job, rows
 
 
 def run_import(
@@ -220,12 +242,14 @@ def run_import(
     and a run cut short leaves a consistent import that the next run continues.
     """
     actor.require("pool.manage")
-    now = now or timezone.now()
     job = get_import(actor=actor, import_id=import_id)
-    partner = job.partner
-    rows = prepare(job.content, partner=partner)
+    rows = prepare(job.content, partner=job.partner)
     if any(row.subscriber_id for row in rows):
         actor.require("numbers.assign")
+    return _run(actor, job, rows, now or timezone.now(), progress)
+
+
+def _run(actor, job, rows, now, progress) -> ImportReport:
     errors: list[ImportRow] = []
     while job.rows_done < job.total_rows:
         start = job.rows_done

@@ -37,6 +37,10 @@ def block(first, count, **extra):
     ]
 
 
+def crash(done, total):
+    raise KeyboardInterrupt
+
+
 def test_the_preview_shows_every_row_and_writes_no_number(cast, actor_of):
     make_number(cast.acme, "8005550101")
     make_number(cast.globex, "8005550102")
@@ -159,9 +163,6 @@ def test_an_interrupted_import_continues_where_it_stopped(cast, actor_of, monkey
     alice = actor_of(cast.alice)
     text = csv_of(*block(100, 5))
     job = preview_import(actor=alice, text=text)
-
-    def crash(done, total):
-        raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         run_import(actor=alice, import_id=job.pk, progress=crash)
@@ -313,3 +314,26 @@ def test_two_runs_of_one_import_write_every_number_once(cast, actor_of, monkeypa
     assert PhoneNumber.objects.count() == 30
     assert AuditEvent.objects.filter(action="number.imported").count() == 10
     assert AuditEvent.objects.filter(action="number_import.completed").count() == 1
+
+
+def test_importing_at_once_checks_each_row_once_and_continues_an_interrupted_import(
+    cast, actor_of, monkeypatch
+):
+    from csrtool.numberpool.imports import import_numbers, rows
+
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 2)
+    alice = actor_of(cast.alice)
+    text = csv_of(*block(100, 5), "+18005550100,8005550100,tollfree,1,800,")
+    job = preview_import(actor=alice, text=text)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(actor=alice, import_id=job.pk, progress=crash)
+    checks = []
+    real = rows.clean_line
+    monkeypatch.setattr(rows, "clean_line", lambda **kw: checks.append(1) or real(**kw))
+
+    report = import_numbers(actor=alice, text=text)
+
+    assert report.job.pk == job.pk
+    assert (report.job.added, report.job.failed) == (5, 1)
+    assert len(checks) == 6
+    assert PhoneNumber.objects.count() == 5

@@ -1,0 +1,77 @@
+"""Bulk number import figures, printed; run by hand, not by the test suite.
+
+    python bench/import_numbers.py [--rows 100000] [--database-url postgresql://…]
+
+Times the preview (parse, field checks, one existence query per chunk), the
+import (chunked bulk inserts with one audit event per chunk), a second import of
+the same file (everything already present) and the export, in rows per second.
+Uses a throw-away data directory (or the given database).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    os.environ["CSRTOOL_DATA_DIR"] = tempfile.mkdtemp(prefix="csrtool-bench-")
+    os.environ["CSRTOOL_DEBUG"] = "true"
+    os.environ["CSRTOOL_DATABASE_URL"] = args.database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "csrtool.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from csrtool.numberpool.exports import export_numbers
+    from csrtool.numberpool.imports import preview_import, run_import
+    from csrtool.partners.access import cli_actor
+    from csrtool.partners.services import create_partner
+
+    call_command("migrate", verbosity=0)
+    stamp = str(int(time.time()))
+    partner = create_partner(
+        actor=cli_actor(), name=f"Bench {stamp}", slug=f"bench-{stamp}", time_zone="UTC"
+    )
+    actor = cli_actor()
+    base = 2_000_000 + int(stamp) % 5_000_000
+    lines = ["number,dnis,type,country_code,area_code,subscriber_id"]
+    lines += [
+        f"+1800{base + n:07d},800{base + n:07d},tollfree,1,800,"
+        for n in range(args.rows)
+    ]
+    text = "\n".join(lines) + "\n"
+
+    def timed(label, func):
+        started = time.perf_counter()
+        result = func()
+        elapsed = time.perf_counter() - started
+        print(f"{label:<28} {elapsed:7.2f} s  {args.rows / elapsed:9,.0f} rows/s")
+        return result
+
+    job = timed(
+        "preview", lambda: preview_import(actor=actor, text=text, partner=partner)
+    )
+    timed("import", lambda: run_import(actor=actor, import_id=job.pk))
+    again = timed(
+        "preview again (all present)",
+        lambda: preview_import(actor=actor, text=text, partner=partner),
+    )
+    timed("import again", lambda: run_import(actor=actor, import_id=again.pk))
+    timed(
+        "export",
+        lambda: sum(1 for _ in export_numbers(actor=actor, partner=partner)),
+    )
+
+
+if __name__ == "__main__":
+    main()
