@@ -33,7 +33,7 @@ def main():
     from django.core.management import call_command
 
     from csrtool.numberpool.exports import export_numbers
-    from csrtool.numberpool.imports import preview_import, run_import
+    from csrtool.numberpool.imports import import_numbers, preview_import, run_import
     from csrtool.partners.access import cli_actor
     from csrtool.partners.services import create_partner
 
@@ -67,6 +67,15 @@ def main():
         lambda: preview_import(actor=actor, text=text, partner=partner),
     )
     timed("import again", lambda: run_import(actor=actor, import_id=again.pk))
+    other = (
+        text.replace("tollfree,1,800,", "tollfree,1,888,")
+        .replace("+1800", "+1888")
+        .replace(",800", ",888")
+    )
+    timed(
+        "CLI/API path, new block",
+        lambda: import_numbers(actor=actor, text=other, partner=partner),
+    )
     timed(
         "export",
         lambda: sum(1 for _ in export_numbers(actor=actor, partner=partner)),
