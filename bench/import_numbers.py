@@ -4,7 +4,8 @@
 
 Times the preview (parse, field checks, one existence query per chunk), the
 import (chunked bulk inserts with one audit event per chunk), a second import of
-the same file (everything already present) and the export, in rows per second.
+the same file (everything already present), preview and import in one go (as
+the CLI and the API do) and the export, in rows per second.
 Uses a throw-away data directory (or the given database).
 """
 
