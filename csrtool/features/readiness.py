@@ -67,7 +67,7 @@ class Readiness:
                 "Onboarding completed by the subscriber",
                 "Onboarded",
                 self.onboarded,
-                f"{detail}#onboarding",
+                f"{detail}#onboarding-emails-heading",
             ),
             Step(
                 "number",
