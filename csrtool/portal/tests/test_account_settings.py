@@ -241,3 +241,19 @@ def test_the_settings_page_never_shows_a_secret(sam, sam_client):
     assert "What was the name of your first pet?" in page
     assert SAM_ANSWER not in page and SAM_PIN not in page
     assert not OutboundEmail.objects.filter(kind=EmailKind.PASSWORD_RESET).exists()
+
+
+def test_the_portal_pages_take_a_handful_of_queries(
+    sam, sam_client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        assert sam_client.get("/portal/").status_code == 200
+    with django_assert_max_num_queries(10):
+        assert sam_client.get("/portal/settings/").status_code == 200
+
+
+def test_another_partners_subscriber_sees_only_their_own_account(sam, gus, sam_client):
+    gus_client = portal_client(gus)
+    page = gus_client.get("/portal/").content.decode()
+    assert gus.public_id in page and sam.public_id not in page
+    assert sam.email not in gus_client.get("/portal/settings/").content.decode()
