@@ -20,7 +20,7 @@ from csrtool.onboarding.models import (
     SubscriberCredentials,
 )
 from csrtool.onboarding.tasks import deliver_email
-from csrtool.partners.access import Actor
+from csrtool.partners.access import Actor, subscriber_actor
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import get_subscriber
 
@@ -45,19 +45,6 @@ class LinkUnusable(Conflict):
             code="link_unusable",
         )
         self.state = state
-
-
-def subscriber_actor(subscriber: Subscriber, *, source_ip=None, request_id="") -> Actor:
-    """The subscriber acting on their own account (onboarding, portal)."""
-    return Actor(
-        kind="subscriber",
-        label=subscriber.email,
-        role="",
-        partner=subscriber.partner,
-        channel="portal",
-        source_ip=source_ip,
-        request_id=request_id,
-    )
 
 
 def enqueue_email(
@@ -92,28 +79,54 @@ def enqueue_email(
     return email
 
 
-def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reason=""):
-    """Revoke older welcome links, issue a new one and queue its email."""
+def issue_link(
+    *,
+    actor: Actor,
+    subscriber: Subscriber,
+    purpose: str,
+    kind: str,
+    lifetime: timedelta,
+    now: datetime,
+    recipient: str | None = None,
+    context: dict | None = None,
+) -> tuple[EmailLink, OutboundEmail, int]:
+    """Revoke the subscriber's open links of `purpose`, issue a new one and queue
+    the email carrying it. Returns the link, the email and how many were revoked."""
     revoked = EmailLink.objects.filter(
         subscriber=subscriber,
-        purpose=LinkPurpose.WELCOME,
+        purpose=purpose,
         consumed_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=now)
     seed = links.new_seed()
     link = EmailLink.objects.create(
         subscriber=subscriber,
-        purpose=LinkPurpose.WELCOME,
+        purpose=purpose,
         token_hash=links.token_hash(links.token_from_seed(seed)),
         created_at=now,
-        expires_at=now + timedelta(hours=subscriber.partner.link_expiry_hours),
+        expires_at=now + lifetime,
     )
     email = enqueue_email(
         subscriber=subscriber,
-        kind=EmailKind.WELCOME,
+        kind=kind,
         actor=actor,
+        recipient=recipient,
         link=link,
         link_seed=seed,
+        context=context,
+    )
+    return link, email, revoked
+
+
+def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reason=""):
+    """Revoke older welcome links, issue a new one and queue its email."""
+    link, email, revoked = issue_link(
+        actor=actor,
+        subscriber=subscriber,
+        purpose=LinkPurpose.WELCOME,
+        kind=EmailKind.WELCOME,
+        lifetime=timedelta(hours=subscriber.partner.link_expiry_hours),
+        now=now,
     )
     record(
         actor=actor,

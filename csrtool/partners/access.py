@@ -110,6 +110,19 @@ def cli_actor(*, as_user: User | None = None) -> Actor:
     )
 
 
+def subscriber_actor(subscriber, *, source_ip=None, request_id="") -> Actor:
+    """The subscriber acting on their own account (onboarding, portal)."""
+    return Actor(
+        kind="subscriber",
+        label=subscriber.email,
+        role="",
+        partner=subscriber.partner,
+        channel="portal",
+        source_ip=source_ip,
+        request_id=request_id,
+    )
+
+
 SYSTEM = Actor(kind="system", label="system", role="", partner=None, channel="worker")
 
 

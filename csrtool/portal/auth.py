@@ -18,8 +18,7 @@ from django.utils.http import urlencode
 from csrtool.audit.services import record
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
-from csrtool.onboarding.services import subscriber_actor
-from csrtool.partners.access import Actor
+from csrtool.partners.access import Actor, subscriber_actor
 from csrtool.portal import lockout
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.validation import canonical_email

@@ -16,7 +16,7 @@ from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, ValidationFailed
 from csrtool.onboarding import links
 from csrtool.onboarding.models import EmailKind, EmailLink, LinkPurpose
-from csrtool.onboarding.services import LinkUnusable, enqueue_email
+from csrtool.onboarding.services import LinkUnusable, enqueue_email, issue_link
 from csrtool.partners.access import Actor
 from csrtool.portal import auth, services
 from csrtool.portal.models import EmailChange
@@ -49,19 +49,15 @@ def request_email_change(
     )
     with transaction.atomic():
         subscriber, _ = services._locked_credentials(actor, subscriber)
-        EmailLink.objects.filter(
+        link, _, _ = issue_link(
+            actor=actor,
             subscriber=subscriber,
             purpose=LinkPurpose.EMAIL_CHANGE,
-            consumed_at__isnull=True,
-            revoked_at__isnull=True,
-        ).update(revoked_at=now)
-        seed = links.new_seed()
-        link = EmailLink.objects.create(
-            subscriber=subscriber,
-            purpose=LinkPurpose.EMAIL_CHANGE,
-            token_hash=links.token_hash(links.token_from_seed(seed)),
-            created_at=now,
-            expires_at=now + EMAIL_CHANGE_LINK_LIFETIME,
+            kind=EmailKind.EMAIL_CHANGE,
+            lifetime=EMAIL_CHANGE_LINK_LIFETIME,
+            now=now,
+            recipient=address,
+            context={"old_email": subscriber.email, "new_email": address},
         )
         change = EmailChange.objects.create(
             link=link,
@@ -69,15 +65,6 @@ def request_email_change(
             new_email=address,
             new_email_canonical=canonical,
             created_at=now,
-        )
-        enqueue_email(
-            subscriber=subscriber,
-            kind=EmailKind.EMAIL_CHANGE,
-            actor=actor,
-            recipient=address,
-            link=link,
-            link_seed=seed,
-            context={"old_email": subscriber.email, "new_email": address},
         )
         record(
             actor=actor,

@@ -18,7 +18,7 @@ from csrtool.onboarding.models import (
     OutboundEmail,
     SubscriberCredentials,
 )
-from csrtool.onboarding.services import LinkUnusable, enqueue_email
+from csrtool.onboarding.services import LinkUnusable, enqueue_email, issue_link
 from csrtool.partners.access import Actor
 from csrtool.portal import auth, lockout
 from csrtool.subscribers.models import Status, Subscriber
@@ -38,26 +38,13 @@ def _issue_reset(
     *, actor: Actor, subscriber: Subscriber, now: datetime, reason: str
 ) -> OutboundEmail:
     """Revoke older reset links, issue a new one and queue its email."""
-    revoked = EmailLink.objects.filter(
-        subscriber=subscriber,
-        purpose=LinkPurpose.PASSWORD_RESET,
-        consumed_at__isnull=True,
-        revoked_at__isnull=True,
-    ).update(revoked_at=now)
-    seed = links.new_seed()
-    link = EmailLink.objects.create(
-        subscriber=subscriber,
-        purpose=LinkPurpose.PASSWORD_RESET,
-        token_hash=links.token_hash(links.token_from_seed(seed)),
-        created_at=now,
-        expires_at=now + RESET_LINK_LIFETIME,
-    )
-    email = enqueue_email(
-        subscriber=subscriber,
-        kind=EmailKind.PASSWORD_RESET,
+    link, email, revoked = issue_link(
         actor=actor,
-        link=link,
-        link_seed=seed,
+        subscriber=subscriber,
+        purpose=LinkPurpose.PASSWORD_RESET,
+        kind=EmailKind.PASSWORD_RESET,
+        lifetime=RESET_LINK_LIFETIME,
+        now=now,
     )
     record(
         actor=actor,

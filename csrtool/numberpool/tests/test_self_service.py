@@ -14,7 +14,7 @@ from csrtool.numberpool.models import NumberAssignment, NumberStatus, PhoneNumbe
 from csrtool.numberpool.self_service import claim_number, release_number
 from csrtool.numberpool.tests.make import make_number
 from csrtool.onboarding.models import SubscriberCredentials
-from csrtool.onboarding.services import subscriber_actor
+from csrtool.partners.access import subscriber_actor
 from csrtool.portal import auth
 from csrtool.subscribers.models import Status
 
