@@ -9,12 +9,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from csrtool.onboarding import links
 from csrtool.onboarding.models import EmailKind, OutboundEmail
 
 TEMPLATES = {
     EmailKind.WELCOME: "onboarding/emails/welcome",
+    EmailKind.PASSWORD_RESET: "portal/emails/password_reset",
+    EmailKind.EMAIL_CHANGE: "portal/emails/email_change",
 }
 
 
@@ -41,17 +44,25 @@ def render_subject(kind: str, *, subscriber, partner, context=None) -> str:
     return " ".join(subject.split())
 
 
-def welcome_context(email: OutboundEmail) -> dict:
+def _link_context(email: OutboundEmail, url_name: str) -> dict:
+    """The link an email carries, built from CSRTOOL_BASE_URL (never a Host header),
+    and its expiry in the subscriber's own zone and date format."""
+    if not (email.link_id and email.link_seed):
+        return {}
     subscriber = email.subscriber
     token = links.token_from_seed(email.link_seed)
     return {
-        "link_url": links.welcome_url(token),
+        "link_url": settings.BASE_URL + reverse(url_name, kwargs={"token": token}),
         "expires_at": subscriber.local_datetime(email.link.expires_at),
         "time_zone": subscriber.time_zone,
     }
 
 
-CONTEXTS = {EmailKind.WELCOME: welcome_context}
+CONTEXTS = {
+    EmailKind.WELCOME: lambda email: _link_context(email, "onboarding-start"),
+    EmailKind.PASSWORD_RESET: lambda email: _link_context(email, "portal-reset-link"),
+    EmailKind.EMAIL_CHANGE: lambda email: _link_context(email, "portal-confirm-email"),
+}
 
 
 def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
