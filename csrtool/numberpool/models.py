@@ -1,3 +1,4 @@
+import phonenumbers
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
@@ -77,7 +78,18 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
 
         Fewer than three digits cannot use a trigram index and match as a prefix.
         """
-        digits = "".join(ch for ch in str(digits or "") if ch.isdigit())
+        raw = str(digits or "").strip()
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if raw.startswith("+"):
+            # "+1 800 555": the DNIS may hold only the national digits; what follows
+            # the country code is part of every form a DNIS can take.
+            for length in (1, 2, 3):
+                if (
+                    int(digits[:length] or 0)
+                    in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+                ):
+                    digits = digits[length:]
+                    break
         if not digits:
             return self.none()
         if len(digits) < TRIGRAM_MIN:

@@ -91,3 +91,12 @@ def test_the_search_uses_the_trigram_index_not_a_scan(cast):
 def test_a_search_without_digits_finds_nothing(cast, term):
     generate_numbers(cast.acme, 5)
     assert not PhoneNumber.objects.search_digits(term).exists()
+
+
+def test_part_of_a_number_with_its_country_code_finds_it(cast):
+    from csrtool.numberpool.tests.make import make_number
+
+    line = make_number(cast.acme, "8005551234")
+    found = list(PhoneNumber.objects.for_partner(cast.acme).search_digits("+1 800 555"))
+    assert line in found
+    assert line in PhoneNumber.objects.for_partner(cast.acme).search_digits("800-555")
