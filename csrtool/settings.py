@@ -164,6 +164,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "csrtool.partners.middleware.StaffSessionLimitMiddleware",
     "csrtool.partners.middleware.StaffTimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -220,6 +221,7 @@ ARGON2_PARAMETERS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
