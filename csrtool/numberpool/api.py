@@ -33,6 +33,10 @@ class UnassignIn(Schema):
     subscriber_id: str = ""
 
 
+class ReasonIn(Schema):
+    reason: str = ""
+
+
 class OwnerOut(Schema):
     subscriber_id: str
     assigned_at: datetime
@@ -150,6 +154,25 @@ def add_number(request, payload: NumberIn):
 def remove_number(request, dnis: str):
     services.remove_number(actor=request.auth, dnis=dnis)
     return Reply(204, None)
+
+
+@router.post("/{dnis}/retire", response=NumberOut, summary="Retire a number")
+def retire_number(request, dnis: str, payload: ReasonIn):
+    """409 `number_assigned` for an assigned number (unassign it first) and
+    `number_retired` for one already retired."""
+    line = services.retire_number(
+        actor=request.auth, number=dnis, reason=payload.reason
+    )
+    return NumberOut.from_line(line)
+
+
+@router.post("/{dnis}/unretire", response=NumberOut, summary="Return to the pool")
+def unretire_number(request, dnis: str, payload: ReasonIn):
+    """409 `not_retired` unless the number is retired."""
+    line = services.unretire_number(
+        actor=request.auth, number=dnis, reason=payload.reason
+    )
+    return NumberOut.from_line(line)
 
 
 @router.post("/{dnis}/assign", response=NumberOut, summary="Assign to a subscriber")

@@ -90,3 +90,18 @@ class AssignForm(forms.Form):
         self.fields["subscriber_id"].widget.attrs.update(
             {**_TEXT, "maxlength": 40, "required": True}
         )
+
+
+class RetireNumberForm(forms.Form):
+    """The number page's Retire / Return to pool: an optional reason for the log."""
+
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        help_text="Optional, kept in the number's history.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "retire")
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs.update({"maxlength": 500})

@@ -238,6 +238,88 @@ def remove_number(
     return line
 
 
+def retire_number(
+    *, actor: Actor, number: str, reason: str = "", now: datetime | None = None
+) -> PhoneNumber:
+    """Take a number out of service but keep it and its history: nobody can be
+    given it until it is returned to the pool. A hold on it or its aging ends."""
+    actor.require("pool.manage")
+    now = now or timezone.now()
+    with transaction.atomic():
+        line = find_number(actor=actor, value=number, for_update=True)
+        if line.status == NumberStatus.ASSIGNED:
+            raise Conflict(
+                f"{line.dnis} is assigned to {_owner(line.subscriber)}. "
+                "Unassign it first, then retire it.",
+                field="number",
+                code="number_assigned",
+            )
+        if line.status == NumberStatus.RETIRED:
+            raise Conflict(
+                f"{line.dnis} is already retired.",
+                field="number",
+                code="number_retired",
+            )
+        before = line.audit_snapshot()
+        updated = PhoneNumber.objects.filter(
+            pk=line.pk,
+            status__in=[NumberStatus.AVAILABLE, NumberStatus.HELD, NumberStatus.AGING],
+        ).update(
+            status=NumberStatus.RETIRED,
+            subscriber=None,
+            held_until=None,
+            aging_until=None,
+            previous_subscriber=None,
+            updated_at=now,
+        )
+        if updated != 1:
+            raise Conflict(
+                f"{line.dnis} was just assigned; look it up again.",
+                field="number",
+            )
+        line.refresh_from_db()
+        _audit(
+            actor,
+            line,
+            "number.retired",
+            before,
+            line.audit_snapshot(),
+            reason=str(reason or "").strip()[:500],
+        )
+    return line
+
+
+def unretire_number(
+    *, actor: Actor, number: str, reason: str = "", now: datetime | None = None
+) -> PhoneNumber:
+    """Return a retired number to the pool, available to anyone."""
+    actor.require("pool.manage")
+    now = now or timezone.now()
+    with transaction.atomic():
+        line = find_number(actor=actor, value=number, for_update=True)
+        before = line.audit_snapshot()
+        updated = PhoneNumber.objects.filter(
+            pk=line.pk, status=NumberStatus.RETIRED
+        ).update(status=NumberStatus.AVAILABLE, updated_at=now)
+        if updated != 1:
+            raise Conflict(
+                f"{line.dnis} is not retired; it is "
+                f"{line.effective_status_display(now).lower()}.",
+                field="number",
+                code="not_retired",
+            )
+        line.refresh_from_db()
+        _audit(
+            actor,
+            line,
+            "number.unretired",
+            before,
+            line.audit_snapshot(),
+            reason=str(reason or "").strip()[:500],
+        )
+    return line
+
+
 def _open_assignment(actor, line, subscriber, now):
     NumberAssignment.objects.create(
         number=line,

@@ -8,6 +8,9 @@ urlpatterns = [
     path("numbers/lookup/", views.line_lookup, name="line-lookup"),
     path("numbers/available/", views.available, name="numbers-available"),
     re_path(r"^numbers/(?P<dnis>\d{1,20})/$", views.detail, name="number-detail"),
+    re_path(
+        r"^numbers/(?P<dnis>\d{1,20})/retire/$", views.retire, name="number-retire"
+    ),
     path("numbers/import/", import_views.import_start, name="number-import"),
     path(
         "numbers/import/<int:import_id>/",

@@ -4,12 +4,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from csrtool.audit.models import AuditEvent
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
 from csrtool.numberpool import services
-from csrtool.numberpool.forms import AddNumberForm, AssignForm, RemoveNumberForm
+from csrtool.numberpool.forms import (
+    AddNumberForm,
+    AssignForm,
+    RemoveNumberForm,
+    RetireNumberForm,
+)
 from csrtool.numberpool.models import NumberAssignment, NumberType, PhoneNumber
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
@@ -129,8 +135,39 @@ def detail(request, dnis):
             "assign_url": reverse("number-assign")
             + "?"
             + urlencode({"number": line.dnis}),
+            "retire_form": RetireNumberForm(),
         },
     )
+
+
+_RETIREMENT = {
+    "retire": (services.retire_number, "{dnis} is retired: nobody can be given it."),
+    "unretire": (services.unretire_number, "{dnis} is back in the pool, available."),
+}
+
+
+@require_POST
+@staff_required("pool.manage")
+def retire(request, dnis):
+    """Retire / Return to pool, from the number's page."""
+    service, confirmation = _RETIREMENT[
+        "unretire" if request.POST.get("action") == "unretire" else "retire"
+    ]
+    form = RetireNumberForm(request.POST)
+    form.is_valid()
+    try:
+        line = service(
+            actor=request.actor,
+            number=dnis,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, confirmation.format(dnis=line.dnis))
+    return redirect("number-detail", dnis=dnis)
 
 
 @staff_required("pool.view")

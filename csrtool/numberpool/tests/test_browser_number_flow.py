@@ -2,6 +2,7 @@ import pytest
 
 from csrtool.conftest import assert_accessible, browser_login
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.numberpool.tests.make import make_number
 
 
 @pytest.mark.browser
@@ -55,3 +56,22 @@ def test_a_refused_number_is_explained_accessibly(cast, page):
     page.get_by_role("button", name="Assign", exact=True).click()
     page.get_by_text("No number 800-555-0000 is in the pool.").wait_for()
     assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_retire_a_number_and_return_it_to_the_pool_from_its_page(cast, page):
+    make_number(cast.acme, "8005551234")
+    browser_login(page, cast.alice)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto("/numbers/8005551234/")
+    page.get_by_label("Reason").fill("Carrier port-out")
+    page.get_by_role("button", name="Retire").click()
+    page.get_by_text("8005551234 is retired: nobody can be given it.").wait_for()
+    assert_accessible(page)
+    assert PhoneNumber.objects.get().status == NumberStatus.RETIRED
+
+    page.get_by_role("button", name="Return to pool").click()
+    page.get_by_text("8005551234 is back in the pool, available.").wait_for()
+    assert PhoneNumber.objects.get().status == NumberStatus.AVAILABLE

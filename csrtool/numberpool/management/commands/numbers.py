@@ -1,4 +1,5 @@
-"""`csrtool numbers add|remove|assign|unassign|hold|show|search|expire`.
+"""`csrtool numbers add|remove|retire|unretire|assign|unassign|hold|show|search|
+expire`.
 
 Each subcommand is a parser builder plus a handler over the number pool
 services. Other number pool commands register the same way through `MODULES`:
@@ -41,7 +42,10 @@ def line_text(line: PhoneNumber) -> str:
 
 
 class Command(DomainCommand):
-    help = "Manage the number pool: add, remove, assign, unassign, hold, show, search."
+    help = (
+        "Manage the number pool: add, remove, retire, unretire, assign, unassign, "
+        "hold, show, search."
+    )
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -65,6 +69,14 @@ class Command(DomainCommand):
 
         remove = sub.add_parser("remove", help="Remove an unassigned number.")
         remove.add_argument("dnis")
+
+        for name, text in (
+            ("retire", "Retire a number: nobody can be given it until unretired."),
+            ("unretire", "Return a retired number to the pool, available."),
+        ):
+            p = sub.add_parser(name, help=text)
+            p.add_argument("dnis", help="The DNIS, or the number in any format.")
+            p.add_argument("--reason", default="", help="Kept in the history.")
 
         for name, text in (
             ("assign", "Assign a number to a subscriber."),
@@ -126,6 +138,20 @@ class Command(DomainCommand):
     def do_remove(self, actor, options):
         line = services.remove_number(actor=actor, dnis=options["dnis"])
         self.emit(options, {"removed": line.dnis}, f"Removed {line.dnis}.")
+
+    def do_retire(self, actor, options):
+        line = services.retire_number(
+            actor=actor, number=options["dnis"], reason=options["reason"]
+        )
+        self.emit(options, line_data(line), f"{line.dnis} is retired.")
+
+    def do_unretire(self, actor, options):
+        line = services.unretire_number(
+            actor=actor, number=options["dnis"], reason=options["reason"]
+        )
+        self.emit(
+            options, line_data(line), f"{line.dnis} is back in the pool, available."
+        )
 
     def do_assign(self, actor, options):
         line = services.assign_number(
