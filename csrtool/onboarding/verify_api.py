@@ -1,4 +1,5 @@
-"""API routes for a caller on the phone: verify caller, send a password-reset email."""
+"""API routes for a caller on the phone: verify caller, send a password-reset email,
+see and lift a portal sign-in lock."""
 
 from datetime import datetime
 from typing import Literal
@@ -9,7 +10,7 @@ from ninja.responses import Status as Reply
 from csrtool.onboarding import verify
 from csrtool.onboarding.api import EmailOut
 from csrtool.onboarding.services import TooManyRequests
-from csrtool.portal import reset
+from csrtool.portal import reset, signin_lock
 
 router = Router(tags=["verify caller"])
 
@@ -75,3 +76,47 @@ def send_password_reset(request, subscriber_id: str):
         202,
         {**EmailOut.from_email(email), "link_expires_at": email.link.expires_at},
     )
+
+
+class SignInLockOut(Schema):
+    locked: bool
+    locked_until: datetime | None
+
+
+class UnlockIn(Schema):
+    reason: str
+
+
+class UnlockOut(Schema):
+    locked: bool
+    was_locked_until: datetime
+
+
+@router.get(
+    "/subscribers/{subscriber_id}/sign-in-lock",
+    response=SignInLockOut,
+    summary="Whether the subscriber's portal sign-in is locked, and until when",
+    description=(
+        "Ten failed sign-ins lock the account's portal sign-in for 30 minutes. "
+        "Only the account's own lock is reported, never locks of client addresses."
+    ),
+)
+def get_sign_in_lock(request, subscriber_id: str):
+    _, until = signin_lock.sign_in_lock(actor=request.auth, public_id=subscriber_id)
+    return {"locked": until is not None, "locked_until": until}
+
+
+@router.post(
+    "/subscribers/{subscriber_id}/sign-in-lock/unlock",
+    response=UnlockOut,
+    summary="Unlock the subscriber's portal sign-in now",
+    description=(
+        "Lifts the account's sign-in lock and starts its failure count afresh; the "
+        "reason is kept in the audit log. 409 not_locked when sign-in is not locked."
+    ),
+)
+def unlock_sign_in(request, subscriber_id: str, data: UnlockIn):
+    until = signin_lock.unlock_sign_in(
+        actor=request.auth, public_id=subscriber_id, reason=data.reason
+    )
+    return {"locked": False, "was_locked_until": until}

@@ -1,4 +1,5 @@
-"""CSR pages for a caller on the phone: verify caller, send a password-reset email."""
+"""CSR pages for a caller on the phone: verify caller, send a password-reset email,
+unlock portal sign-in."""
 
 from django import forms
 from django.contrib import messages
@@ -10,7 +11,7 @@ from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
 from csrtool.onboarding import verify
 from csrtool.partners.access import staff_required
-from csrtool.portal import reset
+from csrtool.portal import reset, signin_lock
 from csrtool.subscribers.services import get_subscriber
 
 
@@ -84,5 +85,25 @@ def send_password_reset(request, public_id):
             request,
             f"A password-reset link is on its way to {email.recipient}. It works "
             "for one hour.",
+        )
+    return redirect("subscriber-detail", public_id=subscriber.public_id)
+
+
+@require_POST
+@staff_required("subscribers.change")
+def unlock_sign_in(request, public_id):
+    subscriber = _load(request, public_id)
+    try:
+        signin_lock.unlock_sign_in(
+            actor=request.actor,
+            public_id=subscriber.public_id,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request,
+            "Portal sign-in is unlocked: the subscriber can sign in again.",
         )
     return redirect("subscriber-detail", public_id=subscriber.public_id)

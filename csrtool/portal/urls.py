@@ -31,4 +31,9 @@ urlpatterns = [
         verify_views.send_password_reset,
         name="onboarding-send-reset",
     ),
+    path(
+        "subscribers/<str:public_id>/sign-in-lock/unlock/",
+        verify_views.unlock_sign_in,
+        name="portal-unlock-sign-in",
+    ),
 ]

@@ -1,6 +1,8 @@
 from django import template
+from django.utils import timezone
 
 from csrtool.onboarding.models import EmailLink, LinkPurpose, OutboundEmail
+from csrtool.portal.signin_lock import sign_in_locked_until
 
 register = template.Library()
 
@@ -9,7 +11,8 @@ PANEL_EMAILS = 20
 
 @register.inclusion_tag("onboarding/subscriber_panel.html", takes_context=True)
 def onboarding_panel(context, subscriber):
-    """The onboarding section of the CSR's subscriber page: emails and the link."""
+    """The onboarding section of the CSR's subscriber page: emails, the welcome
+    link and whether portal sign-in is locked."""
     actor = context.get("actor")
     emails = list(
         OutboundEmail.objects.for_actor(actor)
@@ -24,8 +27,14 @@ def onboarding_panel(context, subscriber):
             .order_by("-created_at", "-id")
             .first()
         )
+    locked_until = None
+    if subscriber.status != "closed":
+        locked_until = sign_in_locked_until(actor=actor, subscriber=subscriber)
     return {
         "subscriber": subscriber,
+        "sign_in_locked_until": locked_until,
+        # The CSR reads the lock's end in their own zone (set by the middleware).
+        "staff_zone": timezone.get_current_timezone_name(),
         "actor": actor,
         "can": context.get("can"),
         "emails": emails,

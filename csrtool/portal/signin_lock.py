@@ -1,0 +1,82 @@
+"""A subscriber's portal sign-in lock, as staff see and lift it.
+
+Ten failed sign-ins (or wrong current passwords, or wrong reset answers) lock the
+account's sign-in for 30 minutes. A CSR sees until when and may lift it early,
+with a reason. Only the account's own lock is shown or lifted: locks counted per
+client IP may belong to anyone behind that address, so they stay out of reach.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from csrtool.audit.services import record
+from csrtool.errors import Conflict, NotFound, ValidationFailed
+from csrtool.partners.access import Actor
+from csrtool.portal import lockout
+from csrtool.subscribers.models import Subscriber
+from csrtool.subscribers.services import get_subscriber
+
+REASON_MAX_LENGTH = 500
+
+
+def sign_in_locked_until(
+    *, actor: Actor, subscriber: Subscriber, now: datetime | None = None
+) -> datetime | None:
+    """When the subscriber's portal sign-in opens again, or None when it is open."""
+    actor.require("subscribers.view")
+    if not actor.is_operator and subscriber.partner_id != actor.partner.pk:
+        raise NotFound("No such subscriber.", field="subscriber_id")
+    return lockout.locked_until(
+        lockout.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
+    )
+
+
+def sign_in_lock(
+    *, actor: Actor, public_id: str, now: datetime | None = None
+) -> tuple[Subscriber, datetime | None]:
+    """The subscriber (of the actor's partner) and until when sign-in is locked."""
+    subscriber = get_subscriber(actor=actor, public_id=public_id)
+    return subscriber, sign_in_locked_until(actor=actor, subscriber=subscriber, now=now)
+
+
+def unlock_sign_in(
+    *, actor: Actor, public_id: str, reason: str, now: datetime | None = None
+) -> datetime:
+    """Lift the subscriber's sign-in lock now; returns until when it would have held.
+
+    The failure count starts afresh, so the subscriber gets ten tries again.
+    """
+    actor.require("subscribers.change")
+    now = now or timezone.now()
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise ValidationFailed(
+            {"reason": ["Say why sign-in is unlocked (e.g. the caller was verified)."]}
+        )
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationFailed(
+            {"reason": [f"Keep the reason under {REASON_MAX_LENGTH} characters."]}
+        )
+    with transaction.atomic():
+        # The subscriber's row lock makes two CSRs unlocking at once take turns.
+        subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
+        rule, key = lockout.LOGIN_ACCOUNT, subscriber.email_canonical
+        until = lockout.locked_until(rule, key, now=now)
+        if until is None:
+            raise Conflict(
+                "Portal sign-in is not locked for this account (any more): "
+                "there is nothing to unlock.",
+                code="not_locked",
+            )
+        lockout.clear(rule, key)
+        record(
+            actor=actor,
+            action="portal.sign_in_unlocked",
+            target=subscriber,
+            before={"sign_in_locked_until": until.isoformat()},
+            after={"sign_in_locked_until": None},
+            reason=reason,
+        )
+    return until
