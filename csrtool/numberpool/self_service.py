@@ -16,11 +16,9 @@ from django.utils import timezone
 from csrtool.errors import Conflict, NotFound, PermissionDenied
 from csrtool.numberpool.models import NumberStatus, PhoneNumber, claimable
 from csrtool.numberpool.services import (
-    _assignable,
-    _audit,
-    _claim,
-    _open_assignment,
-    _release,
+    assign_line,
+    ensure_assignable,
+    release_line,
 )
 from csrtool.partners.access import Actor
 from csrtool.subscribers.models import Status, Subscriber
@@ -118,23 +116,11 @@ def claim_number(
         )
         if line is None:
             raise NotFound("That number is not available. Choose another one.")
-        _assignable(subscriber, line)
+        ensure_assignable(subscriber=subscriber, line=line)
         if line.status == NumberStatus.ASSIGNED and line.subscriber_id == subscriber.pk:
             raise Conflict("That number is already yours.", field="number")
-        before = line.audit_snapshot()
-        if not _claim(
-            line,
-            subscriber,
-            now,
-            status=NumberStatus.ASSIGNED,
-            held_until=None,
-            aging_until=None,
-            previous_subscriber=None,
-        ):
+        if not assign_line(actor=actor, line=line, subscriber=subscriber, now=now):
             raise taken
-        line.refresh_from_db()
-        _open_assignment(actor, line, subscriber, now)
-        _audit(actor, line, "number.assigned", before, line.audit_snapshot())
     return line
 
 
@@ -163,5 +149,5 @@ def release_number(
         )
         if line is None:
             raise NotFound("That number is not one of your numbers.", field="number")
-        _release(actor, line, now, action="number.unassigned")
+        release_line(actor=actor, line=line, now=now)
     return line

@@ -1,0 +1,55 @@
+"""A number's history: its audit events and its owners (NumberAssignment rows).
+
+Both are written inside the transaction of the change they describe.
+"""
+
+from datetime import datetime
+
+from csrtool.audit.services import record
+from csrtool.numberpool.models import NumberAssignment, PhoneNumber
+from csrtool.partners.access import Actor
+from csrtool.subscribers.models import Subscriber
+
+
+def record_change(
+    actor: Actor,
+    line: PhoneNumber,
+    action: str,
+    before: dict | None,
+    after: dict | None,
+    reason: str = "",
+) -> None:
+    """The audit event of one change to a number (target: its DNIS)."""
+    record(
+        actor=actor,
+        action=action,
+        target_type="phonenumber",
+        target_id=line.dnis,
+        target_label=line.number,
+        partner=line.partner,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+def open_assignment(
+    actor: Actor, line: PhoneNumber, subscriber: Subscriber, now: datetime
+) -> NumberAssignment:
+    """Start the number's next owner entry."""
+    return NumberAssignment.objects.create(
+        number=line,
+        subscriber=subscriber,
+        assigned_at=now,
+        assigned_by=actor.user,
+        assigned_by_label=actor.label[:300],
+    )
+
+
+def close_assignment(actor: Actor, line: PhoneNumber, now: datetime) -> None:
+    """End the number's open owner entry."""
+    NumberAssignment.objects.filter(number=line, released_at__isnull=True).update(
+        released_at=now,
+        released_by=actor.user,
+        released_by_label=actor.label[:300],
+    )

@@ -1,0 +1,50 @@
+"""Finding a number of the actor's pool, and naming numbers and owners in messages."""
+
+from datetime import UTC, datetime
+
+from django.db.models import Q
+
+from csrtool.errors import DomainError, NotFound
+from csrtool.numberpool.lines import number_keys, region_for
+from csrtool.numberpool.models import PhoneNumber
+from csrtool.partners.access import Actor
+from csrtool.subscribers.models import Subscriber
+
+
+def when_label(value: datetime) -> str:
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def owner_label(subscriber: Subscriber) -> str:
+    return f"{subscriber.full_name} (Subscriber ID {subscriber.public_id})"
+
+
+def find_number(*, actor: Actor, value: str, for_update=False) -> PhoneNumber:
+    """A number of the actor's pool by DNIS or by the number in any common format.
+
+    A number of another partner's pool answers exactly like an unknown one.
+    """
+    if not (actor.can("pool.view") or actor.can("numbers.assign")):
+        actor.require("pool.view")
+    raw = str(value or "").strip()[:40]
+    if not raw:
+        raise DomainError("Enter a phone number or DNIS.", field="number")
+    region = region_for(actor.partner)
+    digits, e164 = number_keys(raw, region)
+    condition = Q(dnis=digits) if digits else Q()
+    if e164:
+        condition = condition | Q(number=e164) if digits else Q(number=e164)
+    if not digits and not e164:
+        raise DomainError(
+            f"{raw!r} is not a phone number or DNIS.", field="number", code="invalid"
+        )
+    queryset = PhoneNumber.objects.for_actor(actor).select_related(
+        "partner", "subscriber", "previous_subscriber"
+    )
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    # A DNIS match wins over a number match should the two ever name two rows.
+    found = sorted(queryset.filter(condition), key=lambda n: n.dnis != digits)
+    if not found:
+        raise NotFound(f"No number {raw} is in the pool.", field="number")
+    return found[0]
