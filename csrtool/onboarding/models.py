@@ -99,27 +99,6 @@ class EmailLink(models.Model):
         return "valid"
 
 
-class LinkRequest(models.Model):
-    """One "email me a new link" request, counted per address and per client IP.
-
-    The key is an HMAC, so addresses people typed (existing or not) are not kept.
-    """
-
-    scope = models.CharField(max_length=10)
-    key_digest = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [
-            models.Index(
-                fields=["scope", "key_digest", "created_at"], name="link_request_key"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.scope}:{self.key_digest[:8]}"
-
-
 class EmailKind(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     PASSWORD_RESET = "password_reset", "Password reset"

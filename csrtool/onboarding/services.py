@@ -1,10 +1,7 @@
 """Every write of onboarding: welcome emails, links, activation."""
 
-import hashlib
-import hmac
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,18 +12,14 @@ from csrtool.onboarding.models import (
     EmailKind,
     EmailLink,
     LinkPurpose,
-    LinkRequest,
     OutboundEmail,
     SubscriberCredentials,
 )
 from csrtool.onboarding.tasks import deliver_email
 from csrtool.partners.access import Actor, subscriber_actor
+from csrtool.portal import throttle
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import get_subscriber
-
-# "Email me a new link": per address and per client IP, in a sliding hour.
-NEW_LINK_LIMITS = {"address": 3, "ip": 10}
-NEW_LINK_WINDOW = timedelta(hours=1)
 
 
 class TooManyRequests(DomainError):
@@ -183,11 +176,11 @@ def request_new_link(
     now = now or timezone.now()
     canonical = canonical_email(email)
     with transaction.atomic():
-        if source_ip and not _allow("ip", source_ip, now=now):
+        if source_ip and not throttle.allow(throttle.NEW_LINK_IP, source_ip, now=now):
             raise TooManyRequests(
                 "Too many requests from your network. Try again in an hour."
             )
-        if not _allow("address", canonical, now=now):
+        if not throttle.allow(throttle.NEW_LINK_ADDRESS, canonical, now=now):
             # Same answer as for an unknown address: nothing is revealed.
             return
         subscriber = (
@@ -209,24 +202,6 @@ def request_new_link(
             now=now,
             reason="Requested by the subscriber from an expired or used link",
         )
-
-
-def _allow(scope: str, key: str, *, now: datetime) -> bool:
-    """Count one request for (scope, key); False once the hour's limit is reached.
-
-    Keys are stored as HMACs: the table never holds addresses people typed.
-    """
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"{scope}:{key}".encode(), hashlib.sha256
-    ).hexdigest()
-    LinkRequest.objects.filter(created_at__lt=now - NEW_LINK_WINDOW).delete()
-    recent = LinkRequest.objects.filter(
-        scope=scope, key_digest=digest, created_at__gte=now - NEW_LINK_WINDOW
-    ).count()
-    if recent >= NEW_LINK_LIMITS[scope]:
-        return False
-    LinkRequest.objects.create(scope=scope, key_digest=digest, created_at=now)
-    return True
 
 
 def find_link(token: str, *, now: datetime | None = None) -> EmailLink:

@@ -16,7 +16,7 @@ from csrtool.errors import Conflict, ValidationFailed
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import Actor
-from csrtool.portal import lockout
+from csrtool.portal import throttle
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.services import get_subscriber
 
@@ -50,7 +50,7 @@ def security_question(*, actor: Actor, subscriber: Subscriber) -> str:
 
 def tries_left(*, actor: Actor, subscriber: Subscriber, now=None) -> int:
     actor.require("callers.verify")
-    return lockout.remaining(lockout.VERIFY_CALLER, subscriber.public_id, now=now)
+    return throttle.remaining(throttle.VERIFY_CALLER, subscriber.public_id, now=now)
 
 
 def verify_caller(
@@ -66,7 +66,7 @@ def verify_caller(
         raise ValidationFailed(
             {"value": [f"Type the {METHODS[method]} the caller gives."]}
         )
-    rule = lockout.VERIFY_CALLER
+    bucket = throttle.VERIFY_CALLER
     with transaction.atomic():
         subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
         key = subscriber.public_id
@@ -79,7 +79,7 @@ def verify_caller(
                 "welcome email's setup is not finished.",
                 code="no_credentials",
             )
-        if not lockout.allow(rule, key, now=now):
+        if not throttle.allow(bucket, key, now=now):
             record(
                 actor=actor,
                 action="subscriber.caller_verification",
@@ -89,7 +89,7 @@ def verify_caller(
                 reason="More than 5 tries in an hour.",
             )
             return Verification(
-                REFUSED, method, 0, lockout.locked_until(rule, key, now=now)
+                REFUSED, method, 0, throttle.locked_until(bucket, key, now=now)
             )
     # Argon2 takes a while on purpose: check outside the transaction.
     if method == "pin":
@@ -105,4 +105,4 @@ def verify_caller(
             after={"method": method},
             outcome=outcome,
         )
-    return Verification(outcome, method, lockout.remaining(rule, key, now=now))
+    return Verification(outcome, method, throttle.remaining(bucket, key, now=now))

@@ -2,7 +2,7 @@
 
 Subscribers are not Django users: the portal keeps its own keys in the session,
 next to a digest of the password hash, so changing the password ends every other
-portal session. Failed logins count per account and per client IP (see lockout);
+portal session. Failed logins count per account and per client IP (see throttle);
 every refusal reads the same, whatever the reason.
 """
 
@@ -19,7 +19,7 @@ from csrtool.audit.services import record
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import Actor, subscriber_actor
-from csrtool.portal import lockout
+from csrtool.portal import throttle
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.validation import canonical_email
 
@@ -70,8 +70,8 @@ def authenticate(
     """The active subscriber whose login this is, or None (and one more failure)."""
     now = now or timezone.now()
     canonical = canonical_email(email)
-    locked = lockout.is_locked(lockout.LOGIN_ACCOUNT, canonical, now=now) or (
-        bool(source_ip) and lockout.is_locked(lockout.LOGIN_IP, source_ip, now=now)
+    locked = throttle.is_locked(throttle.LOGIN_ACCOUNT, canonical, now=now) or (
+        bool(source_ip) and throttle.is_locked(throttle.LOGIN_IP, source_ip, now=now)
     )
     credentials = (
         SubscriberCredentials.objects.select_related("subscriber__partner")
@@ -85,7 +85,7 @@ def authenticate(
         matched = hashing.check_password(credentials.password_hash, password)
     subscriber = credentials.subscriber if credentials else None
     if matched and subscriber.status == Status.ACTIVE and subscriber.partner.is_active:
-        lockout.clear(lockout.LOGIN_ACCOUNT, canonical)
+        throttle.reset(throttle.LOGIN_ACCOUNT, canonical)
         actor = subscriber_actor(subscriber, source_ip=source_ip, request_id=request_id)
         record(actor=actor, action="portal.login", target=subscriber)
         return subscriber
@@ -111,9 +111,9 @@ def register_failure(
 ) -> None:
     """Count a failed proof of identity against the account and the client IP."""
     with transaction.atomic():
-        account_locked = lockout.count(lockout.LOGIN_ACCOUNT, canonical, now=now)
+        account_locked = throttle.fail(throttle.LOGIN_ACCOUNT, canonical, now=now)
         if source_ip:
-            lockout.count(lockout.LOGIN_IP, source_ip, now=now)
+            throttle.fail(throttle.LOGIN_IP, source_ip, now=now)
         if subscriber is not None:
             actor = subscriber_actor(
                 subscriber, source_ip=source_ip, request_id=request_id

@@ -20,7 +20,7 @@ from csrtool.onboarding.models import (
 )
 from csrtool.onboarding.services import LinkUnusable, enqueue_email, issue_link
 from csrtool.partners.access import Actor
-from csrtool.portal import auth, lockout
+from csrtool.portal import auth, throttle
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import get_subscriber
 from csrtool.validation import canonical_email
@@ -66,9 +66,9 @@ def request_password_reset(
     """ "Email me a link": the same (silent) outcome for every address."""
     now = now or timezone.now()
     canonical = canonical_email(email)
-    if source_ip and not lockout.allow(lockout.RESET_REQUEST_IP, source_ip, now=now):
+    if source_ip and not throttle.allow(throttle.RESET_REQUEST_IP, source_ip, now=now):
         return
-    if not lockout.allow(lockout.RESET_REQUEST_ACCOUNT, canonical, now=now):
+    if not throttle.allow(throttle.RESET_REQUEST_ACCOUNT, canonical, now=now):
         return
     with transaction.atomic():
         subscriber = (
@@ -157,9 +157,9 @@ def check_reset_answer(
     link = reset_link(link_id, now=now)
     subscriber = link.subscriber
     credentials = SubscriberCredentials.objects.get(subscriber=subscriber)
-    locked = lockout.is_locked(
-        lockout.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
-    ) or (bool(source_ip) and lockout.is_locked(lockout.LOGIN_IP, source_ip, now=now))
+    locked = throttle.is_locked(
+        throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
+    ) or (bool(source_ip) and throttle.is_locked(throttle.LOGIN_IP, source_ip, now=now))
     if locked:
         auth.spend_equal_time(answer)
     if locked or not hashing.check_answer(credentials.security_answer_hash, answer):
@@ -220,5 +220,5 @@ def complete_password_reset(
             context={"notice": True},
         )
     # The mailbox and the answer proved who this is: the account may sign in again.
-    lockout.clear(lockout.LOGIN_ACCOUNT, subscriber.email_canonical)
+    throttle.reset(throttle.LOGIN_ACCOUNT, subscriber.email_canonical)
     return subscriber

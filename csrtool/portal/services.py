@@ -16,7 +16,7 @@ from csrtool.onboarding import hashing, policy
 from csrtool.onboarding.models import EmailKind, SubscriberCredentials
 from csrtool.onboarding.services import enqueue_email
 from csrtool.partners.access import Actor
-from csrtool.portal import auth, lockout
+from csrtool.portal import auth, throttle
 from csrtool.subscribers.models import Status, Subscriber
 
 NOT_CURRENT = "That is not your current password."
@@ -50,8 +50,8 @@ def check_current_password(
     """Raise a field error unless `password` is the subscriber's current one."""
     now = now or timezone.now()
     credentials = SubscriberCredentials.objects.get(subscriber=subscriber)
-    locked = lockout.is_locked(
-        lockout.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
+    locked = throttle.is_locked(
+        throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
     )
     if locked:
         auth.spend_equal_time(password)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from csrtool.audit.services import record
 from csrtool.errors import Conflict, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
-from csrtool.portal import lockout
+from csrtool.portal import throttle
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.services import get_subscriber
 
@@ -28,8 +28,8 @@ def sign_in_locked_until(
     actor.require("subscribers.view")
     if not actor.is_operator and subscriber.partner_id != actor.partner.pk:
         raise NotFound("No such subscriber.", field="subscriber_id")
-    return lockout.locked_until(
-        lockout.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
+    return throttle.locked_until(
+        throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
     )
 
 
@@ -62,15 +62,15 @@ def unlock_sign_in(
     with transaction.atomic():
         # The subscriber's row lock makes two CSRs unlocking at once take turns.
         subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
-        rule, key = lockout.LOGIN_ACCOUNT, subscriber.email_canonical
-        until = lockout.locked_until(rule, key, now=now)
+        rule, key = throttle.LOGIN_ACCOUNT, subscriber.email_canonical
+        until = throttle.locked_until(rule, key, now=now)
         if until is None:
             raise Conflict(
                 "Portal sign-in is not locked for this account (any more): "
                 "there is nothing to unlock.",
                 code="not_locked",
             )
-        lockout.clear(rule, key)
+        throttle.reset(rule, key)
         record(
             actor=actor,
             action="portal.sign_in_unlocked",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from csrtool.audit.models import AuditEvent
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import EmailLink, LinkPurpose, SubscriberCredentials
-from csrtool.portal import auth, lockout, reset
+from csrtool.portal import auth, reset, throttle
 from csrtool.portal.tests.conftest import (
     SAM_ANSWER,
     SAM_PASSWORD,
@@ -95,11 +95,11 @@ def test_accounts_that_are_not_active_get_no_email(sam, status):
 def test_requests_are_limited_per_address_without_saying_so(sam):
     pages = [body(ask(Client(), sam.email, ip=f"10.0.0.{n}")) for n in range(5)]
     assert len(set(pages)) == 1
-    assert len(deliver_all()) == lockout.RESET_REQUEST_ACCOUNT.limit
+    assert len(deliver_all()) == throttle.RESET_REQUEST_ACCOUNT.limit
 
 
 def test_requests_are_limited_per_ip(sam, gus):
-    for n in range(lockout.RESET_REQUEST_IP.limit):
+    for n in range(throttle.RESET_REQUEST_IP.limit):
         ask(Client(), f"someone{n}@nowhere.example", ip="203.0.113.50")
     ask(Client(), sam.email, ip="203.0.113.50")
     assert deliver_all() == []

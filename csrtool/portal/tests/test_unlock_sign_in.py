@@ -11,7 +11,7 @@ from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.partners.access import cli_actor
-from csrtool.portal import lockout, signin_lock
+from csrtool.portal import signin_lock, throttle
 from csrtool.portal.tests.conftest import SAM_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,14 @@ REASON = "Caller verified by PIN"
 def lock_out(subscriber, *, now=None):
     """Ten failed sign-ins of `subscriber`; returns until when sign-in is locked."""
     now = now or timezone.now()
-    for _ in range(lockout.LOGIN_ACCOUNT.limit):
-        lockout.count(lockout.LOGIN_ACCOUNT, subscriber.email_canonical, now=now)
-    return now + lockout.LOGIN_ACCOUNT.period
+    for _ in range(throttle.LOGIN_ACCOUNT.limit):
+        throttle.fail(throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now)
+    return now + throttle.LOGIN_ACCOUNT.period
 
 
 def lock_ip(ip="203.0.113.9"):
-    for _ in range(lockout.LOGIN_IP.limit):
-        lockout.count(lockout.LOGIN_IP, ip, now=timezone.now())
+    for _ in range(throttle.LOGIN_IP.limit):
+        throttle.fail(throttle.LOGIN_IP, ip, now=timezone.now())
 
 
 def signs_in(subscriber, ip="198.51.100.7") -> bool:
@@ -62,7 +62,7 @@ def test_a_csr_sees_until_when_sign_in_is_locked(sam, cast, actor_of):
 
 
 def test_an_open_sign_in_reads_as_not_locked(sam, cast, actor_of):
-    lockout.count(lockout.LOGIN_ACCOUNT, sam.email_canonical)
+    throttle.fail(throttle.LOGIN_ACCOUNT, sam.email_canonical)
     bob = actor_of(cast.bob)
     assert signin_lock.sign_in_locked_until(actor=bob, subscriber=sam) is None
 
@@ -95,8 +95,8 @@ def test_a_csr_unlocks_sign_in_and_the_subscriber_can_sign_in_again(
 def test_after_an_unlock_the_subscriber_has_ten_tries_again(sam, cast, actor_of):
     lock_out(sam)
     unlock(actor_of(cast.bob), sam)
-    for _ in range(lockout.LOGIN_ACCOUNT.limit - 1):
-        lockout.count(lockout.LOGIN_ACCOUNT, sam.email_canonical)
+    for _ in range(throttle.LOGIN_ACCOUNT.limit - 1):
+        throttle.fail(throttle.LOGIN_ACCOUNT, sam.email_canonical)
     assert signs_in(sam)
 
 
@@ -146,7 +146,7 @@ def test_locks_of_client_addresses_are_neither_shown_nor_lifted(sam, cast, actor
         unlock(bob, sam)
     lock_out(sam)
     unlock(bob, sam)
-    assert lockout.is_locked(lockout.LOGIN_IP, "203.0.113.9")
+    assert throttle.is_locked(throttle.LOGIN_IP, "203.0.113.9")
     assert not signs_in(sam, ip="203.0.113.9")
 
 
