@@ -3,6 +3,7 @@
 Each kind has `<template>.subject.txt`, `<template>.txt` and `<template>.html`.
 """
 
+from datetime import datetime
 from email.utils import formataddr, make_msgid
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ TEMPLATES = {
     EmailKind.WELCOME: "onboarding/emails/welcome",
     EmailKind.PASSWORD_RESET: "portal/emails/password_reset",
     EmailKind.EMAIL_CHANGE: "portal/emails/email_change",
+    EmailKind.PIN_CHANGED: "portal/emails/pin_changed",
+    EmailKind.QUESTION_CHANGED: "portal/emails/question_changed",
 }
 
 
@@ -58,10 +61,24 @@ def _link_context(email: OutboundEmail, url_name: str) -> dict:
     }
 
 
+def _changed_context(email: OutboundEmail) -> dict:
+    """When a notice's change happened, in the subscriber's own zone and format."""
+    subscriber = email.subscriber
+    changed_at = email.created_at
+    if email.context.get("changed_at"):
+        changed_at = datetime.fromisoformat(email.context["changed_at"])
+    return {
+        "changed_at": subscriber.local_datetime(changed_at),
+        "time_zone": subscriber.time_zone,
+    }
+
+
 CONTEXTS = {
     EmailKind.WELCOME: lambda email: _link_context(email, "onboarding-start"),
     EmailKind.PASSWORD_RESET: lambda email: _link_context(email, "portal-reset-link"),
     EmailKind.EMAIL_CHANGE: lambda email: _link_context(email, "portal-confirm-email"),
+    EmailKind.PIN_CHANGED: _changed_context,
+    EmailKind.QUESTION_CHANGED: _changed_context,
 }
 
 

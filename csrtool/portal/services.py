@@ -131,7 +131,7 @@ def change_pin(
     new_pin: str,
     now=None,
 ) -> SubscriberCredentials:
-    """Set a new PIN for the phone."""
+    """Set a new PIN for the phone, and tell the subscriber by email."""
     problems = policy.pin_problems(new_pin)
     if problems:
         raise ValidationFailed({"new_pin": problems})
@@ -139,12 +139,19 @@ def change_pin(
         actor=actor, subscriber=subscriber, password=current_password, now=now
     )
     new_hash = hashing.hash_pin(new_pin)
+    now = now or timezone.now()
     with transaction.atomic():
         subscriber, credentials = _locked_credentials(actor, subscriber)
         credentials.pin_hash = new_hash
-        credentials.pin_changed_at = timezone.now()
+        credentials.pin_changed_at = now
         credentials.save(update_fields=["pin_hash", "pin_changed_at"])
         record(actor=actor, action="portal.pin_changed", target=subscriber)
+        enqueue_email(
+            subscriber=subscriber,
+            kind=EmailKind.PIN_CHANGED,
+            actor=actor,
+            context={"changed_at": now.isoformat()},
+        )
     return credentials
 
 
@@ -158,7 +165,7 @@ def change_security_question(
     answer: str,
     now=None,
 ) -> SubscriberCredentials:
-    """Set a new security question and its answer."""
+    """Set a new security question and its answer, and tell the subscriber by email."""
     errors: dict[str, list[str]] = {}
     try:
         question_text = policy.clean_question(question, own_question)
@@ -175,12 +182,13 @@ def change_security_question(
         actor=actor, subscriber=subscriber, password=current_password, now=now
     )
     new_hash = hashing.hash_answer(answer)
+    now = now or timezone.now()
     with transaction.atomic():
         subscriber, credentials = _locked_credentials(actor, subscriber)
         before = credentials.security_question
         credentials.security_question = question_text
         credentials.security_answer_hash = new_hash
-        credentials.security_answer_changed_at = timezone.now()
+        credentials.security_answer_changed_at = now
         credentials.save(
             update_fields=[
                 "security_question",
@@ -194,5 +202,11 @@ def change_security_question(
             target=subscriber,
             before={"security_question": before},
             after={"security_question": question_text},
+        )
+        enqueue_email(
+            subscriber=subscriber,
+            kind=EmailKind.QUESTION_CHANGED,
+            actor=actor,
+            context={"changed_at": now.isoformat()},
         )
     return credentials
