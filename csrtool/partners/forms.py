@@ -40,7 +40,14 @@ class PartnerSettingsForm(forms.Form):
     support_email = forms.CharField(label="Support email", required=False)
     support_phone = forms.CharField(label="Support phone", required=False)
     link_expiry_hours = forms.CharField(
-        label="Welcome and reset links expire after (hours)", required=False
+        label="Welcome links expire after (hours)",
+        required=False,
+        help_text=(
+            "1 to 720 hours (default 72), for the link in the welcome email. Other "
+            "links have fixed lifetimes: a password-reset link works for 60 minutes "
+            "at most, as it opens the account (a security limit that cannot be "
+            "raised), and a link confirming a new login email for 24 hours."
+        ),
     )
     number_aging_days = forms.CharField(
         label="Released numbers age for (days)", required=False
