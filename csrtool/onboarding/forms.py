@@ -24,13 +24,17 @@ class OnboardingForm(forms.Form):
             f"At least {policy.PASSWORD_MIN_LENGTH} characters; up to "
             f"{policy.PASSWORD_MAX_LENGTH}. A phrase of several words works well."
         ),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password", "data-show-password": True}
+        ),
     )
     password_confirm = forms.CharField(
         label="Password again",
         strip=False,
         max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "new-password", "data-show-password": True}
+        ),
     )
     pin = forms.CharField(
         label="PIN",

@@ -9,7 +9,10 @@ def _password(label, autocomplete, help_text=""):
         required=False,
         strip=False,
         help_text=help_text,
-        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        # data-show-password: show_password.js adds a "Show password" toggle.
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": autocomplete, "data-show-password": True}
+        ),
     )
 
 
