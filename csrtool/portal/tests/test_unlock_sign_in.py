@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from csrtool import timezones
 from csrtool.audit.models import AuditEvent
+from csrtool.conftest import assert_accessible, browser_login
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.partners.access import cli_actor
 from csrtool.portal import signin_lock, throttle
-from csrtool.portal.tests.conftest import SAM_PASSWORD
+from csrtool.portal.tests.conftest import SAM_PASSWORD, activate
 
 pytestmark = pytest.mark.django_db
 
@@ -334,3 +335,23 @@ def test_an_unlock_at_the_moment_the_lock_runs_out_reads_as_not_locked(
     assert until <= timezone.now()
     with pytest.raises(Conflict):
         unlock(actor_of(cast.bob), sam)
+
+
+# In the browser
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_csr_unlocks_a_locked_sign_in_from_the_subscriber_page(page, cast):
+    activate(cast.sam)
+    for _ in range(throttle.LOGIN_ACCOUNT.limit):
+        throttle.fail(throttle.LOGIN_ACCOUNT, cast.sam.email_canonical)
+    browser_login(page, cast.bob)
+    page.goto(f"/subscribers/{cast.sam.public_id}/")
+    page.get_by_text("after too many failed attempts").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Reason for unlocking").fill("Caller verified by PIN")
+    page.get_by_role("button", name="Unlock sign-in").click()
+    page.get_by_text("Portal sign-in is unlocked").wait_for()
+    assert page.get_by_text("Not locked: the subscriber can sign in").is_visible()
+    assert_accessible(page)
