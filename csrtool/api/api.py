@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from csrtool.api.problems import logger, problem
+from csrtool.api.problems import document_problems, logger, problem
 from csrtool.api.services import api_actor, key_from_secret
 from csrtool.errors import DomainError, ValidationFailed
 
@@ -29,7 +29,12 @@ class ApiKeyAuth(HttpBearer):
         )
 
 
-api = NinjaAPI(
+class CsrtoolApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return document_problems(super().get_openapi_schema(**kwargs))
+
+
+api = CsrtoolApi(
     title="csrtool API",
     version="1.0.0",
     description=(
