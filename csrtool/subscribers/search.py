@@ -6,6 +6,7 @@ the stored E.164 form.
 """
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.db.models import Q
@@ -13,8 +14,22 @@ from django.db.models import Q
 _PHONE_LIKE = re.compile(r"^[+()\d\s.\-]{5,}$")
 
 
+def _searchable(query) -> str:
+    """Whitespace collapsed; control characters and lone surrogates dropped.
+
+    Nobody types them, no stored value holds them, and PostgreSQL refuses a NUL
+    in a query parameter.
+    """
+    text = "".join(
+        ch
+        for ch in str(query or "")
+        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+    return " ".join(text.split())[:254]
+
+
 def search_filter(query: str, region: str | None = None) -> Q:
-    query = " ".join(str(query or "").split())[:254]
+    query = _searchable(query)
     if not query:
         return Q()
     folded = query.casefold()

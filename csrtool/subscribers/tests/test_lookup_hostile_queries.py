@@ -1,0 +1,32 @@
+"""A lookup typed or sent with characters nobody means still answers.
+
+PostgreSQL refuses a NUL in a query parameter, so such characters are dropped
+before the search rather than turning the lookup into a server error.
+"""
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "query", ["Sam\x00", "\x00Sample", "Sa\x00m", "Sam\x1b", "Sam\x7f"]
+)
+def test_the_api_lookup_ignores_control_characters(cast, api_client_for, query):
+    response = api_client_for(cast.acme).get("/api/v1/subscribers", {"q": query})
+    assert response.status_code == 200
+    found = [item["subscriber_id"] for item in response.json()["items"]]
+    assert found == [cast.sam.public_id]
+
+
+def test_a_lookup_of_nothing_but_control_characters_lists_everyone(
+    cast, api_client_for
+):
+    response = api_client_for(cast.acme).get("/api/v1/subscribers", {"q": "\x00\x01"})
+    assert response.status_code == 200
+    found = [item["subscriber_id"] for item in response.json()["items"]]
+    assert found == [cast.sam.public_id]
+
+
+def test_the_lookup_page_answers_a_nul_without_a_server_error(cast, client_for):
+    response = client_for(cast.bob).get("/subscribers/", {"q": "Sam\x00"})
+    assert response.status_code == 200
+    assert cast.gus.public_id not in response.content.decode()
