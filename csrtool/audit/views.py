@@ -1,5 +1,6 @@
 import csv
 import json
+import unicodedata
 from datetime import datetime, time
 
 from django.http import StreamingHttpResponse
@@ -22,14 +23,30 @@ def _parse_day(value: str, end=False):
     return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
 
 
+def _filter_value(params, name: str) -> str:
+    """A text filter as typed, without control characters: no event holds them,
+    and PostgreSQL refuses a NUL in a query."""
+    value = str(params.get(name) or "")
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cc").strip()
+
+
 def filtered_events(actor, params):
     events = AuditEvent.objects.for_actor(actor).select_related("partner")
-    if params.get("action"):
-        events = events.filter(action__startswith=params["action"].strip())
-    if params.get("actor"):
-        events = events.filter(actor_label__icontains=params["actor"].strip())
-    if params.get("target"):
-        events = events.filter(target_id=params["target"].strip().lower())
+    action = _filter_value(params, "action")
+    actor_label = _filter_value(params, "actor")
+    target = _filter_value(params, "target").lower()
+    # Longer than the column can hold, a filter matches nothing; SQLite would also
+    # refuse so long a LIKE pattern.
+    limits = ((action, "action"), (actor_label, "actor_label"), (target, "target_id"))
+    for value, field in limits:
+        if len(value) > AuditEvent._meta.get_field(field).max_length:
+            return events.none()
+    if action:
+        events = events.filter(action__startswith=action)
+    if actor_label:
+        events = events.filter(actor_label__icontains=actor_label)
+    if target:
+        events = events.filter(target_id=target)
     since = _parse_day(params.get("since"))
     if since:
         events = events.filter(created_at__gte=since)
@@ -76,7 +93,11 @@ def audit_export(request):
         actor=actor,
         action="audit.exported",
         target_type="audit",
-        after={k: request.GET.get(k, "") for k in FILTERS if request.GET.get(k)},
+        after={
+            name: _filter_value(request.GET, name)[:300]
+            for name in FILTERS
+            if _filter_value(request.GET, name)
+        },
     )
     columns = [
         "created_at",
