@@ -25,9 +25,12 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         created, _, pk = base64.urlsafe_b64decode(padded).decode().partition("|")
-        return datetime.fromisoformat(created), int(pk)
+        created_at = datetime.fromisoformat(created)
+        position = created_at, int(pk)
     except (ValueError, UnicodeDecodeError):
         return None
+    # Cursors we hand out always carry their offset; any other is forged.
+    return position if created_at.tzinfo is not None else None
 
 
 def keyset_page(queryset, cursor: str | None, *, size: int = 50) -> Page:
