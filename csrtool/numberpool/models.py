@@ -64,8 +64,10 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
     def page(self, after: str | None, *, size: int = 50) -> Page:
         """One page in number order after the number `after` (keyset pagination)."""
         queryset = self.in_order()
+        # The cursor is an E.164 number; anything else in it is forged.
+        after = "".join(ch for ch in str(after or "") if ch in "+0123456789")[:20]
         if after:
-            queryset = queryset.filter(number__gt=str(after)[:20])
+            queryset = queryset.filter(number__gt=after)
         items = list(queryset[: size + 1])
         next_cursor = None
         if len(items) > size:
@@ -79,7 +81,8 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         Fewer than three digits cannot use a trigram index and match as a prefix.
         """
         raw = str(digits or "").strip()
-        digits = "".join(ch for ch in raw if ch.isdigit())
+        # Digits of any script count (a full-width ５ is a 5); ² and the like do not.
+        digits = "".join(str(int(ch)) for ch in raw if ch.isdecimal())
         if raw.startswith("+"):
             # "+1 800 555": the DNIS may hold only the national digits; what follows
             # the country code is part of every form a DNIS can take.
