@@ -118,7 +118,7 @@ def import_start(request):
     recent = (
         NumberImport.objects.for_actor(actor)
         .select_related("partner")
-        .defer("content", "outcomes", "problems")
+        .defer("outcomes", "problems")
         .newest_first()[:20]
     )
     return render(

@@ -2,9 +2,11 @@
 API, CLI): number in any common format stored as E.164, DNIS digits consistent
 with it, type, country code and area code matching it."""
 
+import functools
 import re
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 
 from csrtool import timezones
 from csrtool.errors import ValidationFailed
@@ -14,6 +16,8 @@ from csrtool.partners.models import Partner
 DNIS_MAX_LENGTH = 15
 _NON_DIGITS = re.compile(r"\D")
 _NUMBER_CHARACTERS = re.compile(r"^[+()\d\s.\-/]+$")
+_E164_FORM = re.compile(r"^\+[1-9]\d{2,16}$")
+_TYPES = frozenset(NumberType.values)
 
 
 def region_for(partner: Partner | None) -> str | None:
@@ -29,6 +33,9 @@ def parse_number(raw: str, region: str | None):
     if not raw or len(raw) > 40 or not _NUMBER_CHARACTERS.match(raw):
         return None
     if raw.startswith("+"):
+        number = _parse_e164(raw) if _E164_FORM.match(raw) else None
+        if number is not None:
+            return number if phonenumbers.is_valid_number(number) else None
         candidates = [(raw, None)]
     elif region:
         candidates = [(raw, region)]
@@ -45,6 +52,43 @@ def parse_number(raw: str, region: str | None):
     return None
 
 
+@functools.cache
+def _national_prefix(country_code: int) -> re.Pattern | None | bool:
+    """The pattern phonenumbers strips from a national number of this country
+    code (None if none); False when the country code has no metadata."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return False
+    prefix = metadata.national_prefix_for_parsing
+    return re.compile(prefix) if prefix else None
+
+
+def _parse_e164(raw: str) -> phonenumbers.PhoneNumber | None:
+    """A number already written as + and digits, as phonenumbers.parse reads it,
+    without its general-purpose normalisation (most of a bulk import's time).
+
+    None whenever parse might read it differently (a national prefix or a
+    leading zero to handle): the caller then asks parse itself.
+    """
+    digits = raw[1:]
+    for length in (1, 2, 3):
+        country_code = int(digits[:length])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[length:]
+    if len(national) < 2 or national[0] == "0":
+        return None
+    prefix = _national_prefix(country_code)
+    if prefix is False or (prefix is not None and prefix.match(national)):
+        return None
+    return phonenumbers.PhoneNumber(
+        country_code=country_code, national_number=int(national)
+    )
+
+
 def e164(number) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -57,6 +101,14 @@ def number_keys(raw: str, region: str | None) -> tuple[str, str | None]:
         return "", None
     number = parse_number(raw, region)
     return _NON_DIGITS.sub("", raw), (e164(number) if number else None)
+
+
+def dnis_matches(dnis: str, number) -> bool:
+    """Whether `dnis` is one of the number's DNIS forms (the common two first)."""
+    national = phonenumbers.national_significant_number(number)
+    if dnis in (national, f"{number.country_code}{national}"):
+        return True
+    return dnis in dnis_forms(number)
 
 
 def dnis_forms(number) -> set[str]:
@@ -114,7 +166,7 @@ def clean_line(
         errors["dnis"] = ["DNIS must contain digits only, e.g. 8005551234."]
     elif len(raw_dnis) > DNIS_MAX_LENGTH:
         errors["dnis"] = [f"DNIS must be at most {DNIS_MAX_LENGTH} digits."]
-    elif parsed is not None and raw_dnis not in dnis_forms(parsed):
+    elif parsed is not None and not dnis_matches(raw_dnis, parsed):
         expected = phonenumbers.national_significant_number(parsed)
         errors["dnis"] = [
             f"DNIS {raw_dnis} does not match the number {cleaned['number']}: "
@@ -124,7 +176,7 @@ def clean_line(
         cleaned["dnis"] = raw_dnis
 
     raw_type = str(number_type or "").strip().lower()
-    if raw_type not in NumberType.values:
+    if raw_type not in _TYPES:
         errors["number_type"] = [
             "Type must be one of: " + ", ".join(NumberType.values) + "."
         ]

@@ -1,3 +1,5 @@
+import json
+
 import phonenumbers
 from django.conf import settings
 from django.db import connection, models
@@ -12,6 +14,7 @@ from csrtool.validation import format_phone
 
 # The FTS5 table that mirrors PhoneNumber.dnis on SQLite (see migration 0002).
 FTS_TABLE = "numberpool_phonenumber_fts"
+FTS_INSERT_TRIGGER = "numberpool_phonenumber_fts_insert"
 _FTS_MATCH = (
     "SELECT rowid FROM numberpool_phonenumber_fts "
     "WHERE numberpool_phonenumber_fts MATCH %s"
@@ -50,6 +53,17 @@ def claimable(now, subscriber=None) -> Q:
     return condition
 
 
+def _value_list(values) -> RawSQL | list:
+    """Many values for `__in` as one bound parameter: an IN list of thousands of
+    parameters costs more to compile than the lookup itself costs to run."""
+    values = [str(value) for value in values]
+    if connection.vendor == "sqlite":
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])  # noqa: S611
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::varchar[])", [values])  # noqa: S611
+    return values
+
+
 class PhoneNumberQuerySet(PartnerScopedQuerySet):
     def available(self, now=None):
         """Free to assign now (a lapsed hold or a finished aging period counts)."""
@@ -57,6 +71,12 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
 
     def assigned(self):
         return self.filter(status=NumberStatus.ASSIGNED)
+
+    def with_number_or_dnis(self, numbers, dnis):
+        """Rows whose number (E.164) or DNIS is among these, however many."""
+        return self.filter(
+            Q(number__in=_value_list(numbers)) | Q(dnis__in=_value_list(dnis))
+        )
 
     def in_order(self):
         return self.order_by("number", "pk")
@@ -327,7 +347,6 @@ class NumberImport(models.Model):
     created_by_label = models.CharField(max_length=300, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     file_hash = models.CharField(max_length=64)
-    content = models.TextField()
     status = models.CharField(
         max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
     )
@@ -374,6 +393,10 @@ class NumberImport(models.Model):
         return self.file_name or f"Import {self.pk}"
 
     @property
+    def content(self) -> str:
+        return self.file.content
+
+    @property
     def is_open(self) -> bool:
         return self.status != ImportStatus.COMPLETED
 
@@ -382,3 +405,17 @@ class NumberImport(models.Model):
         if not self.total_rows:
             return 100
         return self.rows_done * 100 // self.total_rows
+
+
+class NumberImportFile(models.Model):
+    """An import's rows as uploaded, kept apart from its progress: SQLite rewrites
+    a whole row, megabytes of file included, on every update, and an import
+    updates its progress once a chunk."""
+
+    number_import = models.OneToOneField(
+        NumberImport, on_delete=models.CASCADE, primary_key=True, related_name="file"
+    )
+    content = models.TextField()
+
+    def __str__(self):
+        return str(self.number_import)

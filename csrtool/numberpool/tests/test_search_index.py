@@ -100,3 +100,65 @@ def test_part_of_a_number_with_its_country_code_finds_it(cast):
     found = list(PhoneNumber.objects.for_partner(cast.acme).search_digits("+1 800 555"))
     assert line in found
     assert line in PhoneNumber.objects.for_partner(cast.acme).search_digits("800-555")
+
+
+def test_imported_numbers_are_found_and_so_are_numbers_added_after(cast, actor_of):
+    from csrtool.numberpool.imports import import_numbers
+    from csrtool.numberpool.tests.make import make_number
+
+    alice = actor_of(cast.alice)
+    lines = [f"+1800555{n:04d},800555{n:04d},tollfree,1,800," for n in range(40)]
+    import_numbers(
+        actor=alice,
+        text="number,dnis,type,country_code,area_code,subscriber_id\n"
+        + "\n".join(lines),
+    )
+    later = make_number(cast.acme, "8005559999")
+
+    assert PhoneNumber.objects.search_digits("555001").count() == 10
+    assert set(PhoneNumber.objects.search_digits("55500")) == set(
+        PhoneNumber.objects.filter(dnis__contains="55500")
+    )
+    assert list(PhoneNumber.objects.search_digits("5559999")) == [later]
+    assert scan("555") == set(
+        PhoneNumber.objects.search_digits("555").values_list("pk", flat=True)
+    )
+
+
+def test_a_chunk_that_fails_leaves_the_index_and_its_trigger_as_they_were(
+    cast, actor_of, monkeypatch
+):
+    from csrtool.numberpool.imports import import_numbers, jobs
+    from csrtool.numberpool.tests.make import make_number
+
+    classify, calls, interfered = jobs.classify, [], []
+
+    def classify_then_interfere(chunk, *, partner):
+        # A number of the chunk appears after the chunk was checked: its insert
+        # fails on the unique DNIS and the chunk's transaction rolls back.
+        subscribers = classify(chunk, partner=partner)
+        calls.append(chunk)
+        if len(calls) == 2:  # the write's check, after the preview's
+            interfered.append(make_number(cast.acme, "8005550003"))
+        return subscribers
+
+    monkeypatch.setattr(jobs, "classify", classify_then_interfere)
+    lines = [f"+1800555{n:04d},800555{n:04d},tollfree,1,800," for n in range(6)]
+    text = "number,dnis,type,country_code,area_code,subscriber_id\n" + "\n".join(lines)
+
+    report = import_numbers(actor=actor_of(cast.alice), text=text)
+
+    assert len(calls) == 3  # the chunk was checked again, then written
+    assert report.job.added == 6
+    later = make_number(cast.acme, "8005559999")
+    assert list(PhoneNumber.objects.search_digits("5559999")) == [later]
+    assert scan("800555") == set(
+        PhoneNumber.objects.search_digits("800555").values_list("pk", flat=True)
+    )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                "AND name = 'numberpool_phonenumber_fts_insert'"
+            )
+            assert cursor.fetchone() == (1,)
