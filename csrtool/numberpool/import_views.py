@@ -4,7 +4,7 @@ see every row's outcome; then import. And the pool's CSV export."""
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -184,25 +184,45 @@ def import_detail(request, import_id):
             "errors_only": errors_only,
             "show": "errors" if errors_only else "",
             "written": job.status != ImportStatus.PREVIEWED,
+            "in_progress": imports.import_in_progress(job),
         },
+    )
+
+
+@staff_required("pool.manage")
+def import_progress(request, import_id):
+    """How far the import's background job has got, for the page's script."""
+    job = _load(request, import_id)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "in_progress": imports.import_in_progress(job),
+            "rows_done": job.rows_done,
+            "total_rows": job.total_rows,
+            "percent_done": job.percent_done,
+            "added": job.added,
+        }
     )
 
 
 @require_POST
 @staff_required("pool.manage")
 def import_run(request, import_id):
+    """Import / Continue import: a background job writes the rows."""
     job = _load(request, import_id)
     try:
-        report = imports.run_import(actor=request.actor, import_id=job.pk)
+        job = imports.start_import(actor=request.actor, import_id=job.pk)
     except DomainError as e:
         messages.error(request, e.message)
     else:
-        job = report.job
-        text = (
-            f"Import finished: {job.added} added, {job.already_present} already "
-            f"present, {job.failed} with errors."
-        )
-        (messages.warning if job.failed else messages.success)(request, text)
+        if job.status == ImportStatus.COMPLETED:
+            messages.info(request, "This import has already finished.")
+        else:
+            messages.success(
+                request,
+                "Import started. You can leave this page; the import continues "
+                "and its progress shows here.",
+            )
     return redirect("number-import-detail", import_id=job.pk)
 
 

@@ -366,6 +366,8 @@ class NumberImport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The background job writing the rows, once the import was started.
+    task_id = models.CharField(max_length=64, blank=True)
 
     objects = NumberImportQuerySet.as_manager()
 

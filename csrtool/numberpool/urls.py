@@ -18,6 +18,11 @@ urlpatterns = [
         name="number-import-detail",
     ),
     path(
+        "numbers/import/<int:import_id>/progress/",
+        import_views.import_progress,
+        name="number-import-progress",
+    ),
+    path(
         "numbers/import/<int:import_id>/run/",
         import_views.import_run,
         name="number-import-run",

@@ -11,12 +11,14 @@ from csrtool.numberpool.imports.jobs import (
     ImportReport,
     classify,
     get_import,
+    import_in_progress,
     import_numbers,
     import_rows,
     prepare,
     preview_import,
     preview_range,
     run_import,
+    start_import,
 )
 from csrtool.numberpool.imports.rows import (
     COLUMNS,
@@ -45,6 +47,7 @@ __all__ = [
     "expand_range",
     "file_hash",
     "get_import",
+    "import_in_progress",
     "import_numbers",
     "import_rows",
     "parse_csv",
@@ -53,4 +56,5 @@ __all__ = [
     "preview_range",
     "range_csv",
     "run_import",
+    "start_import",
 ]

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from csrtool.audit.services import record
-from csrtool.errors import NotFound, ValidationFailed
+from csrtool.errors import DomainError, NotFound, ValidationFailed
 from csrtool.numberpool.imports.rows import (
     ImportRow,
     Outcome,
@@ -250,6 +250,62 @@ def run_import(
     if any(row.subscriber_id for row in rows):
         actor.require("numbers.assign")
     return _run(actor, job, rows, now or timezone.now(), progress)
+
+
+def start_import(
+    *, actor: Actor, import_id, now: datetime | None = None
+) -> NumberImport:
+    """Hand the writing of an import to a background job (the page's Import and
+    Continue): the request returns at once and the page follows its progress.
+
+    Starting an import whose job is still queued or running changes nothing.
+    """
+    from csrtool.numberpool.tasks import write_number_import
+
+    actor.require("pool.manage")
+    now = now or timezone.now()
+    job = get_import(actor=actor, import_id=import_id)
+    if job.status == ImportStatus.COMPLETED or import_in_progress(job):
+        return job
+    if actor.user is None:
+        raise DomainError("Start the import from the CLI: numbers import FILE.csv.")
+    with transaction.atomic():
+        task = write_number_import.enqueue(job.pk, actor.user.pk)
+        started = NumberImport.objects.filter(pk=job.pk, task_id=job.task_id).update(
+            task_id=task.id, updated_at=now
+        )
+        if not started:
+            # Another click started it a moment ago; its job does the work.
+            transaction.set_rollback(True)
+            job.refresh_from_db()
+            return job
+        record(
+            actor=actor,
+            action="number_import.started",
+            target_type="number_import",
+            target_id=str(job.pk),
+            target_label=str(job),
+            partner=job.partner,
+            after={"rows_done": job.rows_done, "total_rows": job.total_rows},
+        )
+    job.refresh_from_db()
+    return job
+
+
+def import_in_progress(job: NumberImport) -> bool:
+    """Whether the import's background job is waiting for a worker or running."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    from csrtool.numberpool.tasks import write_number_import
+
+    if not job.task_id or job.status == ImportStatus.COMPLETED:
+        return False
+    try:
+        result = write_number_import.get_result(job.task_id)
+    except TaskResultDoesNotExist:
+        return False
+    return result.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
 
 
 # What a run re-reads between chunks (not the file itself, which can be megabytes).
