@@ -1,6 +1,14 @@
 """Background jobs of the number pool (django-tasks, database backend)."""
 
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 from django_tasks import task
+
+# Far longer than any import runs; an import still "running" after this lost its
+# worker. Failing its job lets the page offer Continue (chunks are claimed one by
+# one, so even a live run and a continued one never write a row twice).
+IMPORT_LEASE = timedelta(minutes=30)
 
 
 @task()
@@ -19,3 +27,23 @@ def write_number_import(import_id: int, user_id: int) -> dict:
         "already_present": job.already_present,
         "errors": job.failed,
     }
+
+
+def fail_lost_imports(*, now: datetime | None = None) -> int:
+    """Mark import jobs whose worker died as failed, so they can be continued."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    return (
+        DBTaskResult.objects.running()
+        .filter(
+            task_path=write_number_import.module_path,
+            started_at__lt=now - IMPORT_LEASE,
+        )
+        .update(
+            status="FAILED",
+            finished_at=now,
+            exception_class_path="csrtool.numberpool.tasks.WorkerLost",
+            traceback="The worker stopped while running this import.",
+        )
+    )

@@ -1,7 +1,9 @@
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from csrtool.audit.models import AuditEvent
@@ -15,6 +17,7 @@ from csrtool.numberpool.imports import (
     start_import,
 )
 from csrtool.numberpool.models import ImportStatus, NumberImport, PhoneNumber
+from csrtool.numberpool.tasks import fail_lost_imports
 from csrtool.partners.access import staff_actor
 
 HEADER = "number,dnis,type,country_code,area_code,subscriber_id\n"
@@ -154,3 +157,37 @@ def test_a_csr_cannot_start_an_import(cast, client_for):
         == 404
     )
     assert not DBTaskResult.objects.exists()
+
+
+def test_an_import_whose_worker_died_can_be_continued(cast):
+    alice = staff_actor(cast.alice)
+    job = start_import(
+        actor=alice, import_id=preview_import(actor=alice, text=block(0, 4)).pk
+    )
+    # A worker took the job, then died: the job stays "running" for ever.
+    DBTaskResult.objects.filter(id=job.task_id).update(
+        status="RUNNING", started_at=timezone.now() - timedelta(hours=1)
+    )
+    assert import_in_progress(job)
+
+    assert fail_lost_imports() == 1
+
+    job.refresh_from_db()
+    assert not import_in_progress(job)
+    job = start_import(actor=alice, import_id=job.pk)  # Continue
+    run_jobs()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMPLETED
+    assert PhoneNumber.objects.filter(partner=cast.acme).count() == 4
+
+
+def test_a_running_import_is_left_alone(cast):
+    alice = staff_actor(cast.alice)
+    job = start_import(
+        actor=alice, import_id=preview_import(actor=alice, text=block(0, 2)).pk
+    )
+    DBTaskResult.objects.filter(id=job.task_id).update(
+        status="RUNNING", started_at=timezone.now()
+    )
+    assert fail_lost_imports() == 0
+    assert import_in_progress(job)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from csrtool.numberpool.tasks import fail_lost_imports
 from csrtool.onboarding.delivery import recover_stalled_emails
 
 SWEEP_EVERY = 60  # seconds between looks for emails whose worker died
@@ -48,6 +49,9 @@ class Command(BaseCommand):
                 recovered = recover_stalled_emails()
                 if recovered:
                     self.stdout.write(f"Re-queued {recovered} interrupted email(s).")
+                lost = fail_lost_imports()
+                if lost:
+                    self.stdout.write(f"{lost} interrupted import(s) can be continued.")
                 last_sweep = time.monotonic()
             # Batch mode: run whatever is due, return when nothing is left.
             worker.run()
