@@ -126,3 +126,5 @@ def test_an_auditor_key_reads_but_cannot_write(cast, api_client_for):
 def test_unknown_paths_answer_problem_json(cast, api_client_for):
     response = api_client_for(cast.acme).get("/api/v1/nothing-here")
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
