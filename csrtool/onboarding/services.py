@@ -80,11 +80,13 @@ def issue_link(
     kind: str,
     lifetime: timedelta,
     now: datetime,
+    action: str,
+    reason: str = "",
     recipient: str | None = None,
     context: dict | None = None,
-) -> tuple[EmailLink, OutboundEmail, int]:
-    """Revoke the subscriber's open links of `purpose`, issue a new one and queue
-    the email carrying it. Returns the link, the email and how many were revoked."""
+) -> tuple[EmailLink, OutboundEmail]:
+    """Revoke the subscriber's open links of `purpose`, issue a new one, queue the
+    email carrying it and audit that as `action`."""
     revoked = EmailLink.objects.filter(
         subscriber=subscriber,
         purpose=purpose,
@@ -108,28 +110,30 @@ def issue_link(
         link_seed=seed,
         context=context,
     )
-    return link, email, revoked
-
-
-def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reason=""):
-    """Revoke older welcome links, issue a new one and queue its email."""
-    link, email, revoked = issue_link(
-        actor=actor,
-        subscriber=subscriber,
-        purpose=LinkPurpose.WELCOME,
-        kind=EmailKind.WELCOME,
-        lifetime=timedelta(hours=subscriber.partner.link_expiry_hours),
-        now=now,
-    )
     record(
         actor=actor,
-        action="onboarding.welcome_email_queued",
+        action=action,
         target=subscriber,
         after={
             "recipient": email.recipient,
             "link_expires_at": link.expires_at.isoformat(),
             "older_links_revoked": revoked,
         },
+        reason=reason,
+    )
+    return link, email
+
+
+def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reason=""):
+    """Revoke older welcome links, issue a new one and queue its email."""
+    _, email = issue_link(
+        actor=actor,
+        subscriber=subscriber,
+        purpose=LinkPurpose.WELCOME,
+        kind=EmailKind.WELCOME,
+        lifetime=timedelta(hours=subscriber.partner.link_expiry_hours),
+        now=now,
+        action="onboarding.welcome_email_queued",
         reason=reason,
     )
     return email

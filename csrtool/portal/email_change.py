@@ -49,13 +49,14 @@ def request_email_change(
     )
     with transaction.atomic():
         subscriber, _ = services._locked_credentials(actor, subscriber)
-        link, _, _ = issue_link(
+        link, _ = issue_link(
             actor=actor,
             subscriber=subscriber,
             purpose=LinkPurpose.EMAIL_CHANGE,
             kind=EmailKind.EMAIL_CHANGE,
             lifetime=EMAIL_CHANGE_LINK_LIFETIME,
             now=now,
+            action="portal.email_change_requested",
             recipient=address,
             context={"old_email": subscriber.email, "new_email": address},
         )
@@ -65,15 +66,6 @@ def request_email_change(
             new_email=address,
             new_email_canonical=canonical,
             created_at=now,
-        )
-        record(
-            actor=actor,
-            action="portal.email_change_requested",
-            target=subscriber,
-            after={
-                "new_email": address,
-                "link_expires_at": link.expires_at.isoformat(),
-            },
         )
     return change
 

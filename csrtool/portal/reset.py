@@ -38,23 +38,14 @@ def _issue_reset(
     *, actor: Actor, subscriber: Subscriber, now: datetime, reason: str
 ) -> OutboundEmail:
     """Revoke older reset links, issue a new one and queue its email."""
-    link, email, revoked = issue_link(
+    _, email = issue_link(
         actor=actor,
         subscriber=subscriber,
         purpose=LinkPurpose.PASSWORD_RESET,
         kind=EmailKind.PASSWORD_RESET,
         lifetime=RESET_LINK_LIFETIME,
         now=now,
-    )
-    record(
-        actor=actor,
         action="portal.password_reset_email_queued",
-        target=subscriber,
-        after={
-            "recipient": email.recipient,
-            "link_expires_at": link.expires_at.isoformat(),
-            "older_links_revoked": revoked,
-        },
         reason=reason,
     )
     return email
