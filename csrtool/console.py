@@ -34,6 +34,7 @@ MENU = [
     MenuItem("Feature Catalog", "feature-catalog", "catalog.manage", "Features"),
     MenuItem("Audit Log", "audit-log", "audit.view", "Administration"),
     MenuItem("Staff", "staff-list", "staff.view", "Administration"),
+    MenuItem("API Keys", "api-keys", "keys.manage", "Administration"),
     MenuItem(
         "Partner Settings", "partner-settings", "partner.settings", "Administration"
     ),

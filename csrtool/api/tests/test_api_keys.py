@@ -49,6 +49,7 @@ def test_keys_are_managed_by_partner_admins_of_their_own_partner(cast, actor_of)
 
 def test_the_keys_page_shows_a_new_key_once(cast, client_for):
     client = client_for(cast.alice)
+    assert b'<a href="/settings/api-keys/">API Keys</a>' in client.get("/").content
     page = client.post("/settings/api-keys/", {"name": "CRM", "role": "csr"}).content
     key = ApiKey.objects.get(name="CRM")
     assert f"csr_{key.prefix}_".encode() in page
@@ -59,6 +60,7 @@ def test_the_keys_page_shows_a_new_key_once(cast, client_for):
     key.refresh_from_db()
     assert key.revoked_at is not None
     assert client_for(cast.bob).get("/settings/api-keys/").status_code == 404
+    assert b"API Keys" not in client_for(cast.bob).get("/").content
 
 
 def test_the_cli_creates_lists_and_revokes(cast, capsys):
