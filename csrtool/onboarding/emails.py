@@ -19,6 +19,8 @@ TEMPLATES = {
     EmailKind.WELCOME: "onboarding/emails/welcome",
     EmailKind.PASSWORD_RESET: "portal/emails/password_reset",
     EmailKind.EMAIL_CHANGE: "portal/emails/email_change",
+    EmailKind.PASSWORD_CHANGED: "portal/emails/password_changed",
+    EmailKind.EMAIL_CHANGED: "portal/emails/email_changed",
     EmailKind.PIN_CHANGED: "portal/emails/pin_changed",
     EmailKind.QUESTION_CHANGED: "portal/emails/question_changed",
 }

@@ -103,6 +103,8 @@ class EmailKind(models.TextChoices):
     WELCOME = "welcome", "Welcome"
     PASSWORD_RESET = "password_reset", "Password reset"
     EMAIL_CHANGE = "email_change", "Email change"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    EMAIL_CHANGED = "email_changed", "Login email changed"
     PIN_CHANGED = "pin_changed", "PIN changed"
     QUESTION_CHANGED = "question_changed", "Security question changed"
 

@@ -127,11 +127,10 @@ def confirm_email_change(
             )
             enqueue_email(
                 subscriber=subscriber,
-                kind=EmailKind.EMAIL_CHANGE,
+                kind=EmailKind.EMAIL_CHANGED,
                 actor=actor,
                 recipient=old_email,
                 context={
-                    "notice": True,
                     "old_email": old_email,
                     "new_email": subscriber.email,
                 },

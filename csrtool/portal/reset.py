@@ -206,9 +206,8 @@ def complete_password_reset(
         record(actor=actor, action="portal.password_reset", target=subscriber)
         enqueue_email(
             subscriber=subscriber,
-            kind=EmailKind.PASSWORD_RESET,
+            kind=EmailKind.PASSWORD_CHANGED,
             actor=actor,
-            context={"notice": True},
         )
     # The mailbox and the answer proved who this is: the account may sign in again.
     throttle.reset(throttle.LOGIN_ACCOUNT, subscriber.email_canonical)

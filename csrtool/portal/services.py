@@ -116,9 +116,8 @@ def change_password(
         record(actor=actor, action="portal.password_changed", target=subscriber)
         enqueue_email(
             subscriber=subscriber,
-            kind=EmailKind.PASSWORD_RESET,
+            kind=EmailKind.PASSWORD_CHANGED,
             actor=actor,
-            context={"notice": True},
         )
     return credentials
 

@@ -147,3 +147,22 @@ def test_changes_from_the_settings_page_send_their_notices(sam, sam_client, smtp
         "Your CX Builder PIN was changed",
         "Your CX Builder security question was changed",
     ]
+
+
+def test_a_password_change_is_announced_under_its_own_name(
+    sam, cast, smtpd, client_for
+):
+    services.change_password(
+        actor=auth.subscriber_actor(sam),
+        subscriber=sam,
+        current_password=SAM_PASSWORD,
+        new_password="an entirely new passphrase",
+    )
+    run_jobs()
+    [message] = smtpd.messages
+    assert message["Subject"].endswith("password was changed")
+    assert "Reset my password" not in message.as_string()
+    email = OutboundEmail.objects.get(subscriber=sam)
+    assert email.kind == EmailKind.PASSWORD_CHANGED
+    page = client_for(cast.bob).get(f"/subscribers/{sam.public_id}/").content.decode()
+    assert "Password changed" in page
