@@ -11,13 +11,9 @@ Uses a throw-away data directory (or the given database).
 """
 
 import argparse
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness
 
 
 def main():
@@ -25,25 +21,11 @@ def main():
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    os.environ["CSRTOOL_DATA_DIR"] = tempfile.mkdtemp(prefix="csrtool-bench-")
-    os.environ["CSRTOOL_DEBUG"] = "true"
-    os.environ["CSRTOOL_DATABASE_URL"] = args.database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "csrtool.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    partner, stamp = harness.start(args.database_url)
     from csrtool.numberpool.exports import export_numbers
     from csrtool.numberpool.imports import import_numbers, preview_import, run_import
     from csrtool.partners.access import cli_actor
-    from csrtool.partners.services import create_partner
 
-    call_command("migrate", verbosity=0)
-    stamp = str(int(time.time()))
-    partner = create_partner(
-        actor=cli_actor(), name=f"Bench {stamp}", slug=f"bench-{stamp}", time_zone="UTC"
-    )
     actor = cli_actor()
     base = 2_000_000 + int(stamp) % 5_000_000
     lines = ["number,dnis,type,country_code,area_code,subscriber_id"]

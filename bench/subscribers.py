@@ -6,14 +6,10 @@ Uses a throw-away data directory (or the given database, whose tables it fills).
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness
 
 
 def main():
@@ -21,28 +17,16 @@ def main():
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    os.environ["CSRTOOL_DATA_DIR"] = tempfile.mkdtemp(prefix="csrtool-bench-")
-    os.environ["CSRTOOL_DEBUG"] = "true"
-    os.environ["CSRTOOL_DATABASE_URL"] = args.database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "csrtool.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    partner, stamp = harness.start(args.database_url)
     from django.db import connection
     from django.test import Client
 
     from csrtool.partners.access import cli_actor, staff_actor
     from csrtool.partners.models import Role
-    from csrtool.partners.services import create_partner, create_staff
+    from csrtool.partners.services import create_staff
     from csrtool.subscribers.models import Subscriber
     from csrtool.subscribers.services import create_subscriber
 
-    call_command("migrate", verbosity=0)
-    stamp = str(int(time.time()))
-    partner = create_partner(
-        actor=cli_actor(), name=f"Bench {stamp}", slug=f"bench-{stamp}", time_zone="UTC"
-    )
     csr = create_staff(
         actor=cli_actor(),
         partner=partner,

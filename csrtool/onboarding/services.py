@@ -216,12 +216,20 @@ def find_link(token: str, *, now: datetime | None = None) -> EmailLink:
         .filter(token_hash=links.token_hash(token), purpose=LinkPurpose.WELCOME)
         .first()
     )
+    return usable_link(link, account_status=Status.PENDING_ACTIVATION, now=now)
+
+
+def usable_link(
+    link: EmailLink | None, *, account_status: str, now: datetime | None = None
+) -> EmailLink:
+    """The link itself, or LinkUnusable saying why: unknown, used, revoked, expired,
+    or meant for an account that is no longer in `account_status`."""
     if link is None:
         raise LinkUnusable("unknown")
-    state = link.state(now=now)
+    state = link.state(now=now or timezone.now())
     if state != "valid":
         raise LinkUnusable(state)
-    if link.subscriber.status != Status.PENDING_ACTIVATION:
+    if link.subscriber.status != account_status:
         raise LinkUnusable("used")
     return link
 

@@ -16,7 +16,12 @@ from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, ValidationFailed
 from csrtool.onboarding import links
 from csrtool.onboarding.models import EmailKind, EmailLink, LinkPurpose
-from csrtool.onboarding.services import LinkUnusable, enqueue_email, issue_link
+from csrtool.onboarding.services import (
+    LinkUnusable,
+    enqueue_email,
+    issue_link,
+    usable_link,
+)
 from csrtool.partners.access import Actor
 from csrtool.portal import auth, services
 from csrtool.portal.models import EmailChange
@@ -83,11 +88,7 @@ def find_email_change(token: str, *, now: datetime | None = None) -> EmailChange
     )
     if change is None:
         raise LinkUnusable("unknown")
-    state = change.link.state(now=now)
-    if state != "valid":
-        raise LinkUnusable(state)
-    if change.subscriber.status != Status.ACTIVE:
-        raise LinkUnusable("used")
+    usable_link(change.link, account_status=Status.ACTIVE, now=now)
     return change
 
 

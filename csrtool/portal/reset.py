@@ -18,7 +18,12 @@ from csrtool.onboarding.models import (
     OutboundEmail,
     SubscriberCredentials,
 )
-from csrtool.onboarding.services import LinkUnusable, enqueue_email, issue_link
+from csrtool.onboarding.services import (
+    LinkUnusable,
+    enqueue_email,
+    issue_link,
+    usable_link,
+)
 from csrtool.partners.access import Actor
 from csrtool.portal import auth, throttle
 from csrtool.subscribers.models import Status, Subscriber
@@ -130,14 +135,7 @@ def reset_link(link_id: int, *, now=None) -> EmailLink:
 
 
 def _usable(link: EmailLink | None, *, now=None) -> EmailLink:
-    if link is None:
-        raise LinkUnusable("unknown")
-    state = link.state(now=now or timezone.now())
-    if state != "valid":
-        raise LinkUnusable(state)
-    if link.subscriber.status != Status.ACTIVE:
-        raise LinkUnusable("used")
-    return link
+    return usable_link(link, account_status=Status.ACTIVE, now=now)
 
 
 def check_reset_answer(
