@@ -147,8 +147,7 @@ CHROMIUM = os.environ.get("CSRTOOL_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = Path(
     os.environ.get(
         "CSRTOOL_AXE_JS",
-        Path(__file__).resolve().parent.parent
-        / ".cache/axe/node_modules/axe-core/axe.min.js",
+        Path(__file__).resolve().parent.parent / "node_modules/axe-core/axe.min.js",
     )
 )
 
@@ -202,12 +201,33 @@ def browser_login(page, user, password=PASSWORD):
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
+AXE_RUN = """async () => {
+    if (document.readyState !== "complete") {
+        await new Promise((done) => addEventListener("load", done, {once: true}));
+    }
+    return await axe.run(document, {runOnly: {type: "tag", values:
+        ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}});
+}"""
+
+
 def assert_accessible(page):
-    """Fail on any serious or critical WCAG 2.2 A/AA violation axe-core finds."""
-    result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag', values:
-        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
-    )
+    """Fail on any serious or critical WCAG 2.2 A/AA violation axe-core finds.
+
+    axe runs on a settled document: after the page's load event, and again from
+    the start when a navigation (a script following a job, a redirect) replaced
+    the document while axe was reading it.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            result = page.evaluate(AXE_RUN)
+            break
+        except PlaywrightError as error:
+            navigated = "destroyed" in str(error) or "documentElement" in str(error)
+            if not navigated or attempt == 2:
+                raise
     bad = [
         f"{v['id']} ({v['impact']}): {v['help']} — "
         + "; ".join(node["target"][0] for node in v["nodes"][:3])
