@@ -66,3 +66,7 @@ urlpatterns = [
         name="api-key-revoke",
     ),
 ]
+
+handler403 = "csrtool.views.permission_denied"
+handler404 = "csrtool.views.page_not_found"
+handler500 = "csrtool.views.server_error"

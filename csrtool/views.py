@@ -1,9 +1,10 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 
 from csrtool.features import dashboard
-from csrtool.partners.access import staff_required
+from csrtool.partners.access import actor_from_request, staff_required
 from csrtool.subscribers.models import Subscriber
 
 
@@ -30,3 +31,41 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _error_page(request, template: str, status: int):
+    """The product's own error page: staff keep their menu, subscribers get a way
+    back to their account, anyone else a way to sign in.
+
+    Nothing in it depends on what was asked for (no path, no form token), so a
+    foreign ID answers byte for byte like an unknown one.
+    """
+    user = getattr(request, "user", None)
+    is_staff = bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (not user.partner_id or user.partner.is_active)
+    )
+    if is_staff and getattr(request, "actor", None) is None:
+        request.actor = actor_from_request(request)
+    portal = request.path.startswith("/portal/") and not is_staff
+    context = {"error_page": True, "is_staff": is_staff, "portal": portal}
+    return render(request, template, context, status=status)
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, "errors/404.html", 404)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, "errors/403.html", 403)
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(request, "errors/403_csrf.html", 403)
+
+
+def server_error(request):
+    # No request context: whatever failed may fail again while rendering it.
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())
