@@ -2,10 +2,20 @@
 
 At least once, never twice once acknowledged: a job claims its email with a
 conditional UPDATE and a lease; the email is marked sent as soon as the server
-has accepted it. A worker that dies mid-delivery leaves the email `sending` with
-an expired lease; `recover_stalled_emails` (run by every worker) queues it again.
-The Message-ID is fixed when the email is created, so the rare resend after a
-crash between the server's acknowledgement and our commit is recognisable.
+has accepted it. What a worker killed at each step leaves behind, and who
+finishes it (`recover_stalled_emails`, run by every worker):
+
+- job started, email not yet claimed: the email is still `queued`, its job
+  `running` for ever; once the lease has run out the job is failed and the
+  email gets a new job.
+- email claimed (`sending`), not yet handed over: the lease runs out, the email
+  is queued again and sent once.
+- handed over and accepted by the mail server, not yet recorded: the same, so
+  the email is sent a second time; SMTP cannot tell us otherwise. The
+  Message-ID is fixed when the email is created, so the copy is recognisable.
+- recorded `sent`, job not yet finished: the job is failed, nothing is resent.
+
+Each step is a crash point (`csrtool.crashpoints`) the tests arm one by one.
 """
 
 import logging
@@ -20,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from csrtool.crashpoints import crash_point
 from csrtool.onboarding import emails
 from csrtool.onboarding.mailfolder import FolderEmailBackend
 from csrtool.onboarding.models import EmailStatus, OutboundEmail
@@ -85,6 +96,7 @@ def deliver(email_id: int) -> str:
     )
     if not claimed:
         return "skipped"
+    crash_point("email.claimed")
     email = OutboundEmail.objects.select_related("partner", "subscriber", "link").get(
         pk=email_id
     )
@@ -95,6 +107,7 @@ def deliver(email_id: int) -> str:
         message.send()
     except Exception as error:
         return _record_failure(email, error)
+    crash_point("email.accepted")
     OutboundEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(
         status=EmailStatus.SENT,
         sent_at=timezone.now(),
@@ -152,6 +165,36 @@ def recover_stalled_emails(*, now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     recovered = 0
+    # The jobs those workers were running will never finish on their own. A job
+    # that died before it claimed its email leaves that email queued with no job
+    # to send it: it gets a new one, due when the email is.
+    lost = DBTaskResult.objects.running().filter(
+        task_path=deliver_email.module_path, started_at__lt=now - LEASE
+    )
+    for job_id, args in list(lost.values_list("pk", "args_kwargs")):
+        with transaction.atomic():
+            failed = (
+                DBTaskResult.objects.running()
+                .filter(pk=job_id)
+                .update(
+                    status="FAILED",
+                    finished_at=now,
+                    exception_class_path="csrtool.onboarding.delivery.WorkerLost",
+                    traceback="The worker stopped while running this job.",
+                )
+            )
+            if not failed:
+                continue
+            waiting = OutboundEmail.objects.filter(
+                pk=args["args"][0], status=EmailStatus.QUEUED
+            ).first()
+            if waiting is not None:
+                due = waiting.next_attempt_at
+                job = deliver_email
+                if due > timezone.now():
+                    job = deliver_email.using(run_after=due)
+                job.enqueue(waiting.pk)
+                recovered += 1
     stalled = OutboundEmail.objects.filter(
         status=EmailStatus.SENDING, claimed_until__lt=now
     ).values_list("pk", flat=True)
@@ -167,13 +210,4 @@ def recover_stalled_emails(*, now: datetime | None = None) -> int:
             ):
                 deliver_email.enqueue(pk)
                 recovered += 1
-    # The jobs those workers were running will never finish on their own.
-    DBTaskResult.objects.running().filter(
-        task_path=deliver_email.module_path, started_at__lt=now - LEASE
-    ).update(
-        status="FAILED",
-        finished_at=now,
-        exception_class_path="csrtool.onboarding.delivery.WorkerLost",
-        traceback="The worker stopped while running this job.",
-    )
     return recovered

@@ -28,12 +28,13 @@ def database_url() -> str:
     return f"postgresql://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(smtpd, *extra) -> subprocess.Popen:
+def start_worker(smtpd, *extra, env=None) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "csrtool.testsettings",
         "CSRTOOL_DATABASE_URL": database_url(),
         "CSRTOOL_EMAIL_URL": f"smtp://127.0.0.1:{smtpd.port}?timeout=30",
+        **(env or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "csrtool", "worker", "--interval", "0.1", *extra],
