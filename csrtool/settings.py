@@ -360,6 +360,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How many times the worker tries to deliver an email before marking it failed.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
 
+# The health check reports background work as late when a job has been due for
+# longer than this.
+HEALTH_MAX_QUEUE_MINUTES = env_int("HEALTH_MAX_QUEUE_MINUTES", 10)
+
 # Durable background jobs (the welcome email) in the application database.
 TASKS = {
     "default": {

@@ -1,9 +1,9 @@
-from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
 from csrtool.features import dashboard
+from csrtool.health import work_health
 from csrtool.partners.access import actor_from_request, staff_required
 from csrtool.subscribers.models import Subscriber
 
@@ -28,9 +28,10 @@ def home(request):
 
 
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For monitoring: 200 when the database answers and background work is on
+    time, 503 when a job has waited too long (see csrtool.health)."""
+    report = work_health()
+    return JsonResponse(report.as_dict(), status=503 if report.late else 200)
 
 
 def _error_page(request, template: str, status: int):

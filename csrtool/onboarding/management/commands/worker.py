@@ -1,6 +1,7 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -30,6 +31,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        try:
+            self.work(options)
+        except DatabaseError as error:
+            # Exit non-zero so a process manager (or `csrtool serve`) starts a new
+            # worker once the database is back.
+            raise CommandError(
+                f"The worker stopped: the database failed ({error}).".replace("\n", " ")
+            ) from error
+
+    def work(self, options):
         worker = Worker(
             queue_names=["*"],
             interval=options["interval"],
