@@ -4,12 +4,57 @@ import argparse
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    handle_default_options,
+)
+from django.db import connections
 
 from csrtool.errors import DomainError, ValidationFailed
 from csrtool.partners.access import Actor, cli_actor
 from csrtool.partners.models import Partner, User
 from csrtool.validation import canonical_email
+
+LIMIT_MAX = 500
+# How many partner slugs an error message lists before it stops.
+SLUGS_SHOWN = 20
+
+
+class CliError(CommandError):
+    """A refusal as the command line reports it: a message, the stable code the
+    API would give, and each field's messages when several failed."""
+
+    def __init__(
+        self, message: str, *, code: str = "invalid", errors=None, summary="", **kw
+    ):
+        super().__init__(message, **kw)
+        self.code = code
+        self.errors = errors or {}
+        self.summary = summary or message
+
+
+def limit(value: str) -> int:
+    """An argparse type for --limit: a whole number from 1 to LIMIT_MAX."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {LIMIT_MAX}, not {value!r}"
+        ) from None
+    if not 1 <= number <= LIMIT_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {LIMIT_MAX}, not {number}")
+    return number
+
+
+def json_error(error: CommandError) -> str:
+    data = {
+        "error": getattr(error, "summary", str(error)),
+        "code": getattr(error, "code", "invalid"),
+    }
+    if getattr(error, "errors", None):
+        data["errors"] = error.errors
+    return json.dumps(data, ensure_ascii=False)
 
 
 class DomainCommand(BaseCommand):
@@ -35,23 +80,57 @@ class DomainCommand(BaseCommand):
             parser.add_argument(
                 "--json",
                 action="store_true",
-                help="Print machine-readable JSON.",
+                help="Print machine-readable JSON; errors too, on standard error.",
                 **default,
             )
+
+    def run_from_argv(self, argv):
+        """Errors end the command with a message on standard error and a non-zero
+        status; with --json the message is one JSON object, mistyped options
+        included."""
+        as_json = self.json_option and "--json" in argv[2:]
+        # Marked as called from the command line, a parse error prints the usage
+        # and exits; unmarked (for --json), it raises CommandError instead.
+        self._called_from_command_line = not as_json
+        parser = self.create_parser(argv[0], argv[1])
+        options = None
+        try:
+            try:
+                options = parser.parse_args(argv[2:])
+            except CommandError as e:
+                raise CliError(str(e).removeprefix("Error: "), code="usage") from None
+            self._called_from_command_line = True
+            cmd_options = vars(options)
+            args = cmd_options.pop("args", ())
+            handle_default_options(options)
+            self.execute(*args, **cmd_options)
+        except CommandError as e:
+            if getattr(options, "traceback", False):
+                raise
+            if as_json:
+                sys.stderr.write(json_error(e) + "\n")
+            else:
+                sys.stderr.write(f"csrtool {argv[1]}: {e}\n")
+            sys.exit(2 if getattr(e, "code", "") == "usage" else e.returncode)
+        finally:
+            connections.close_all()
 
     def actor(self, options) -> Actor:
         email = options.get("as_user")
         if not email:
-            return cli_actor()
+            self._actor = cli_actor()
+            return self._actor
         try:
             user = User.objects.select_related("partner").get(
                 email_canonical=canonical_email(email), is_active=True
             )
         except User.DoesNotExist:
-            raise CommandError(
-                f"No active member of staff has the email {email!r}."
+            raise CliError(
+                f"No active member of staff has the email {email!r}.",
+                code="unknown_staff",
             ) from None
-        return cli_actor(as_user=user)
+        self._actor = cli_actor(as_user=user)
+        return self._actor
 
     def partner(self, slug: str | None) -> Partner | None:
         if not slug:
@@ -59,7 +138,25 @@ class DomainCommand(BaseCommand):
         try:
             return Partner.objects.get(slug=slug.strip().lower())
         except Partner.DoesNotExist:
-            raise CommandError(f"No partner has the slug {slug!r}.") from None
+            raise CliError(
+                f"No partner has the slug {slug!r}. {self.partner_choices()}",
+                code="not_found",
+            ) from None
+
+    def partner_choices(self) -> str:
+        """Which --partner values the acting person may use, for error messages."""
+        actor = getattr(self, "_actor", None)
+        if actor is not None and not actor.is_operator:
+            return f"Use --partner {actor.partner.slug}."
+        slugs = list(
+            Partner.objects.filter(is_active=True)
+            .order_by("slug")
+            .values_list("slug", flat=True)[: SLUGS_SHOWN + 1]
+        )
+        if not slugs:
+            return "No partner exists yet: add one with csrtool createpartner."
+        more = ", …" if len(slugs) > SLUGS_SHOWN else ""
+        return f"Use --partner with one of: {', '.join(slugs[:SLUGS_SHOWN])}{more}."
 
     def emit(self, options, data, text: str):
         if options.get("json"):
@@ -74,9 +171,19 @@ class DomainCommand(BaseCommand):
             return self.handle_domain(*args, **options)
         except ValidationFailed as e:
             lines = [f"  {field}: {m}" for field, ms in e.errors.items() for m in ms]
-            raise CommandError("invalid input:\n" + "\n".join(lines)) from None
+            raise CliError(
+                "invalid input:\n" + "\n".join(lines),
+                code=e.code,
+                errors=e.errors,
+                summary=e.message,
+            ) from None
         except DomainError as e:
-            raise CommandError(e.message) from None
+            message = e.message
+            if e.field == "partner":
+                # The services say "Choose a partner." to every door; here the
+                # door is an option.
+                message = f"{message} {self.partner_choices()}"
+            raise CliError(message, code=e.code) from None
 
     def handle_domain(self, *args, **options):  # pragma: no cover
         raise NotImplementedError
@@ -84,5 +191,5 @@ class DomainCommand(BaseCommand):
     def read_stdin_secret(self) -> str:
         value = sys.stdin.readline().rstrip("\n")
         if not value:
-            raise CommandError("Expected the password on standard input.")
+            raise CliError("Expected the password on standard input.", code="usage")
         return value

@@ -4,6 +4,7 @@ Every variable is listed in .env.example. The defaults run offline on one machin
 with SQLite in a data directory.
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -93,11 +94,32 @@ def database_from_url(url: str, data_dir: Path) -> dict:
     )
 
 
+def demo_file_settings(data_dir: Path) -> dict:
+    """What `csrtool demo` recorded in its data directory (DEMO_FILE), so that
+    later commands there (`csrtool subscribers find …`) reach the demo's database
+    with no variable set. Ignored when CSRTOOL_DATABASE_URL names a database:
+    that is not the demo's."""
+    path = data_dir / DEMO_FILE
+    if env_str("DATABASE_URL") or not path.is_file():
+        return {}
+    try:
+        recorded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise ImproperlyConfigured(
+            f"{path} is not what csrtool demo writes; remove it or run csrtool demo."
+        ) from None
+    if not isinstance(recorded, dict):
+        raise ImproperlyConfigured(f"{path} is not what csrtool demo writes.")
+    return recorded
+
+
+DEMO_FILE = "demo.json"
 DATA_DIR = Path(
     env_str("DATA_DIR") or Path.home() / ".local" / "share" / "csrtool"
 ).resolve()
+_demo = demo_file_settings(DATA_DIR)
 DEBUG = env_bool("DEBUG", False)
-DEMO = env_bool("DEMO", False)
+DEMO = env_bool("DEMO", bool(_demo))
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -118,7 +140,9 @@ if not SECRET_KEY:
         _key_file.chmod(0o600)
     SECRET_KEY = _key_file.read_text().strip()
 
-BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = env_str(
+    "BASE_URL", str(_demo.get("base_url", "http://127.0.0.1:8000"))
+).rstrip("/")
 _base = urlsplit(BASE_URL)
 if _base.scheme not in ("http", "https") or not _base.hostname:
     raise ImproperlyConfigured(

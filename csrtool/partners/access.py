@@ -72,7 +72,9 @@ class Actor:
         """The partner an action applies to: the actor's own, or the operator's pick."""
         if self.is_operator:
             if partner is None:
-                raise NotFound("Choose a partner.", field="partner")
+                raise NotFound(
+                    "Choose a partner.", field="partner", code="partner_required"
+                )
             return partner
         if partner is not None and partner.pk != self.partner.pk:
             raise NotFound("No such partner.", field="partner")

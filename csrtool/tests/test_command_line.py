@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -50,15 +51,73 @@ def test_malformed_settings_are_refused_with_a_clear_message(fresh_env):
 
 
 def test_demo_sets_up_a_partner_and_prints_the_logins(fresh_env):
-    result = run("demo", "--no-serve", env=fresh_env)
+    result = run("demo", "--no-serve", "--port", "8123", env=fresh_env)
     assert result.returncode == 0, result.stderr
-    assert "csrtool demo is ready at http://127.0.0.1:8000/" in result.stdout
+    assert "csrtool demo is ready at http://127.0.0.1:8123/" in result.stdout
     assert "csr@demo.example  password: demo-" in result.stdout
+    assert "slug demo (commands take --partner demo)" in result.stdout
     # A second run keeps the data and gives fresh passwords.
-    again = run("demo", "--no-serve", env=fresh_env)
+    again = run("demo", "--no-serve", "--port", "8123", env=fresh_env)
     assert again.returncode == 0
-    listing = run("subscribers", "find", "x", env={**fresh_env, "CSRTOOL_DEMO": "true"})
-    assert listing.returncode == 0
+
+
+def test_after_the_demo_commands_reach_its_database_with_no_variable(fresh_env):
+    assert run("demo", "--no-serve", "--port", "8123", env=fresh_env).returncode == 0
+    added = run(
+        "subscribers",
+        "add",
+        "--partner",
+        "demo",
+        "--first-name",
+        "Ann",
+        "--last-name",
+        "Able",
+        "--email",
+        "ann@customer.example",
+        "--phone",
+        "+12125550142",
+        "--billing-id",
+        "B-1",
+        env=fresh_env,
+    )
+    assert added.returncode == 0, added.stderr
+    listing = run("subscribers", "find", "ann@customer.example", env=fresh_env)
+    assert listing.returncode == 0, listing.stderr
+    assert "Ann Able <ann@customer.example>" in listing.stdout
+    # The welcome email's link points where the demo serves, not at a default.
+    outbox = Path(fresh_env["CSRTOOL_DATA_DIR"]) / "outbox"
+    run("worker", "--batch", env=fresh_env)
+    (mail,) = outbox.glob("*.eml")
+    assert "http://127.0.0.1:8123/welcome/" in mail.read_text().replace("=\n", "")
+    # Another database is not the demo's: the secret key is required again.
+    elsewhere = run(
+        "subscribers",
+        "find",
+        "ann",
+        env={**fresh_env, "CSRTOOL_DATABASE_URL": "sqlite:///" + str(outbox / "x")},
+    )
+    assert elsewhere.returncode == 2
+    assert "CSRTOOL_SECRET_KEY is not set" in elsewhere.stderr
+
+
+def test_help_lists_csrtools_own_commands_grouped(fresh_env):
+    before_demo = run("--help", env=fresh_env)
+    assert before_demo.returncode == 0
+    assert before_demo.stdout.startswith("Usage: csrtool COMMAND [options]")
+    assert "\nEnterprise accounts:\n  subscribers" in before_demo.stdout
+    assert "dbshell" not in before_demo.stdout
+    assert run("demo", "--no-serve", env=fresh_env).returncode == 0
+    result = run("--help", env=fresh_env)
+    lines = result.stdout.splitlines()
+    assert lines.index("Start:") < lines.index("Enterprise accounts:")
+    assert any(
+        line.startswith("  subscribers ") and "Enterprise accounts: add" in line
+        for line in lines
+    )
+    assert all(len(line) <= 88 for line in lines)
+    assert "dbshell" not in result.stdout and "squashmigrations" not in result.stdout
+    everything = run("help", "--all", env=fresh_env)
+    assert "dbshell" in everything.stdout and "[csrtool]" in everything.stdout
 
 
 def test_serve_migrates_and_answers_on_its_port(fresh_env):

@@ -1,4 +1,6 @@
+import json
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -10,6 +12,7 @@ from csrtool.partners.access import cli_actor
 from csrtool.partners.models import Partner, Role, User
 from csrtool.partners.services import create_partner, create_staff
 
+DEMO_PARTNER = "demo"
 DEMO_STAFF = [
     ("admin@demo.example", "Dana Admin", Role.PARTNER_ADMIN),
     ("csr@demo.example", "Chris CSR", Role.CSR),
@@ -65,11 +68,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         logins = self.set_up()
+        self.record_settings()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"csrtool demo is ready at {url}"))
         self.stdout.write(f"Data directory: {settings.DATA_DIR}")
+        self.stdout.write(
+            f"Partner: Demo Telecom, slug {DEMO_PARTNER} "
+            f"(commands take --partner {DEMO_PARTNER})"
+        )
         for email, password, label in logins:
             self.stdout.write(f"  {label:<18} {email}  password: {password}")
+        self.stdout.write(
+            "Commands run with this data directory reach the demo, e.g. "
+            "csrtool subscribers find example.com"
+        )
         if settings.EMAIL_BACKEND.endswith("FolderEmailBackend"):
             self.stdout.write(
                 f"No mail server set (CSRTOOL_EMAIL_URL): emails are written to "
@@ -81,15 +93,23 @@ class Command(BaseCommand):
             start_worker_process()
             run_server(host=options["host"], port=options["port"], workers=2)
 
+    def record_settings(self):
+        """Leave the demo's settings in its data directory, where settings.py
+        finds them: later commands there need no variable to reach it."""
+        path = Path(settings.DATA_DIR) / settings.DEMO_FILE
+        path.write_text(
+            json.dumps({"base_url": settings.BASE_URL, "partner": DEMO_PARTNER}) + "\n"
+        )
+
     @transaction.atomic
     def set_up(self):
         actor = cli_actor()
-        partner = Partner.objects.filter(slug="demo").first()
+        partner = Partner.objects.filter(slug=DEMO_PARTNER).first()
         if partner is None:
             partner = create_partner(
                 actor=actor,
                 name="Demo Telecom",
-                slug="demo",
+                slug=DEMO_PARTNER,
                 time_zone="America/New_York",
             )
         logins = []

@@ -9,7 +9,7 @@ a module with `ACTIONS`, `add_parsers(command, sub)` and
 
 from importlib import import_module
 
-from csrtool.commands import DomainCommand
+from csrtool.commands import CliError, DomainCommand, limit
 from csrtool.numberpool import services
 from csrtool.numberpool.models import NumberAssignment, PhoneNumber
 
@@ -100,9 +100,11 @@ class Command(DomainCommand):
         search = sub.add_parser(
             "search", help="Numbers whose DNIS contains these digits."
         )
-        search.add_argument("digits")
+        search.add_argument("digits", help="At least one digit, e.g. 555 or 800555.")
         search.add_argument("--available", action="store_true")
-        search.add_argument("--limit", type=int, default=50)
+        search.add_argument(
+            "--limit", type=limit, default=50, help="How many to show (1 to 500)."
+        )
 
         sub.add_parser("expire", help="Free lapsed holds and finished aging periods.")
 
@@ -213,6 +215,12 @@ class Command(DomainCommand):
 
     def do_search(self, actor, options):
         actor.require("pool.view")
+        if not any(ch.isdecimal() for ch in options["digits"]):
+            raise CliError(
+                f"Search needs digits of a number or DNIS, e.g. 555 or 800555; "
+                f"{options['digits'][:40]!r} has none.",
+                code="invalid_search",
+            )
         queryset = (
             PhoneNumber.objects.for_actor(actor)
             .search_digits(options["digits"])
@@ -220,7 +228,7 @@ class Command(DomainCommand):
         )
         if options["available"]:
             queryset = queryset.available()
-        found = list(queryset.in_order()[: max(1, options["limit"])])
+        found = list(queryset.in_order()[: options["limit"]])
         self.emit(
             options,
             [line_data(line) for line in found],

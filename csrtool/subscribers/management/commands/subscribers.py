@@ -1,5 +1,5 @@
 from csrtool import timezones
-from csrtool.commands import DomainCommand
+from csrtool.commands import DomainCommand, limit
 from csrtool.subscribers import services
 from csrtool.subscribers.api import SubscriberOut
 from csrtool.subscribers.models import Status, Subscriber
@@ -28,7 +28,9 @@ class Command(DomainCommand):
         )
         find.add_argument("query")
         find.add_argument("--status", choices=Status.values)
-        find.add_argument("--limit", type=int, default=50)
+        find.add_argument(
+            "--limit", type=limit, default=50, help="How many to show (1 to 500)."
+        )
         show = sub.add_parser("show", help="Show one account.")
         show.add_argument("subscriber_id")
         edit = sub.add_parser("edit", help="Change an account's details.")
@@ -66,7 +68,7 @@ class Command(DomainCommand):
             queryset = queryset.search(options["query"], region=region)
             if options.get("status"):
                 queryset = queryset.filter(status=options["status"])
-            found = list(queryset.newest_first()[: max(1, options["limit"])])
+            found = list(queryset.newest_first()[: options["limit"]])
             self.emit(
                 options,
                 [SubscriberOut.from_subscriber(s) for s in found],
