@@ -9,7 +9,7 @@ from django.core.management import ManagementUtility, get_commands, load_command
 # csrtool's own commands, grouped as `csrtool --help` lists them; Django's
 # (shell, dbshell, …) follow only with `csrtool help --all`.
 COMMAND_GROUPS = [
-    ("Start", ["demo", "serve", "worker", "migrate"]),
+    ("Start", ["demo", "serve", "worker", "migrate", "health"]),
     (
         "Enterprise accounts",
         ["subscribers", "onboarding", "sendpasswordreset", "signinlock"],

@@ -129,3 +129,14 @@ def test_a_search_without_digits_is_refused_with_a_reason(cast, capsys):
     assert json.loads(err)["code"] == "invalid_search"
     status, out, _ = shell(capsys, "numbers", "search", "555", "--limit", "1")
     assert status == 0 and "8005551234" in out
+
+
+def test_every_csrtool_command_has_its_place_in_the_help():
+    from django.core.management import get_commands
+
+    from csrtool.cli import COMMAND_GROUPS
+
+    ours = {name for name, app in get_commands().items() if app.startswith("csrtool")}
+    listed = [name for _, names in COMMAND_GROUPS for name in names]
+    assert ours <= set(listed)
+    assert len(listed) == len(set(listed))
