@@ -10,6 +10,7 @@ from django.core.management import ManagementUtility, get_commands, load_command
 # (shell, dbshell, …) follow only with `csrtool help --all`.
 COMMAND_GROUPS = [
     ("Start", ["demo", "serve", "worker", "migrate", "health"]),
+    ("Backups", ["backup", "restore"]),
     (
         "Enterprise accounts",
         ["subscribers", "onboarding", "sendpasswordreset", "signinlock"],
