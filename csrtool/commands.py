@@ -116,6 +116,10 @@ class DomainCommand(BaseCommand):
             connections.close_all()
 
     def actor(self, options) -> Actor:
+        self.acting = self._actor(options)
+        return self.acting
+
+    def _actor(self, options) -> Actor:
         email = options.get("as_user")
         if not email:
             self._actor = cli_actor()
@@ -133,10 +137,16 @@ class DomainCommand(BaseCommand):
         return self._actor
 
     def partner(self, slug: str | None) -> Partner | None:
+        """The partner a --partner slug names, among those the actor may see: another
+        partner's slug answers exactly like a slug nobody has."""
         if not slug:
             return None
+        partners = Partner.objects.all()
+        acting = getattr(self, "acting", None)
+        if acting is not None and not acting.is_operator:
+            partners = partners.filter(pk=acting.partner.pk)
         try:
-            return Partner.objects.get(slug=slug.strip().lower())
+            return partners.get(slug=slug.strip().lower())
         except Partner.DoesNotExist:
             raise CliError(
                 f"No partner has the slug {slug!r}. {self.partner_choices()}",

@@ -174,7 +174,13 @@ def resend_welcome(
 def request_new_link(
     *, email: str, source_ip: str | None = None, now: datetime | None = None
 ) -> None:
-    """ "Email me a new link": answers nothing about whether the address exists."""
+    """ "Email me a new link": answers nothing about whether the address exists.
+
+    The request only counts against the limits and queues a job; the job looks the
+    address up (`answer_new_link_request`). A known and an unknown address so cost
+    the request the same queries and the same job.
+    """
+    from csrtool.onboarding.tasks import answer_new_link_request
     from csrtool.validation import canonical_email
 
     now = now or timezone.now()
@@ -187,6 +193,18 @@ def request_new_link(
         if not throttle.allow(throttle.NEW_LINK_ADDRESS, canonical, now=now):
             # Same answer as for an unknown address: nothing is revealed.
             return
+        answer_new_link_request.enqueue(canonical, source_ip or "")
+
+
+def answer_new_link_request(
+    *, canonical: str, source_ip: str = "", now: datetime | None = None
+) -> bool:
+    """Send a new welcome link if `canonical` is an account waiting for activation.
+
+    Runs in the worker; True when an email was queued.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
         subscriber = (
             Subscriber.objects.select_for_update()
             .select_related("partner")
@@ -198,14 +216,15 @@ def request_new_link(
             .first()
         )
         if subscriber is None:
-            return
-        actor = subscriber_actor(subscriber, source_ip=source_ip)
+            return False
+        actor = subscriber_actor(subscriber, source_ip=source_ip or None)
         _issue_welcome(
             actor=actor,
             subscriber=subscriber,
             now=now,
             reason="Requested by the subscriber from an expired or used link",
         )
+    return True
 
 
 def find_link(token: str, *, now: datetime | None = None) -> EmailLink:

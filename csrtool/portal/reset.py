@@ -59,13 +59,31 @@ def _issue_reset(
 def request_password_reset(
     *, email: str, source_ip: str = "", request_id: str = "", now=None
 ) -> None:
-    """ "Email me a link": the same (silent) outcome for every address."""
+    """ "Email me a link": the same (silent) outcome for every address.
+
+    The request counts against the limits and queues a job either way; the job
+    looks the address up (`answer_reset_request`), so a known and an unknown
+    address cost the request the same queries and the same job.
+    """
+    from csrtool.portal.tasks import answer_reset_request
+
     now = now or timezone.now()
     canonical = canonical_email(email)
-    if source_ip and not throttle.allow(throttle.RESET_REQUEST_IP, source_ip, now=now):
-        return
-    if not throttle.allow(throttle.RESET_REQUEST_ACCOUNT, canonical, now=now):
-        return
+    with transaction.atomic():
+        if source_ip and not throttle.allow(
+            throttle.RESET_REQUEST_IP, source_ip, now=now
+        ):
+            return
+        if not throttle.allow(throttle.RESET_REQUEST_ACCOUNT, canonical, now=now):
+            return
+        answer_reset_request.enqueue(canonical, source_ip, request_id)
+
+
+def answer_reset_request(
+    *, canonical: str, source_ip: str = "", request_id: str = "", now=None
+) -> bool:
+    """Send a reset link if `canonical` is an active account; runs in the worker."""
+    now = now or timezone.now()
     with transaction.atomic():
         subscriber = (
             Subscriber.objects.select_for_update()
@@ -79,9 +97,9 @@ def request_password_reset(
             .first()
         )
         if subscriber is None:
-            return
+            return False
         actor = auth.subscriber_actor(
-            subscriber, source_ip=source_ip, request_id=request_id
+            subscriber, source_ip=source_ip or None, request_id=request_id
         )
         _issue_reset(
             actor=actor,
@@ -89,6 +107,7 @@ def request_password_reset(
             now=now,
             reason="Requested from the sign-in page",
         )
+    return True
 
 
 def send_password_reset(*, actor: Actor, public_id: str, now=None) -> OutboundEmail:

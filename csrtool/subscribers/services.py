@@ -10,7 +10,7 @@ from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
 from csrtool.subscribers.models import Status, Subscriber
 
-EMAIL_TAKEN = "This email address is already in use by another account."
+EMAIL_TAKEN = "This email address is already in use."
 
 EDITABLE_FIELDS = (
     "first_name",

@@ -72,7 +72,7 @@ def test_a_taken_address_is_refused_without_naming_the_holder(cast, api_client_f
     assert response.json()["errors"] == [
         {
             "field": "email",
-            "message": "This email address is already in use by another account.",
+            "message": "This email address is already in use.",
         }
     ]
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from csrtool.conftest import run_jobs
 from csrtool.onboarding import services
 from csrtool.onboarding.models import EmailLink, OutboundEmail, SubscriberCredentials
 from csrtool.onboarding.tests.conftest import GOOD, issue_link
@@ -174,6 +175,7 @@ def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(
     assert known.status_code == unknown.status_code == active.status_code == 200
     assert page_text(known) == page_text(unknown) == page_text(active)
     assert "Check your email" in page_text(known)
+    run_jobs()
     emails = OutboundEmail.objects.filter(subscriber=cast.sam)
     assert emails.count() == 2
     assert Client().get(url(sam_token)).status_code == 410, "the old link is revoked"
@@ -182,6 +184,7 @@ def test_asking_for_a_new_link_answers_the_same_for_known_and_unknown_addresses(
 def test_a_new_link_is_only_sent_to_accounts_waiting_for_activation(cast, sam_token):
     complete(sam_token)
     Client().post("/welcome/new-link/", {"email": "SAM@customer.example"})
+    run_jobs()
     assert OutboundEmail.objects.filter(subscriber=cast.sam).count() == 1
 
 
@@ -191,6 +194,7 @@ def test_asking_for_new_links_is_limited_per_address(cast, sam_token):
             "/welcome/new-link/", {"email": "sam@customer.example"}
         )
         assert response.status_code == 200
+    run_jobs()
     assert OutboundEmail.objects.filter(subscriber=cast.sam).count() == 1 + 3
 
 
@@ -202,6 +206,7 @@ def test_asking_for_new_links_is_limited_per_client_address(cast):
     response = client.post("/welcome/new-link/", {"email": "sam@customer.example"})
     assert response.status_code == 429
     assert "Too many requests" in response.content.decode()
+    run_jobs()
     assert OutboundEmail.objects.filter(subscriber=cast.sam).count() == 0
     other = Client(REMOTE_ADDR="203.0.113.10")
     assert (
@@ -215,8 +220,10 @@ def test_the_limits_reset_after_an_hour(cast):
     for _ in range(3):
         services.request_new_link(email="sam@customer.example", now=now)
     services.request_new_link(email="sam@customer.example", now=now)
+    run_jobs()
     assert OutboundEmail.objects.filter(subscriber=cast.sam).count() == 3
     services.request_new_link(
         email="sam@customer.example", now=now + timedelta(hours=1, seconds=1)
     )
+    run_jobs()
     assert OutboundEmail.objects.filter(subscriber=cast.sam).count() == 4

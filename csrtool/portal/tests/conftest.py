@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from csrtool.conftest import run_jobs
 from csrtool.onboarding import hashing
 from csrtool.onboarding.delivery import deliver
 from csrtool.onboarding.models import EmailStatus, OutboundEmail, SubscriberCredentials
@@ -61,8 +62,10 @@ def sam_client(sam):
 
 
 def deliver_all() -> list:
-    """Run every queued email's delivery now; return what reached the mailboxes."""
+    """Answer the queued link requests, then run every queued email's delivery now;
+    return what reached the mailboxes."""
     before = len(mail.outbox)
+    run_jobs()
     for pk in OutboundEmail.objects.filter(status=EmailStatus.QUEUED).values_list(
         "pk", flat=True
     ):

@@ -101,9 +101,7 @@ def test_it_rejects_invalid_addresses(cast, actor_of, email):
 def test_an_address_in_use_is_refused_whatever_its_case(cast, actor_of):
     create(actor_of(cast.bob))
     errors = errors_of(actor_of(cast.bob), email="ADA@analytical.EXAMPLE")
-    assert errors == {
-        "email": ["This email address is already in use by another account."]
-    }
+    assert errors == {"email": ["This email address is already in use."]}
     assert (
         Subscriber.objects.filter(email_canonical="ada@analytical.example").count() == 1
     )
@@ -114,7 +112,7 @@ def test_the_duplicate_message_does_not_say_which_partner_holds_it(cast, actor_o
     errors = errors_of(actor_of(cast.bob), email="gus@other.example")
     message = errors["email"][0]
     assert "Globex" not in message and "globex" not in message
-    assert message == "This email address is already in use by another account."
+    assert message == "This email address is already in use."
 
 
 @pytest.mark.parametrize(
@@ -212,7 +210,7 @@ def test_two_concurrent_requests_for_one_address_give_one_account(cast, client_f
         try:
             barrier.wait()
             response = client.post("/subscribers/new/", {**GOOD, "email": email})
-            taken = "already in use by another account" in response.content.decode()
+            taken = "already in use." in response.content.decode()
             statuses.append("taken" if taken else response.status_code)
         finally:
             connection.close()
@@ -287,7 +285,7 @@ def test_the_page_shows_every_error_next_to_its_field(cast, client_for):
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "This email address is already in use by another account." in page
+    assert "This email address is already in use." in page
     assert "Billing ID is required." in page
     assert "is not a time zone" in page
     assert 'aria-invalid="true"' in page
@@ -397,6 +395,4 @@ def test_a_race_past_the_check_still_gets_the_clear_message(
     # As if another request inserted the address between our check and our insert.
     monkeypatch.setattr(services, "_clean_new_login", validation.clean_email)
     errors = errors_of(actor_of(cast.bob), email="Sam@Customer.example")
-    assert errors == {
-        "email": ["This email address is already in use by another account."]
-    }
+    assert errors == {"email": ["This email address is already in use."]}
