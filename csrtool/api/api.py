@@ -39,7 +39,8 @@ api = CsrtoolApi(
     version="1.0.0",
     description=(
         "Onboard enterprise customers: subscribers, phone numbers, CX Builder "
-        "features. Every POST honours an `Idempotency-Key` header; errors are "
+        "features. Every POST, PUT, PATCH and DELETE honours an `Idempotency-Key` "
+        "header (see SECURITY.md); errors are "
         "RFC 9457 problem+json with a stable `code`; lists are cursor-paginated."
     ),
     auth=ApiKeyAuth(),

@@ -1,11 +1,12 @@
-"""Idempotency-Key on every API POST: a retry replays the first answer.
+"""Idempotency-Key on every API write (POST, PUT, PATCH, DELETE): a retry replays
+the first answer.
 
 The first request with a key stores a placeholder row (unique per API key and
 Idempotency-Key), runs, then stores its answer. A retry with the same key and the same
-request gets that answer again, marked `Idempotent-Replayed: true`; the same key with
-a different request is refused (422); a retry while the first is still running is
-told to wait (409). Answers of 5xx are not kept, so the client can retry. Keys are
-remembered for 24 hours.
+request (method, path, query string and body) gets that answer again, marked
+`Idempotent-Replayed: true`; the same key with any other request is refused (422); a
+retry while the first is still running is told to wait (409). Answers of 5xx are not
+kept, so the client can retry. Keys are remembered for 24 hours.
 """
 
 import hashlib
@@ -20,6 +21,7 @@ from csrtool.api.problems import problem
 from csrtool.api.services import key_from_secret
 
 HEADER = "Idempotency-Key"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 KEEP_FOR = timedelta(hours=24)
 
 
@@ -30,7 +32,7 @@ class IdempotencyMiddleware:
     def __call__(self, request):
         idempotency_key = request.headers.get(HEADER)
         if (
-            request.method != "POST"
+            request.method not in WRITES
             or idempotency_key is None
             or not request.path.startswith("/api/")
         ):
@@ -48,9 +50,7 @@ class IdempotencyMiddleware:
         if api_key is None:
             return self.get_response(request)  # authentication answers 401
 
-        fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.body])
-        ).hexdigest()
+        fingerprint = request_fingerprint(request)
         record = self._claim(api_key, idempotency_key, request, fingerprint)
         if isinstance(record, HttpResponse):
             return record
@@ -111,3 +111,18 @@ class IdempotencyMiddleware:
         return problem(
             request, status=409, code="request_in_progress", detail="Retry shortly."
         )
+
+
+def request_fingerprint(request) -> str:
+    """What a retry must repeat exactly: method, path, query string and body.
+
+    Each part is hashed on its own first, so no part can spill into the next."""
+    parts = (
+        request.method.encode(),
+        request.path.encode(),
+        request.META.get("QUERY_STRING", "").encode("latin-1", "replace"),
+        request.body,
+    )
+    return hashlib.sha256(
+        b"".join(hashlib.sha256(part).digest() for part in parts)
+    ).hexdigest()
