@@ -15,10 +15,12 @@ IMPORT_LEASE = timedelta(minutes=30)
 def write_number_import(import_id: int, user_id: int) -> dict:
     """Write a started bulk import chunk by chunk, as the member of staff who
     started it; a run cut short is continued by the next one."""
+    from csrtool.crashpoints import crash_point
     from csrtool.numberpool.imports import run_import
     from csrtool.partners.access import staff_actor
     from csrtool.partners.models import User
 
+    crash_point("import.job_started")
     user = User.objects.select_related("partner").get(pk=user_id)
     report = run_import(actor=staff_actor(user, channel="worker"), import_id=import_id)
     job = report.job

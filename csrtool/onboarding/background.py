@@ -52,7 +52,9 @@ class SupervisedWorker:
 
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "csrtool", "worker"]
-        self.process = subprocess.Popen(command)  # noqa: S603
+        # The worker leaves when this process is gone, even if killed outright.
+        env = {**os.environ, "CSRTOOL_SUPERVISOR_PID": str(os.getpid())}
+        self.process = subprocess.Popen(command, env=env)  # noqa: S603
         self._started = time.monotonic()
         sys.stdout.write(f"Job worker started (pid {self.process.pid}).\n")
         sys.stdout.flush()

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from csrtool.audit.services import record
+from csrtool.crashpoints import crash_point
 from csrtool.errors import DomainError, NotFound, ValidationFailed
 from csrtool.numberpool.imports.rows import (
     ImportRow,
@@ -345,6 +346,7 @@ def _write_chunk(actor, job, chunk, start, now, attempts=3) -> bool:
                 if not claimed:
                     return False
                 _write_rows(actor, job, chunk, start, now)
+            crash_point("import.chunk_written")
             return True
         except IntegrityError:
             # Someone added one of these numbers after the chunk was checked;

@@ -50,21 +50,25 @@ class Output:
         raise AssertionError(f"{pattern.pattern!r} not seen in:\n{''.join(self.seen)}")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_serve_starts_a_new_worker_when_its_worker_is_killed(cast, smtpd, actor_of):
+def start_serve(smtpd):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "csrtool.testsettings",
         "CSRTOOL_DATABASE_URL": database_url(),
         "CSRTOOL_EMAIL_URL": f"smtp://127.0.0.1:{smtpd.port}?timeout=30",
     }
-    serve = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "csrtool", "serve", "--port", str(free_port())],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_starts_a_new_worker_when_its_worker_is_killed(cast, smtpd, actor_of):
+    serve = start_serve(smtpd)
     output = Output(serve)
     try:
         first = int(output.wait_for(STARTED)[1])
@@ -91,6 +95,29 @@ def test_serve_starts_a_new_worker_when_its_worker_is_killed(cast, smtpd, actor_
     # The worker stops with the server.
     with pytest.raises(ProcessLookupError):
         os.kill(second, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_leaves_when_serve_is_killed_outright(smtpd):
+    serve = start_serve(smtpd)
+    output = Output(serve)
+    try:
+        worker = int(output.wait_for(STARTED)[1])
+        serve.kill()
+        serve.wait(timeout=30)
+        deadline = timezone.now() + timedelta(seconds=30)
+        while timezone.now() < deadline:
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            threading.Event().wait(0.2)
+        else:
+            os.kill(worker, signal.SIGKILL)
+            raise AssertionError("the worker outlived its server")
+    finally:
+        if serve.poll() is None:
+            serve.kill()
 
 
 def test_a_worker_that_cannot_reach_its_database_exits_non_zero(smtpd):

@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -55,7 +56,11 @@ class Command(BaseCommand):
             worker.configure_signals()
             self.stdout.write("Worker started; waiting for jobs.")
         last_sweep = 0.0
+        supervisor = int(os.environ.get("CSRTOOL_SUPERVISOR_PID") or 0)
         while worker.running:
+            if supervisor and os.getppid() != supervisor:
+                self.stdout.write("The server that started this worker is gone.")
+                return
             if time.monotonic() - last_sweep >= SWEEP_EVERY or options["batch"]:
                 recovered = recover_stalled_emails()
                 if recovered:
