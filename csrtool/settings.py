@@ -210,6 +210,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Email subjects and plain-text parts: text, so nothing is HTML-escaped
+        # ("Welcome to AT&T", not "AT&amp;T"). render_to_string(..., using="text").
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), DATA_DIR)}

@@ -1,6 +1,8 @@
 """The emails subscribers receive: one function per kind, templates side by side.
 
-Each kind has `<template>.subject.txt`, `<template>.txt` and `<template>.html`.
+Each kind has `<template>.subject.txt`, `<template>.txt` and `<template>.html`. The
+subject and the plain-text part are rendered by the "text" template engine, which
+does not HTML-escape; only the HTML part is.
 """
 
 from datetime import datetime
@@ -26,6 +28,10 @@ TEMPLATES = {
 }
 
 
+def render_text(template_name: str, context: dict) -> str:
+    return render_to_string(template_name, context, using="text")
+
+
 def new_message_id(partner) -> str:
     domain = (partner.sender_email or settings.DEFAULT_FROM_EMAIL).rpartition("@")[2]
     return make_msgid(domain=domain or urlsplit(settings.BASE_URL).hostname)
@@ -45,7 +51,7 @@ def _base_context(subscriber, partner) -> dict:
 
 def render_subject(kind: str, *, subscriber, partner, context=None) -> str:
     ctx = {**_base_context(subscriber, partner), **(context or {})}
-    subject = render_to_string(f"{TEMPLATES[kind]}.subject.txt", ctx)
+    subject = render_text(f"{TEMPLATES[kind]}.subject.txt", ctx)
     return " ".join(subject.split())
 
 
@@ -99,7 +105,7 @@ def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     )
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=render_to_string(f"{template}.txt", ctx),
+        body=render_text(f"{template}.txt", ctx),
         from_email=sender,
         to=[email.recipient],
         reply_to=[partner.support_email] if partner.support_email else None,
