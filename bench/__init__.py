@@ -1,0 +1,1 @@
+"""csrtool's benchmark suite: `python -m bench` (see BENCHMARKS.md)."""

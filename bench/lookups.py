@@ -1,0 +1,276 @@
+"""The read paths: Subscriber Lookup, Phone Line Lookup and Browse Available
+Numbers, each through the calls its page makes, next to the raw SQL that answers
+the same question from an index (the ceiling).
+
+The partial-text ceilings need a trigram index over names, emails and Billing
+IDs that the product may not have; `bench.ceilings` keeps one of its own, apart
+from the product's tables, so the product's writes never maintain it.
+"""
+
+from django.utils import timezone
+
+from bench.ceilings import SUBSCRIBER_TEXT
+from bench.scene import Path, Scene
+
+PAGE = 50
+
+
+def _ids(items) -> list[int]:
+    return [item.pk for item in items]
+
+
+def _same_ids(product, ceiling) -> bool:
+    return _ids(product)[:PAGE] == [row[0] for row in ceiling][:PAGE]
+
+
+def subscriber_lookup_page(scene: Scene, query: str) -> list:
+    """What the Subscriber Lookup page runs for one search box (the API runs the
+    same search without the readiness columns): its first page of results."""
+    from csrtool.pagination import keyset_page
+    from csrtool.subscribers.models import Subscriber
+
+    queryset = (
+        Subscriber.objects.for_actor(scene.csr)
+        .select_related("partner")
+        .with_readiness()
+        .search(query, region=scene.region)
+    )
+    return keyset_page(queryset, None, size=PAGE).items
+
+
+def _driven(scene: Scene, order: str) -> str:
+    """ORDER BY columns that no index may serve on SQLite, so the condition's
+    index drives the query: SQLite plans without statistics (nothing runs
+    ANALYZE), and would otherwise walk the whole partner in date order."""
+    if scene.vendor != "sqlite":
+        return order
+    return ", ".join(f"+{term.strip()}" for term in order.split(","))
+
+
+def _subscriber_ceiling(scene: Scene, where: str, value):
+    order = _driven(scene, "s.created_at DESC, s.id DESC")
+    statement = (
+        "SELECT s.* FROM subscribers_subscriber s "  # noqa: S608
+        f"WHERE s.partner_id = %s AND {where} "
+        f"ORDER BY {order} LIMIT {PAGE + 1}"
+    )
+    partner = scene.partner.pk
+    return lambda arg: scene.fetch(statement, (partner, value(arg)))
+
+
+def _text_ceiling(scene: Scene):
+    if scene.vendor == "sqlite":
+        where = (
+            f"s.id IN (SELECT rowid FROM {SUBSCRIBER_TEXT} "  # noqa: S608
+            f"WHERE {SUBSCRIBER_TEXT} MATCH %s)"
+        )
+        return _subscriber_ceiling(scene, where, lambda arg: f'"{arg["part"]}"')
+    where = (
+        f"s.id IN (SELECT id FROM {SUBSCRIBER_TEXT} "  # noqa: S608
+        "WHERE text LIKE %s)"
+    )
+    return _subscriber_ceiling(scene, where, lambda arg: f"%{arg['part'].lower()}%")
+
+
+def subscriber_paths(scene: Scene) -> list[Path]:
+    from phonenumbers import PhoneNumberFormat, format_number, parse
+
+    people = scene.subscribers(200)
+    rng = scene.rng
+
+    def typed_case(text):
+        return text.upper() if rng.random() < 0.5 else text
+
+    def part(text, length):
+        start = rng.randrange(0, max(1, len(text) - length))
+        return text[start : start + length]
+
+    def national(phone):
+        return format_number(parse(phone), PhoneNumberFormat.NATIONAL)
+
+    def product(arg):
+        return subscriber_lookup_page(scene, arg["q"])
+
+    kinds = [
+        (
+            "email",
+            "exact email",
+            "exact",
+            [{"q": typed_case(p.email), "key": p.email_canonical} for p in people],
+            "s.email_canonical = %s",
+        ),
+        (
+            "subscriber_id",
+            "Subscriber ID",
+            "exact",
+            [{"q": typed_case(p.public_id), "key": p.public_id} for p in people],
+            "s.public_id = %s",
+        ),
+        (
+            "phone",
+            "full phone",
+            "exact",
+            [{"q": national(p.phone), "key": p.phone} for p in people],
+            "s.phone = %s",
+        ),
+    ]
+    paths = [
+        Path(
+            key=f"subscriber_lookup.{key}",
+            label=f"Subscriber Lookup, {label}",
+            group=group,
+            product=product,
+            ceiling=_subscriber_ceiling(scene, where, lambda arg: arg["key"]),
+            ceiling_label=f"indexed {where.split(' = ')[0][2:]} = ?",
+            inputs=inputs,
+            agree=_same_ids,
+        )
+        for key, label, group, inputs, where in kinds
+    ]
+    parts = [
+        ("name", "part of a name", [part(p.last_name, 5) for p in people]),
+        (
+            "email_part",
+            "part of an email",
+            [part(p.email_canonical.split("@")[0], 6) for p in people],
+        ),
+        ("billing_id", "part of a Billing ID", [part(p.billing_id, 7) for p in people]),
+    ]
+    paths += [
+        Path(
+            key=f"subscriber_lookup.{key}",
+            label=f"Subscriber Lookup, {label}",
+            group="partial",
+            product=product,
+            ceiling=_text_ceiling(scene),
+            ceiling_label="trigram index over names, emails, Billing IDs",
+            inputs=[{"q": text, "part": text} for text in texts],
+            agree=_same_ids,
+        )
+        for key, label, texts in parts
+    ]
+    return paths
+
+
+def line_lookup_page(scene: Scene, query: str) -> list:
+    """What the Phone Line Lookup page runs: a whole number or DNIS opens that
+    number; anything else lists the numbers whose DNIS contains the digits."""
+    from csrtool.errors import DomainError
+    from csrtool.numberpool import services
+    from csrtool.numberpool.models import PhoneNumber
+
+    try:
+        return [services.find_number(actor=scene.csr, value=query)]
+    except DomainError:
+        pass
+    queryset = (
+        PhoneNumber.objects.for_actor(scene.csr)
+        .search_digits(query)
+        .select_related("subscriber", "partner")
+    )
+    return queryset.page(None).items
+
+
+def browse_page(scene: Scene, filters: dict, after: str | None) -> list:
+    """What Browse Available Numbers runs for its filters and cursor."""
+    from csrtool.numberpool.models import NumberType, PhoneNumber
+
+    queryset = (
+        PhoneNumber.objects.for_actor(scene.csr).available().select_related("partner")
+    )
+    if filters.get("country"):
+        queryset = queryset.filter(country_code=filters["country"])
+    if filters.get("type") in NumberType.values:
+        queryset = queryset.filter(number_type=filters["type"])
+    if filters.get("area"):
+        queryset = queryset.filter(area_code=filters["area"])
+    return queryset.page(after).items
+
+
+def _number_ceiling(scene: Scene, where: str, params, *, by_index=False):
+    order = "n.number" if by_index else _driven(scene, "n.number")
+    statement = (
+        "SELECT n.* FROM numberpool_phonenumber n "  # noqa: S608
+        f"WHERE n.partner_id = %s AND {where} ORDER BY {order} LIMIT {PAGE + 1}"
+    )
+    partner = scene.partner.pk
+    return lambda arg: scene.fetch(statement, (partner, *params(arg)))
+
+
+def number_paths(scene: Scene) -> list[Path]:
+    from csrtool.numberpool.models import FTS_TABLE
+
+    lines = scene.numbers(200)
+    rng = scene.rng
+    if scene.vendor == "sqlite":
+        match = f"n.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+
+        def digits_param(arg):
+            return (f'"{arg}"',)
+    else:
+        match = "n.dnis LIKE %s"
+
+        def digits_param(arg):
+            return (f"%{arg}%",)
+
+    paths = []
+    for length in (4, 6, 8):
+        terms = []
+        for line in lines:
+            start = rng.randrange(0, len(line.dnis) - length + 1)
+            terms.append(line.dnis[start : start + length])
+        paths.append(
+            Path(
+                key=f"line_lookup.{length}",
+                label=f"Phone Line Lookup, {length} digits",
+                group="numbers",
+                product=lambda arg: line_lookup_page(scene, arg),
+                ceiling=_number_ceiling(scene, match, digits_param),
+                ceiling_label="trigram index on DNIS, first page",
+                inputs=terms,
+                agree=_same_ids,
+            )
+        )
+    now = scene.stamp(timezone.now())
+    available = (
+        "(n.status = 'available' OR (n.status = 'held' AND n.held_until <= %s) "
+        "OR (n.status = 'aging' AND n.aging_until <= %s))"
+    )
+    paths.append(
+        Path(
+            key="browse.first",
+            label="Browse Available Numbers, first page",
+            group="numbers",
+            product=lambda arg: browse_page(scene, {}, None),
+            ceiling=_number_ceiling(
+                scene, available, lambda arg: (now, now), by_index=True
+            ),
+            ceiling_label="same query, raw",
+            inputs=[None],
+            agree=_same_ids,
+        )
+    )
+    local = scene.numbers(200, status="available", number_type="local")
+    filtered = f"{available} AND n.country_code = %s AND n.number_type = %s "
+    filtered += "AND n.area_code = %s AND n.number > %s"
+    paths.append(
+        Path(
+            key="browse.filtered",
+            label="Browse Available Numbers, later page, filtered",
+            group="numbers",
+            product=lambda arg: browse_page(
+                scene, {"country": "1", "type": "local", "area": arg[0]}, arg[1]
+            ),
+            ceiling=_number_ceiling(
+                scene,
+                filtered,
+                lambda arg: (now, now, "1", "local", *arg),
+                by_index=True,
+            ),
+            ceiling_label="same query, raw",
+            inputs=[(line.area_code, line.number) for line in local],
+            agree=_same_ids,
+        )
+    )
+    rng.shuffle(paths[-1].inputs)
+    return paths

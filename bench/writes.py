@@ -1,0 +1,161 @@
+"""The write paths: assign and unassign a number (the service against the bare
+conditional UPDATE), and create_subscriber (the service against the ORM writing
+the same rows without any checks)."""
+
+import itertools
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+
+from bench.scene import Path, Scene
+
+ASSIGN = (
+    "UPDATE numberpool_phonenumber SET status = 'assigned', subscriber_id = %s, "
+    "updated_at = %s WHERE id = %s AND status = 'available'"
+)
+UNASSIGN = (
+    "UPDATE numberpool_phonenumber SET status = 'available', subscriber_id = NULL, "
+    "updated_at = %s WHERE id = %s AND status = 'assigned' AND subscriber_id = %s"
+)
+
+
+def assignment_path(scene: Scene, count: int = 400) -> Path:
+    """Assign then unassign: each input is a number for the service, another
+    for the ceiling, and the subscriber both go to. An unassigned number ages
+    for its last owner, who may take it back, so inputs can come round again."""
+    from csrtool.numberpool.services import assign_number, unassign_number
+
+    lines = scene.numbers(2 * count, status="available")
+    people = scene.subscribers(count, status="active")
+    inputs = list(zip(lines[::2], lines[1::2], people, strict=False))
+
+    def claim(statement, params):
+        if scene.execute(statement, params) != 1:
+            raise AssertionError("the conditional UPDATE did not claim its row")
+
+    def assign(arg):
+        assign_number(
+            actor=scene.csr, number=arg[0].dnis, subscriber_id=arg[2].public_id
+        )
+
+    def unassign(arg):
+        unassign_number(actor=scene.csr, number=arg[0].dnis)
+
+    def raw_assign(arg):
+        claim(ASSIGN, (arg[2].pk, scene.stamp(timezone.now()), arg[1].pk))
+
+    def raw_unassign(arg):
+        claim(UNASSIGN, (scene.stamp(timezone.now()), arg[1].pk, arg[2].pk))
+
+    return Path(
+        key="numbers.assign",
+        label="Assign a number",
+        group="writes",
+        product=assign,
+        ceiling=raw_assign,
+        ceiling_label="conditional UPDATE, own transaction",
+        inputs=inputs,
+        steps=[
+            (
+                "numbers.unassign",
+                "Unassign a number",
+                unassign,
+                raw_unassign,
+                "conditional UPDATE, own transaction",
+            )
+        ],
+    )
+
+
+class RowReplica:
+    """Writes the rows one service call wrote, again, with the ORM alone.
+
+    The rows are caught as the service saves them (post_save) once; each replay
+    creates the same models with the same values in one transaction, with fresh
+    values where a column must be unique and foreign keys pointing at the rows
+    of the same replay.
+    """
+
+    def __init__(self, call):
+        self.rows = []
+
+        def catch(sender, instance, created, raw=False, **kwargs):
+            if created and not raw:
+                self.rows.append((sender, self._values(instance)))
+
+        post_save.connect(catch, weak=False)
+        try:
+            call()
+        finally:
+            post_save.disconnect(catch)
+        self.counter = itertools.count(1)
+
+    @staticmethod
+    def _values(instance) -> dict:
+        return {
+            field.attname: getattr(instance, field.attname)
+            for field in instance._meta.concrete_fields
+        }
+
+    @staticmethod
+    def _unique_fields(model) -> set[str]:
+        names = {f.name for f in model._meta.concrete_fields if f.unique}
+        for constraint in model._meta.constraints:
+            names.update(getattr(constraint, "fields", ()))
+        return names
+
+    def replay(self) -> None:
+        n = next(self.counter)
+        made: dict[tuple, object] = {}
+        with transaction.atomic():
+            for model, values in self.rows:
+                fresh = {}
+                unique = self._unique_fields(model)
+                for field in model._meta.concrete_fields:
+                    value = values[field.attname]
+                    target = field.related_model
+                    if target is not None and (target, value) in made:
+                        value = made[(target, value)]
+                    elif field.primary_key or field.name in unique:
+                        if field.has_default():
+                            value = field.get_default()
+                        elif field.primary_key:
+                            continue
+                        elif isinstance(value, str):
+                            value = f"r{n}-{value}"[: field.max_length]
+                    fresh[field.attname] = value
+                row = model.objects.create(**fresh)
+                made[(model, values[model._meta.pk.attname])] = row.pk
+
+
+def create_path(scene: Scene, count: int = 2000) -> Path:
+    """create_subscriber with the input a CSR types, against the ORM writing the
+    rows it writes."""
+    from csrtool.subscribers.services import create_subscriber
+
+    stamp = scene.rng.randrange(10**6)
+
+    def person(i):
+        return {
+            "first_name": "Bench",
+            "last_name": f"Create{i}",
+            "email": f"Bench.Create{i}.{stamp}@Example.com",
+            "phone": f"(212) 555-{i % 10000:04d}",
+            "billing_id": f"BC-{i:07d}",
+        }
+
+    replica = RowReplica(
+        lambda: create_subscriber(actor=scene.csr, **person(count + 1))
+    )
+    return Path(
+        key="subscribers.create",
+        label="create_subscriber",
+        group="writes",
+        product=lambda arg: create_subscriber(actor=scene.csr, **arg),
+        ceiling=lambda arg: replica.replay(),
+        ceiling_label=f"ORM create() of the same {len(replica.rows)} rows, one "
+        "transaction",
+        inputs=[person(i) for i in range(count)],
+        memory_inputs=[person(count + 2 + i) for i in range(5)],
+    )
