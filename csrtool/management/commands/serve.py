@@ -19,6 +19,10 @@ def run_server(*, host: str, port: int, workers: int) -> None:
             self.cfg.set("accesslog", "-")
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("forwarded_allow_ips", "127.0.0.1")
+            # gunicorn 27's control socket is one path per user: a second server on
+            # the same machine would take it over. csrtool does not use it.
+            if "control_socket_disable" in self.cfg.settings:
+                self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return application
