@@ -7,13 +7,11 @@ subscribers, staff, keys or audit rows, and a foreign ID answers like an unknown
 import json
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from csrtool.audit.models import AuditEvent
+from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID as UNKNOWN_ID
+from csrtool.conftest import assert_cli_answers_alike
 from csrtool.subscribers.models import Subscriber
-
-UNKNOWN_ID = "00000000-00-00000000000-00000000-000"
 
 SUBSCRIBER_PAGES = [
     ("get", "/subscribers/{}/"),
@@ -116,23 +114,35 @@ def test_the_api_lists_only_the_partners_subscribers(cast, api_client_for):
     assert [i["subscriber_id"] for i in items] == [cast.gus.public_id]
 
 
-def test_the_cli_acting_as_staff_is_bound_to_their_partner(cast):
-    with pytest.raises(CommandError):
-        call_command(
-            "subscribers",
-            "edit",
-            cast.sam.public_id,
-            "--first-name",
-            "X",
-            "--as",
-            "charlie@globex.example",
-        )
-    with pytest.raises(CommandError):
-        call_command(
+CLI_AS_CHARLIE = ("--as", "charlie@globex.example")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("subscribers", "show", "{}"),
+        ("subscribers", "edit", "{}", "--first-name", "X"),
+        ("subscribers", "status", "{}", "close"),
+    ],
+)
+def test_the_cli_answers_a_foreign_id_like_an_unknown_one(cast, args):
+    answer = assert_cli_answers_alike(
+        (*args, *CLI_AS_CHARLIE), foreign=cast.sam.public_id, unknown=UNKNOWN_ID
+    )
+    assert answer["console_script"][2] == (
+        "csrtool subscribers: No subscriber has the Subscriber ID '<id>'.\n"
+    )
+    sam = Subscriber.objects.get(pk=cast.sam.pk)
+    assert sam.first_name == "Sam" and sam.status == "pending_activation"
+
+
+def test_the_cli_answers_a_foreign_partner_like_an_unknown_one(cast):
+    answer = assert_cli_answers_alike(
+        (
             "subscribers",
             "add",
             "--partner",
-            "acme",
+            "{}",
             "--first-name",
             "A",
             "--last-name",
@@ -143,11 +153,15 @@ def test_the_cli_acting_as_staff_is_bound_to_their_partner(cast):
             "+12125550111",
             "--billing-id",
             "b",
-            "--as",
-            "charlie@globex.example",
-        )
+            *CLI_AS_CHARLIE,
+        ),
+        foreign="acme",
+        unknown="zeta",
+    )
+    assert answer["call_command"][1] == (
+        "No partner has the slug '<id>'. Use --partner globex."
+    )
     assert not Subscriber.objects.filter(email_canonical="ab@x.example").exists()
-    assert Subscriber.objects.get(pk=cast.sam.pk).first_name == "Sam"
 
 
 def test_refused_attempts_leave_no_change_events(cast, client_for):

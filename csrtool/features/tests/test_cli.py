@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 from csrtool.features.tests.conftest import enabled, events, give, make_plan, narrow
 
 
@@ -69,8 +70,22 @@ def test_apply_plan_by_name_and_list_a_subscriber(cast):
     assert data["sources"] == {"voice_sites": "plan", "reporting": "plan"}
 
 
-def test_charlie_cannot_reach_acmes_subscriber_from_the_cli(cast):
-    with pytest.raises(CommandError, match="No subscriber has the Subscriber ID"):
-        run("list", cast.sam.public_id, "--as", "charlie@globex.example")
-    with pytest.raises(CommandError, match="No subscriber has the Subscriber ID"):
-        run("enable", cast.sam.public_id, "sms", "--as", "charlie@globex.example")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("features", "list", "{}"),
+        ("features", "enable", "{}", "sms"),
+        ("features", "disable", "{}", "sms"),
+    ],
+)
+def test_charlie_cannot_reach_acmes_subscriber_from_the_cli(cast, args):
+    give(cast.sam, "sms", by=cast.bob)
+    answer = assert_cli_answers_alike(
+        (*args, "--as", "charlie@globex.example"),
+        foreign=cast.sam.public_id,
+        unknown=UNKNOWN_SUBSCRIBER_ID,
+    )
+    assert answer["console_script"][2] == (
+        "csrtool features: No subscriber has the Subscriber ID '<id>'.\n"
+    )
+    assert enabled(cast.sam) == {"sms"}

@@ -3,6 +3,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from csrtool.conftest import assert_cli_answers_alike
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.numberpool.tests.make import make_number
 
@@ -128,7 +129,11 @@ def test_a_partner_exports_only_its_own_pool(cast, capsys):
     out = run("export", "--as", "charlie@globex.example", capsys=capsys).out
 
     assert out == HEADER
-    with pytest.raises(CommandError):
-        call_command(
-            "numbers", "export", "--as", "charlie@globex.example", "--partner", "acme"
-        )
+    answer = assert_cli_answers_alike(
+        ("numbers", "export", "--as", "charlie@globex.example", "--partner", "{}"),
+        foreign="acme",
+        unknown="zeta",
+    )
+    assert answer["call_command"][1] == (
+        "No partner has the slug '<id>'. Use --partner globex."
+    )

@@ -1,3 +1,8 @@
+import json
+
+import pytest
+
+from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.numberpool.tests.make import events, make_number
 from csrtool.partners.models import Role
@@ -115,17 +120,81 @@ def test_list_searches_filters_and_pages(cast, api_client_for):
     assert [n["dnis"] for n in local.json()["items"]] == ["2125550000"]
 
 
-def test_globex_keys_see_acmes_numbers_as_unknown(cast, api_client_for):
+def problem_of(response, value: str) -> tuple[int, str, dict]:
+    """Status, content type and problem+json body, with `value` and the request's
+    own ID masked."""
+    body = json.loads(response.content.decode().replace(value, "<masked>"))
+    if body.get("request_id"):
+        body["request_id"] = "<request>"
+    return response.status_code, response["Content-Type"], body
+
+
+NUMBER_ROUTES = [
+    ("get", "", None),
+    ("delete", "", None),
+    ("post", "/retire", {"reason": "Porting out"}),
+    ("post", "/unretire", {"reason": "Back"}),
+    ("post", "/assign", {"subscriber_id": "<gus>"}),
+    ("post", "/unassign", {"subscriber_id": "<gus>"}),
+    ("post", "/hold", {"subscriber_id": "<gus>"}),
+]
+
+
+@pytest.mark.parametrize(("method", "suffix", "payload"), NUMBER_ROUTES)
+def test_globex_keys_see_acmes_numbers_as_unknown(
+    cast, api_client_for, method, suffix, payload
+):
     make_number(cast.acme, "8005551234")
     api = api_client_for(cast.globex, Role.PARTNER_ADMIN)
+    kwargs = {"content_type": "application/json"}
+    if payload is not None:
+        kwargs["data"] = json.dumps(payload).replace("<gus>", cast.gus.public_id)
 
-    assert api.get("/api/v1/numbers/8005551234").status_code == 404
-    assert api.get("/api/v1/numbers/8005550000").json()["detail"] == (
-        "No number 8005550000 is in the pool."
-    )
-    assert api.delete("/api/v1/numbers/8005551234").status_code == 404
+    answers = [
+        problem_of(
+            getattr(api, method)(f"/api/v1/numbers/{dnis}{suffix}", **kwargs), dnis
+        )
+        for dnis in ("8005551234", "8005550000")
+    ]
+
+    foreign, unknown = answers
+    assert foreign == unknown
+    assert foreign[:2] == (404, "application/problem+json")
+    assert foreign[2]["detail"] == "No number <masked> is in the pool."
+    line = PhoneNumber.objects.get()
+    assert (line.partner, line.status) == (cast.acme, NumberStatus.AVAILABLE)
+    assert events() == []
+
+
+@pytest.mark.parametrize("suffix", ["/assign", "/hold", "/unassign"])
+def test_acmes_subscriber_is_unknown_to_globex_numbers(cast, api_client_for, suffix):
+    make_number(cast.globex, "4155551200")
+    api = api_client_for(cast.globex, Role.PARTNER_ADMIN)
+
+    answers = [
+        problem_of(
+            api.post(
+                f"/api/v1/numbers/4155551200{suffix}",
+                {"subscriber_id": public_id},
+                content_type="application/json",
+            ),
+            public_id,
+        )
+        for public_id in (cast.sam.public_id, UNKNOWN_SUBSCRIBER_ID)
+    ]
+
+    foreign, unknown = answers
+    assert foreign == unknown
+    assert foreign[:2] == (404, "application/problem+json")
+    assert foreign[2]["detail"] == "No subscriber has the Subscriber ID '<masked>'."
+    assert PhoneNumber.objects.get().status == NumberStatus.AVAILABLE
+
+
+def test_globex_searches_do_not_find_acmes_numbers(cast, api_client_for):
+    make_number(cast.acme, "8005551234")
+    api = api_client_for(cast.globex, Role.PARTNER_ADMIN)
     assert api.get("/api/v1/numbers", {"q": "5551"}).json()["items"] == []
-    assert PhoneNumber.objects.get().partner == cast.acme
+    assert api.get("/api/v1/numbers", {"q": "8005551234"}).json()["items"] == []
 
 
 def test_a_csr_key_cannot_add_numbers(cast, api_client_for):

@@ -3,10 +3,14 @@
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import run_jobs
+from csrtool.conftest import (
+    UNKNOWN_SUBSCRIBER_ID,
+    assert_cli_answers_alike,
+    run_jobs,
+)
 from csrtool.errors import Conflict, NotFound, PermissionDenied
 from csrtool.onboarding import services
 from csrtool.onboarding.models import EmailLink, EmailStatus, OutboundEmail
@@ -130,13 +134,12 @@ def test_the_cli_resends_and_lists_emails(cast, capsys):
 
 
 def test_the_cli_keeps_partners_apart(cast):
-    with pytest.raises(CommandError, match="No subscriber has the Subscriber ID"):
-        call_command(
-            "onboarding",
-            "resend",
-            "--subscriber",
-            cast.sam.public_id,
-            "--as",
-            "charlie@globex.example",
-        )
+    answer = assert_cli_answers_alike(
+        ("onboarding", "resend", "--subscriber", "{}", "--as", cast.charlie.email),
+        foreign=cast.sam.public_id,
+        unknown=UNKNOWN_SUBSCRIBER_ID,
+    )
+    assert answer["console_script"][2] == (
+        "csrtool onboarding: No subscriber has the Subscriber ID '<id>'.\n"
+    )
     assert not OutboundEmail.objects.filter(subscriber=cast.sam).exists()

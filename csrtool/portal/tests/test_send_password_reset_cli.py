@@ -5,6 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from csrtool.audit.models import AuditEvent
+from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 from csrtool.portal.tests.conftest import deliver_all
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +27,18 @@ def test_the_operator_sends_a_reset_link_from_the_command_line(sam):
 
 
 def test_staff_of_another_partner_get_an_unknown_subscriber(sam, cast):
-    with pytest.raises(CommandError, match="No subscriber has the Subscriber ID"):
-        run(sam.public_id, "--as", cast.charlie.email)
+    answer = assert_cli_answers_alike(
+        ("sendpasswordreset", "{}", "--as", cast.charlie.email),
+        foreign=sam.public_id,
+        unknown=UNKNOWN_SUBSCRIBER_ID,
+    )
+    assert answer["console_script"][2] == (
+        "csrtool sendpasswordreset: No subscriber has the Subscriber ID '<id>'.\n"
+    )
     assert deliver_all() == []
+    assert not AuditEvent.objects.filter(
+        action="portal.password_reset_email_queued"
+    ).exists()
 
 
 def test_an_account_not_yet_active_gets_no_reset(cast):

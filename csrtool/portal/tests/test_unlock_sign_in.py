@@ -3,13 +3,18 @@ from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from csrtool import timezones
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import assert_accessible, browser_login
+from csrtool.conftest import (
+    UNKNOWN_SUBSCRIBER_ID,
+    assert_accessible,
+    assert_cli_answers_alike,
+    browser_login,
+)
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.partners.access import cli_actor
 from csrtool.portal import signin_lock, throttle
@@ -313,12 +318,20 @@ def test_the_command_line_shows_and_lifts_the_lock(sam, cast):
     assert signs_in(sam)
 
 
-def test_the_command_line_refuses_another_partners_subscriber(sam, cast):
+@pytest.mark.parametrize(
+    "args",
+    [("signinlock", "unlock", "{}", "--reason", REASON), ("signinlock", "show", "{}")],
+)
+def test_the_command_line_refuses_another_partners_subscriber(sam, cast, args):
     lock_out(sam)
-    with pytest.raises(CommandError, match="No subscriber has the Subscriber ID"):
-        run("unlock", sam.public_id, "--reason", REASON, "--as", cast.charlie.email)
-    with pytest.raises(CommandError, match="No subscriber has the Subscriber ID"):
-        run("show", sam.public_id, "--as", cast.charlie.email)
+    answer = assert_cli_answers_alike(
+        (*args, "--as", cast.charlie.email),
+        foreign=sam.public_id,
+        unknown=UNKNOWN_SUBSCRIBER_ID,
+    )
+    assert answer["console_script"][2] == (
+        "csrtool signinlock: No subscriber has the Subscriber ID '<id>'.\n"
+    )
     assert not signs_in(sam)
 
 

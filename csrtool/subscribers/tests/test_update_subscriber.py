@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from csrtool.audit.models import AuditEvent
+from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import change_status, update_subscriber
@@ -75,17 +76,24 @@ def test_an_auditor_cannot_edit(cast, actor_of):
 
 
 def test_another_partners_subscriber_looks_unknown(cast, actor_of):
-    with pytest.raises(NotFound) as foreign:
-        update_subscriber(
-            actor=actor_of(cast.charlie), public_id=cast.sam.public_id, first_name="X"
+    refusals = []
+    for public_id in (cast.sam.public_id, UNKNOWN_SUBSCRIBER_ID):
+        with pytest.raises(NotFound) as caught:
+            update_subscriber(
+                actor=actor_of(cast.charlie), public_id=public_id, first_name="X"
+            )
+        error = caught.value
+        refusals.append(
+            (
+                type(error),
+                error.code,
+                error.field,
+                error.message.replace(public_id, "<id>"),
+            )
         )
-    with pytest.raises(NotFound) as unknown:
-        update_subscriber(
-            actor=actor_of(cast.charlie),
-            public_id="00000000-00-00000000000-00000000-000",
-            first_name="X",
-        )
-    assert type(foreign.value) is type(unknown.value)
+    foreign, unknown = refusals
+    assert foreign == unknown
+    assert foreign[3] == "No subscriber has the Subscriber ID '<id>'."
     assert Subscriber.objects.get(pk=cast.sam.pk).first_name == "Sam"
 
 
@@ -206,11 +214,23 @@ def test_cli_edit_and_status(cast, capsys):
     assert '"status": "suspended"' in capsys.readouterr().out
 
 
-def test_cli_cannot_reach_another_partners_subscriber(cast):
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError) as caught:
-        call_command(
-            "subscribers", "show", cast.gus.public_id, "--as", "bob@acme.example"
-        )
-    assert "No subscriber has the Subscriber ID" in str(caught.value)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("subscribers", "show", "{}"),
+        ("subscribers", "edit", "{}", "--billing-id", "STOLEN"),
+        ("subscribers", "status", "{}", "suspend", "--reason", "x"),
+    ],
+)
+def test_cli_cannot_reach_another_partners_subscriber(cast, args):
+    answer = assert_cli_answers_alike(
+        (*args, "--as", "bob@acme.example"),
+        foreign=cast.gus.public_id,
+        unknown=UNKNOWN_SUBSCRIBER_ID,
+    )
+    assert answer["console_script"][1:] == (
+        "",
+        "csrtool subscribers: No subscriber has the Subscriber ID '<id>'.\n",
+    )
+    gus = Subscriber.objects.get(pk=cast.gus.pk)
+    assert gus.billing_id == "GLX-200" and gus.status == Status.PENDING_ACTIVATION
