@@ -74,9 +74,12 @@ def _text(value) -> str:
 
 
 def _is_permanent(error: BaseException) -> bool:
-    """5xx for the recipient: the address will not start working on a retry."""
+    """5xx for the recipient (at RCPT) or for the message (at DATA): the server
+    has refused it for good, and a retry would be refused the same way."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
     return False
 
 

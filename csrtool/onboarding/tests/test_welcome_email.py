@@ -207,3 +207,21 @@ def test_the_link_is_built_from_the_base_url(cast, smtpd, actor_of, settings):
     run_jobs()
     text, _ = text_and_html(smtpd.messages[0])
     assert "https://csr.acme.example/welcome/" in text
+
+
+def test_a_message_refused_for_good_fails_at_once_and_the_csr_sees_why(
+    cast, smtpd, actor_of, client_for
+):
+    smtpd.refuse_with = "554 5.7.1 Message rejected as spam"
+    ann = create_ann(actor_of(cast.bob))
+    run_jobs()
+
+    email = OutboundEmail.objects.get(subscriber=ann)
+    assert email.status == EmailStatus.FAILED
+    assert email.attempts == 1
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+    page = client_for(cast.bob).get(f"/subscribers/{ann.public_id}/")
+    assert (
+        "Failed</span>: The mail server answered 554 5.7.1 Message rejected as spam."
+        in page.content.decode()
+    )
