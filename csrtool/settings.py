@@ -291,9 +291,30 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-AXES_FAILURE_LIMIT = 10
-AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+
+def env_positive(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"CSRTOOL_{name} must be 1 or more, not {value}")
+    return value
+
+
+# Sign-in protection, for staff and subscribers alike (SECURITY.md). Failed
+# sign-ins lock the pair (account, client address); an address failing across
+# accounts is locked for everyone behind it; an account failing from many
+# addresses is slowed down (waits doubling up to a maximum), never shut.
+LOGIN_LOCK_FAILURES = env_positive("LOGIN_LOCK_FAILURES", 10)
+LOGIN_LOCK_MINUTES = env_positive("LOGIN_LOCK_MINUTES", 30)
+LOGIN_ADDRESS_FAILURES = env_positive("LOGIN_ADDRESS_FAILURES", 30)
+LOGIN_SLOWDOWN_AFTER = env_positive("LOGIN_SLOWDOWN_AFTER", 20)
+LOGIN_SLOWDOWN_FIRST_SECONDS = env_positive("LOGIN_SLOWDOWN_FIRST_SECONDS", 30)
+LOGIN_SLOWDOWN_MAX_MINUTES = env_positive("LOGIN_SLOWDOWN_MAX_MINUTES", 15)
+
+# django-axes locks the staff pair (account, address); the address throttle and
+# the account slow-down are csrtool's own (csrtool.partners.sign_in).
+AXES_FAILURE_LIMIT = LOGIN_LOCK_FAILURES
+AXES_COOLOFF_TIME = LOGIN_LOCK_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -49,6 +49,11 @@ urlpatterns = [
         partner_views.staff_password_link,
         name="staff-password-link",
     ),
+    path(
+        "staff/<int:staff_id>/clear-sign-in/",
+        partner_views.staff_clear_sign_in,
+        name="staff-clear-sign-in",
+    ),
     path("settings/", partner_views.partner_settings, name="partner-settings"),
     path("partners/", partner_views.partner_list, name="partner-list"),
     path("partners/new/", partner_views.partner_add, name="partner-add"),

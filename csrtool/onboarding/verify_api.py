@@ -97,8 +97,10 @@ class UnlockOut(Schema):
     response=SignInLockOut,
     summary="Whether the subscriber's portal sign-in is locked, and until when",
     description=(
-        "Ten failed sign-ins lock the account's portal sign-in for 30 minutes. "
-        "Only the account's own lock is reported, never locks of client addresses."
+        "Failed sign-ins lock the account on the address they came from (10 in "
+        "30 minutes by default) and slow the account down when they come from many "
+        "addresses (SECURITY.md). `locked_until` is when the last of these ends. "
+        "Locks of a client address as such are never reported."
     ),
 )
 def get_sign_in_lock(request, subscriber_id: str):

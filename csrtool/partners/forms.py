@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
+from csrtool.partners import sign_in
 from csrtool.partners.models import Role
+from csrtool.validation import canonical_email
 
 
 class StaffLoginForm(AuthenticationForm):
@@ -12,7 +15,22 @@ class StaffLoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "That email address and password do not match an account.",
         "inactive": "That email address and password do not match an account.",
+        "paused": sign_in.PAUSED,
     }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password is not None:
+            canonical = canonical_email(username)
+            if sign_in.refused(
+                request=self.request,
+                canonical=canonical,
+                source_ip=self.request.META.get("REMOTE_ADDR") or "",
+            ):
+                sign_in.spend_equal_time(password)
+                raise ValidationError(self.error_messages["paused"], code="paused")
+        return super().clean()
 
 
 class PartnerForm(forms.Form):

@@ -14,8 +14,10 @@ from django.contrib.auth.signals import (
 from django.dispatch import receiver
 
 from csrtool.audit.services import record
+from csrtool.partners import sign_in
 from csrtool.partners.access import Actor, staff_actor
 from csrtool.partners.models import User
+from csrtool.portal import throttle
 from csrtool.validation import canonical_email
 
 SESSION_LOGIN_AT = "staff_login_at"
@@ -33,6 +35,8 @@ def _actor(user, request) -> Actor:
 def staff_signed_in(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_LOGIN_AT] = int(time.time())
+    # The owner proved who they are: the account's slow-down ends.
+    throttle.reset(throttle.STAFF_LOGIN_ACCOUNT, user.email_canonical)
     record(actor=_actor(user, request), action="staff.login", target=user)
 
 
@@ -46,10 +50,11 @@ def staff_signed_out(sender, request, user, **kwargs):
 def staff_sign_in_failed(sender, credentials, request=None, **kwargs):
     """Recorded against the account when the address is a member of staff's; a
     typed address that matches nobody is not kept (it may be a mistyped password)."""
+    canonical = canonical_email(credentials.get("username", ""))
+    source_ip = (request.META.get("REMOTE_ADDR") or "") if request else ""
+    held_until = sign_in.count_failure(canonical=canonical, source_ip=source_ip)
     user = (
-        User.objects.select_related("partner")
-        .filter(email_canonical=canonical_email(credentials.get("username", "")))
-        .first()
+        User.objects.select_related("partner").filter(email_canonical=canonical).first()
     )
     if user is None:
         actor = Actor(
@@ -68,3 +73,12 @@ def staff_sign_in_failed(sender, credentials, request=None, **kwargs):
         target=user,
         outcome="failure",
     )
+    if held_until is not None:
+        record(
+            actor=_actor(user, request),
+            action="staff.sign_in_slowed",
+            target=user,
+            outcome="refused",
+            reason="Too many failed sign-ins; the next try is checked after "
+            f"{held_until.isoformat()}.",
+        )

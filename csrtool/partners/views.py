@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from csrtool import timezones
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
-from csrtool.partners import services
+from csrtool.partners import services, sign_in
 from csrtool.partners.access import staff_required
 from csrtool.partners.forms import (
     PartnerForm,
@@ -25,6 +25,12 @@ class LoginView(auth_views.LoginView):
     form_class = StaffLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(e.code == "paused" for e in form.errors.as_data().get("__all__", [])):
+            response.status_code = 429
+        return response
 
 
 class SetPasswordView(auth_views.PasswordResetConfirmView):
@@ -207,8 +213,28 @@ def staff_edit(request, staff_id):
     return render(
         request,
         "partners/staff_edit.html",
-        {"form": form, "member": member, **_zones()},
+        {
+            "form": form,
+            "member": member,
+            "sign_in_held_until": sign_in.held_until(member),
+            "sign_in_failures": sign_in.has_failures(member),
+            **_zones(),
+        },
     )
+
+
+@require_POST
+@staff_required("staff.manage")
+def staff_clear_sign_in(request, staff_id):
+    try:
+        member = sign_in.clear_sign_in(actor=request.actor, staff_id=staff_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, f"{member.email} can sign in again now.")
+    return redirect("staff-edit", staff_id=staff_id)
 
 
 @require_POST

@@ -2,7 +2,8 @@
 
 Subscribers are not Django users: the portal keeps its own keys in the session,
 next to a digest of the password hash, so changing the password ends every other
-portal session. Failed logins count per account and per client IP (see throttle);
+portal session. Failed logins count per (account, client IP), per client IP and per
+account (see throttle and SECURITY.md);
 every refusal reads the same, whatever the reason.
 """
 
@@ -28,7 +29,7 @@ HASH_SESSION_KEY = "portal_credentials_hash"
 
 LOGIN_REFUSED = (
     "That email address and password do not match an active account. "
-    "After too many attempts, signing in is paused for 30 minutes."
+    "After too many attempts, signing in is paused for a while."
 )
 
 
@@ -64,31 +65,64 @@ def credentials_digest(credentials: SubscriberCredentials) -> str:
     ).hexdigest()
 
 
+def sign_in_refused(*, canonical: str, source_ip: str, now) -> bool:
+    """Whether a proof of identity for the account may not even be checked now: the
+    pair (account, address) or the address is locked, or the account must wait."""
+    return (
+        throttle.is_locked(throttle.LOGIN_ACCOUNT, canonical, now=now)
+        or throttle.is_locked(throttle.LOGIN_PAIR, (canonical, source_ip), now=now)
+        or (
+            bool(source_ip)
+            and throttle.is_locked(throttle.LOGIN_IP, source_ip, now=now)
+        )
+    )
+
+
+def forget_failures(canonical: str) -> None:
+    """The account proved who it is: its slow-down and its pair locks end."""
+    throttle.reset(throttle.LOGIN_ACCOUNT, canonical)
+    throttle.reset_group(throttle.LOGIN_PAIR, canonical)
+
+
 def authenticate(
     *, email: str, password: str, source_ip: str, request_id: str = "", now=None
 ) -> Subscriber | None:
-    """The active subscriber whose login this is, or None (and one more failure)."""
+    """The active subscriber whose login this is, or None (and one more failure).
+
+    A refused try (see `sign_in_refused`) is not checked and not counted, so
+    nobody can stretch a lock or a wait by trying on."""
     now = now or timezone.now()
     canonical = canonical_email(email)
-    locked = throttle.is_locked(throttle.LOGIN_ACCOUNT, canonical, now=now) or (
-        bool(source_ip) and throttle.is_locked(throttle.LOGIN_IP, source_ip, now=now)
-    )
+    refused = sign_in_refused(canonical=canonical, source_ip=source_ip, now=now)
     credentials = (
         SubscriberCredentials.objects.select_related("subscriber__partner")
         .filter(subscriber__email_canonical=canonical)
         .first()
     )
-    if credentials is None or locked:
+    if credentials is None or refused:
         spend_equal_time(password)
         matched = False
     else:
         matched = hashing.check_password(credentials.password_hash, password)
     subscriber = credentials.subscriber if credentials else None
     if matched and subscriber.status == Status.ACTIVE and subscriber.partner.is_active:
-        throttle.reset(throttle.LOGIN_ACCOUNT, canonical)
+        forget_failures(canonical)
         actor = subscriber_actor(subscriber, source_ip=source_ip, request_id=request_id)
         record(actor=actor, action="portal.login", target=subscriber)
         return subscriber
+    if refused:
+        if subscriber is not None:
+            actor = subscriber_actor(
+                subscriber, source_ip=source_ip, request_id=request_id
+            )
+            record(
+                actor=actor,
+                action="portal.login",
+                target=subscriber,
+                outcome="refused",
+                reason="Sign-in paused after too many failed attempts.",
+            )
+        return None
     register_failure(
         subscriber=subscriber,
         canonical=canonical,
@@ -109,24 +143,42 @@ def register_failure(
     action: str,
     now,
 ) -> None:
-    """Count a failed proof of identity against the account and the client IP."""
+    """Count a failed proof of identity against the pair (account, address), the
+    address and the account."""
     with transaction.atomic():
-        account_locked = throttle.fail(throttle.LOGIN_ACCOUNT, canonical, now=now)
+        pair_locked = throttle.fail(
+            throttle.LOGIN_PAIR, (canonical, source_ip), now=now
+        )
         if source_ip:
             throttle.fail(throttle.LOGIN_IP, source_ip, now=now)
-        if subscriber is not None:
-            actor = subscriber_actor(
-                subscriber, source_ip=source_ip, request_id=request_id
+        slowed = throttle.fail(throttle.LOGIN_ACCOUNT, canonical, now=now)
+        if subscriber is None:
+            return
+        actor = subscriber_actor(subscriber, source_ip=source_ip, request_id=request_id)
+        record(actor=actor, action=action, target=subscriber, outcome="failure")
+        if pair_locked:
+            record(
+                actor=actor,
+                action="portal.locked_out",
+                target=subscriber,
+                outcome="refused",
+                reason=(
+                    "Too many failed attempts from this address; sign-in from it "
+                    f"locked for {throttle.LOGIN_PAIR.period.seconds // 60} minutes."
+                ),
             )
-            record(actor=actor, action=action, target=subscriber, outcome="failure")
-            if account_locked:
-                record(
-                    actor=actor,
-                    action="portal.locked_out",
-                    target=subscriber,
-                    outcome="refused",
-                    reason="Too many failed attempts; locked for 30 minutes.",
-                )
+        if slowed:
+            until = throttle.locked_until(throttle.LOGIN_ACCOUNT, canonical, now=now)
+            record(
+                actor=actor,
+                action="portal.sign_in_slowed",
+                target=subscriber,
+                outcome="refused",
+                reason=(
+                    "Too many failed attempts; the next try is checked after "
+                    f"{int((until - now).total_seconds())} seconds."
+                ),
+            )
 
 
 def portal_login(request, subscriber: Subscriber) -> None:

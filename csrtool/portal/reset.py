@@ -35,7 +35,7 @@ RESET_LINK_LIFETIME = timedelta(minutes=60)
 
 WRONG_ANSWER = (
     "That answer does not match. After too many attempts, resetting is paused "
-    "for 30 minutes."
+    "for a while."
 )
 
 
@@ -165,12 +165,13 @@ def check_reset_answer(
     link = reset_link(link_id, now=now)
     subscriber = link.subscriber
     credentials = SubscriberCredentials.objects.get(subscriber=subscriber)
-    locked = throttle.is_locked(
-        throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
-    ) or (bool(source_ip) and throttle.is_locked(throttle.LOGIN_IP, source_ip, now=now))
+    locked = auth.sign_in_refused(
+        canonical=subscriber.email_canonical, source_ip=source_ip, now=now
+    )
     if locked:
         auth.spend_equal_time(answer)
-    if locked or not hashing.check_answer(credentials.security_answer_hash, answer):
+        raise ValidationFailed({"answer": [WRONG_ANSWER]})
+    if not hashing.check_answer(credentials.security_answer_hash, answer):
         auth.register_failure(
             subscriber=subscriber,
             canonical=subscriber.email_canonical,
@@ -227,5 +228,5 @@ def complete_password_reset(
             actor=actor,
         )
     # The mailbox and the answer proved who this is: the account may sign in again.
-    throttle.reset(throttle.LOGIN_ACCOUNT, subscriber.email_canonical)
+    auth.forget_failures(subscriber.email_canonical)
     return subscriber

@@ -16,7 +16,7 @@ from csrtool.onboarding import hashing, policy
 from csrtool.onboarding.models import EmailKind, SubscriberCredentials
 from csrtool.onboarding.services import enqueue_email
 from csrtool.partners.access import Actor
-from csrtool.portal import auth, throttle
+from csrtool.portal import auth
 from csrtool.subscribers.models import Status, Subscriber
 
 NOT_CURRENT = "That is not your current password."
@@ -50,12 +50,15 @@ def check_current_password(
     """Raise a field error unless `password` is the subscriber's current one."""
     now = now or timezone.now()
     credentials = SubscriberCredentials.objects.get(subscriber=subscriber)
-    locked = throttle.is_locked(
-        throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
+    locked = auth.sign_in_refused(
+        canonical=subscriber.email_canonical,
+        source_ip=actor.source_ip or "",
+        now=now,
     )
     if locked:
         auth.spend_equal_time(password)
-    if locked or not hashing.check_password(credentials.password_hash, password):
+        raise ValidationFailed({"current_password": [NOT_CURRENT]})
+    if not hashing.check_password(credentials.password_hash, password):
         # Counted in its own transaction: the refusal below rolls nothing back.
         auth.register_failure(
             subscriber=subscriber,

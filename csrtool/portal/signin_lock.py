@@ -1,9 +1,11 @@
 """A subscriber's portal sign-in lock, as staff see and lift it.
 
-Ten failed sign-ins (or wrong current passwords, or wrong reset answers) lock the
-account's sign-in for 30 minutes. A CSR sees until when and may lift it early,
-with a reason. Only the account's own lock is shown or lifted: locks counted per
-client IP may belong to anyone behind that address, so they stay out of reach.
+Failed sign-ins (or wrong current passwords, or wrong reset answers) lock the
+account on the address they came from, and slow the account down everywhere
+(SECURITY.md). A CSR sees until when sign-in is held back and may lift it early,
+with a reason. Only the account's own locks are shown or lifted: locks counted
+per client IP alone may belong to anyone behind that address, so they stay out
+of reach.
 """
 
 from datetime import datetime
@@ -28,9 +30,16 @@ def sign_in_locked_until(
     actor.require("subscribers.view")
     if not actor.is_operator and subscriber.partner_id != actor.partner.pk:
         raise NotFound("No such subscriber.", field="subscriber_id")
-    return throttle.locked_until(
-        throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now
-    )
+    return _held_until(subscriber.email_canonical, now=now)
+
+
+def _held_until(canonical: str, *, now=None) -> datetime | None:
+    """The later of the account's wait and its last locked address."""
+    times = [
+        throttle.locked_until(throttle.LOGIN_ACCOUNT, canonical, now=now),
+        throttle.group_locked_until(throttle.LOGIN_PAIR, canonical, now=now),
+    ]
+    return max((t for t in times if t is not None), default=None)
 
 
 def sign_in_lock(
@@ -46,7 +55,7 @@ def unlock_sign_in(
 ) -> datetime:
     """Lift the subscriber's sign-in lock now; returns until when it would have held.
 
-    The failure count starts afresh, so the subscriber gets ten tries again.
+    The failure counts start afresh, on every address.
     """
     actor.require("subscribers.change")
     now = now or timezone.now()
@@ -62,15 +71,16 @@ def unlock_sign_in(
     with transaction.atomic():
         # The subscriber's row lock makes two CSRs unlocking at once take turns.
         subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
-        rule, key = throttle.LOGIN_ACCOUNT, subscriber.email_canonical
-        until = throttle.locked_until(rule, key, now=now)
+        key = subscriber.email_canonical
+        until = _held_until(key, now=now)
         if until is None:
             raise Conflict(
                 "Portal sign-in is not locked for this account (any more): "
                 "there is nothing to unlock.",
                 code="not_locked",
             )
-        throttle.reset(rule, key)
+        throttle.reset(throttle.LOGIN_ACCOUNT, key)
+        throttle.reset_group(throttle.LOGIN_PAIR, key)
         record(
             actor=actor,
             action="portal.sign_in_unlocked",

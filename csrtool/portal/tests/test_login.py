@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from csrtool.audit.models import AuditEvent
 from csrtool.onboarding import hashing
-from csrtool.portal import auth
+from csrtool.portal import auth, throttle
 from csrtool.portal.tests.conftest import SAM_PASSWORD, portal_session_subscriber
 from csrtool.subscribers.models import Status
 
@@ -104,24 +104,94 @@ def test_a_subscriber_of_an_inactive_partner_cannot_sign_in(sam):
     assert auth.LOGIN_REFUSED in response.content.decode()
 
 
-def test_ten_failures_lock_the_account_for_thirty_minutes(sam):
+def test_ten_failures_from_one_address_lock_only_that_address(sam):
     start = timezone.now()
     with at(start):
-        first = login(Client(), sam.email, "wrong password 0")
+        first = login(Client(), sam.email, "wrong password 0", ip="203.0.113.9")
         for attempt in range(1, 10):
-            login(
-                Client(), sam.email, f"wrong password {attempt}", ip=f"10.0.0.{attempt}"
-            )
-        locked = login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9")
+            login(Client(), sam.email, f"wrong {attempt}", ip="203.0.113.9")
+        locked = login(Client(), sam.email, SAM_PASSWORD, ip="203.0.113.9")
+        # The owner, elsewhere, is not locked out by whoever guessed.
+        owner = login(Client(), sam.email, SAM_PASSWORD, ip="198.51.100.50")
     assert locked.status_code == 200
     assert body(locked) == body(first)
+    assert owner.status_code == 302
     assert AuditEvent.objects.filter(
         action="portal.locked_out", target_id=sam.public_id
     ).exists()
+
+
+def test_the_locked_address_opens_again_after_thirty_minutes(sam):
+    start = timezone.now()
+    with at(start):
+        for attempt in range(10):
+            login(Client(), sam.email, f"wrong {attempt}", ip="203.0.113.9")
     with at(start + timedelta(minutes=29)):
-        assert login(Client(), sam.email, SAM_PASSWORD).status_code == 200
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="203.0.113.9").status_code
+            == 200
+        )
     with at(start + timedelta(minutes=30, seconds=1)):
-        assert login(Client(), sam.email, SAM_PASSWORD).status_code == 302
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="203.0.113.9").status_code
+            == 302
+        )
+
+
+def test_failures_from_many_addresses_slow_the_account_down_but_never_shut_it(sam):
+    start = timezone.now()
+    with at(start):
+        for attempt in range(20):
+            login(Client(), sam.email, f"wrong {attempt}", ip=f"10.0.0.{attempt}")
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9").status_code == 200
+        )
+    assert AuditEvent.objects.filter(
+        action="portal.sign_in_slowed", target_id=sam.public_id
+    ).exists()
+    # Each further failure doubles the wait: 30 s, then 60 s, then 120 s…
+    with at(start + timedelta(seconds=31)):
+        login(Client(), sam.email, "wrong again", ip="10.0.1.1")
+    with at(start + timedelta(seconds=31 + 59)):
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9").status_code == 200
+        )
+    with at(start + timedelta(seconds=31 + 61)):
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9").status_code == 302
+        )
+
+
+def test_the_wait_is_capped_at_fifteen_minutes(sam):
+    moment = timezone.now()
+    for attempt in range(30):
+        with at(moment):
+            login(Client(), sam.email, f"wrong {attempt}", ip=f"10.0.3.{attempt}")
+        moment += timedelta(minutes=16)
+    with at(moment - timedelta(minutes=16) + timedelta(minutes=14, seconds=59)):
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9").status_code == 200
+        )
+    with at(moment - timedelta(minutes=16) + timedelta(minutes=15, seconds=1)):
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9").status_code == 302
+        )
+
+
+def test_tries_while_held_back_are_neither_checked_nor_counted(sam):
+    start = timezone.now()
+    with at(start):
+        for attempt in range(20):
+            ip = f"203.0.113.{attempt % 2}"
+            login(Client(), sam.email, f"wrong {attempt}", ip=ip)
+        for attempt in range(50):
+            ip = f"203.0.113.{attempt % 3}"
+            login(Client(), sam.email, f"more {attempt}", ip=ip)
+    # Fifty more tries did not stretch the account's 30-second wait.
+    with at(start + timedelta(seconds=31)):
+        assert (
+            login(Client(), sam.email, SAM_PASSWORD, ip="10.9.9.9").status_code == 302
+        )
 
 
 def test_nine_failures_then_success_start_the_count_again(sam):
@@ -133,8 +203,8 @@ def test_nine_failures_then_success_start_the_count_again(sam):
     assert login(Client(), sam.email, SAM_PASSWORD, ip="10.1.1.2").status_code == 302
 
 
-def test_ten_failures_from_one_ip_lock_that_ip_for_every_account(sam, gus):
-    for n in range(10):
+def test_failures_from_one_ip_across_accounts_lock_that_ip_for_every_account(sam, gus):
+    for n in range(throttle.LOGIN_IP.limit):
         login(Client(), f"someone{n}@nowhere.example", "guessing", ip="203.0.113.9")
     refused = login(Client(), sam.email, SAM_PASSWORD, ip="203.0.113.9")
     assert auth.LOGIN_REFUSED in refused.content.decode()
@@ -144,7 +214,7 @@ def test_ten_failures_from_one_ip_lock_that_ip_for_every_account(sam, gus):
 
 
 def test_a_locked_account_answers_like_an_unknown_one(sam):
-    for n in range(10):
+    for n in range(20):
         login(Client(), sam.email, "guessing wrong", ip=f"10.0.2.{n}")
     locked = login(Client(), sam.email, SAM_PASSWORD, ip="10.3.3.3")
     unknown = login(Client(), "nobody@nowhere.example", "x", ip="10.3.3.4")

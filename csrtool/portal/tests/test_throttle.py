@@ -8,7 +8,7 @@ from csrtool.portal import throttle
 from csrtool.portal.models import Throttle
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-RULE = throttle.LOGIN_ACCOUNT
+RULE = throttle.Bucket("test_lock", 10, timedelta(minutes=30))
 
 
 def fail(times, key="sam@customer.example", *, now=T0, rule=RULE):
@@ -50,7 +50,7 @@ def test_counting_starts_afresh_after_a_lock_expires():
 
 @pytest.mark.django_db
 def test_accounts_and_ips_are_counted_separately():
-    fail(10, key="203.0.113.9", rule=throttle.LOGIN_IP)
+    fail(throttle.LOGIN_IP.limit, key="203.0.113.9", rule=throttle.LOGIN_IP)
     assert throttle.is_locked(throttle.LOGIN_IP, "203.0.113.9", now=T0)
     assert not throttle.is_locked(throttle.LOGIN_ACCOUNT, "203.0.113.9", now=T0)
     assert not throttle.is_locked(throttle.LOGIN_IP, "198.51.100.1", now=T0)
@@ -108,3 +108,45 @@ def test_new_welcome_link_requests_are_counted_in_the_same_table(cast):
         throttle.remaining(throttle.NEW_LINK_ADDRESS, "sam@customer.example", now=T0)
         == 2
     )
+
+
+SLOW = throttle.Bucket(
+    "test_slow",
+    3,
+    timedelta(hours=24),
+    first_wait=timedelta(seconds=30),
+    max_wait=timedelta(minutes=15),
+)
+
+
+@pytest.mark.django_db
+def test_a_slowing_bucket_makes_the_key_wait_longer_after_each_failure():
+    now = T0
+    waits = []
+    for _ in range(10):
+        fail(1, rule=SLOW, now=now)
+        until = throttle.locked_until(SLOW, "sam@customer.example", now=now)
+        waits.append(int((until - now).total_seconds()) if until else 0)
+        now = until or now
+    assert waits == [0, 0, 30, 60, 120, 240, 480, 900, 900, 900]
+
+
+@pytest.mark.django_db
+def test_a_slowing_bucket_forgets_a_day_after_the_last_failure():
+    fail(3, rule=SLOW)
+    later = T0 + timedelta(hours=24, seconds=1)
+    assert fail(1, rule=SLOW, now=later) is False
+
+
+@pytest.mark.django_db
+def test_pairs_are_counted_per_pair_and_forgotten_per_group():
+    rule = throttle.LOGIN_PAIR
+    fail(rule.limit, key=("sam", "203.0.113.9"), rule=rule)
+    fail(rule.limit, key=("sam", "203.0.113.10"), rule=rule)
+    fail(rule.limit, key=("sami", "203.0.113.9"), rule=rule)
+    assert throttle.is_locked(rule, ("sam", "203.0.113.9"), now=T0)
+    assert not throttle.is_locked(rule, ("sam", "198.51.100.1"), now=T0)
+    assert throttle.group_locked_until(rule, "sam", now=T0) == T0 + rule.period
+    assert throttle.reset_group(rule, "sam") == 2
+    assert not throttle.is_locked(rule, ("sam", "203.0.113.9"), now=T0)
+    assert throttle.is_locked(rule, ("sami", "203.0.113.9"), now=T0)

@@ -26,11 +26,16 @@ REASON = "Caller verified by PIN"
 
 
 def lock_out(subscriber, *, now=None):
-    """Ten failed sign-ins of `subscriber`; returns until when sign-in is locked."""
+    """Ten failed sign-ins of `subscriber` from one address, and as many from
+    others; returns until when sign-in is held back (the locked address's 30
+    minutes outlast the account's first wait)."""
     now = now or timezone.now()
+    rule = throttle.LOGIN_PAIR
+    for _ in range(rule.limit):
+        throttle.fail(rule, (subscriber.email_canonical, "203.0.113.77"), now=now)
     for _ in range(throttle.LOGIN_ACCOUNT.limit):
         throttle.fail(throttle.LOGIN_ACCOUNT, subscriber.email_canonical, now=now)
-    return now + throttle.LOGIN_ACCOUNT.period
+    return now + rule.period
 
 
 def lock_ip(ip="203.0.113.9"):
