@@ -38,23 +38,21 @@ END;
 SQLITE_REVERSE = "DROP TRIGGER IF EXISTS audit_event_no_delete;"
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD)
-    elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_FORWARD)
+def _run(statement_by_vendor: dict[str, str]):
+    def run(apps, schema_editor):
+        statement = statement_by_vendor.get(schema_editor.connection.vendor)
+        if statement:
+            schema_editor.execute(statement)
 
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(PG_REVERSE)
-    elif vendor == "sqlite":
-        schema_editor.execute(SQLITE_REVERSE)
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0002_append_only")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        migrations.RunPython(
+            _run({"postgresql": PG_FORWARD, "sqlite": SQLITE_FORWARD}),
+            _run({"postgresql": PG_REVERSE, "sqlite": SQLITE_REVERSE}),
+        )
+    ]
