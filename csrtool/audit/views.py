@@ -1,7 +1,7 @@
 import csv
 import json
 import unicodedata
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -16,11 +16,19 @@ FILTERS = ("action", "actor", "target", "since", "until")
 
 
 def _parse_day(value: str, end=False):
+    """The start (or end) of a day in the viewer's zone; None for no bound.
+
+    The first and last days of the calendar lie partly outside it in UTC
+    (0001-01-01 east of UTC, 9999-12-31 west of it): those bound nothing."""
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
+        moment = timezone.make_aware(
+            datetime.combine(day, time.max if end else time.min)
+        )
+        moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+    return moment
 
 
 def _filter_value(params, name: str) -> str:

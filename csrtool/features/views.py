@@ -256,23 +256,24 @@ def _plan_page(request, *, plan=None):
     keys = grantable_keys(partner)
     if request.method == "POST":
         form = PlanForm(request.POST)
-        form.is_valid()
         checked = set(request.POST.getlist("features"))
-        try:
+        # An invalid form (a NUL in a box) shows its field errors as they are.
+        if form.is_valid():
             values = {
                 "name": form.cleaned_data["name"],
                 "description": form.cleaned_data["description"],
                 "features": checked,
             }
-            if plan:
-                services.update_plan(actor=actor, plan_id=plan.pk, **values)
+            try:
+                if plan:
+                    services.update_plan(actor=actor, plan_id=plan.pk, **values)
+                else:
+                    services.create_plan(actor=actor, **values)
+            except DomainError as e:
+                apply_errors(form, e)
             else:
-                services.create_plan(actor=actor, **values)
-        except DomainError as e:
-            apply_errors(form, e)
-        else:
-            messages.success(request, f"Plan {values['name']} saved.")
-            return redirect("feature-plans")
+                messages.success(request, f"Plan {values['name']} saved.")
+                return redirect("feature-plans")
     else:
         form = PlanForm(
             initial={"name": plan.name, "description": plan.description}
@@ -379,22 +380,22 @@ def catalog_edit(request, key):
         raise Http404
     if request.method == "POST":
         form = CatalogFeatureForm(request.POST)
-        form.is_valid()
         dependencies = set(request.POST.getlist("dependencies"))
-        try:
-            services.update_feature(
-                actor=request.actor,
-                key=key,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                dependencies=dependencies,
-                is_active=form.cleaned_data["is_active"],
-            )
-        except DomainError as e:
-            apply_errors(form, e)
-        else:
-            messages.success(request, f"{form.cleaned_data['name']} saved.")
-            return redirect("feature-catalog")
+        if form.is_valid():
+            try:
+                services.update_feature(
+                    actor=request.actor,
+                    key=key,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    dependencies=dependencies,
+                    is_active=form.cleaned_data["is_active"],
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                messages.success(request, f"{form.cleaned_data['name']} saved.")
+                return redirect("feature-catalog")
     else:
         form = CatalogFeatureForm(
             initial={

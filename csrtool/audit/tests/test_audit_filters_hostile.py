@@ -56,3 +56,45 @@ def test_the_export_with_hostile_filters_answers_and_records_them_cleaned(
     assert len(rows) == 1  # the header: the actor filter matches nothing
     exported = AuditEvent.objects.get(action="audit.exported")
     assert exported.after == {"action": "subscriber", "actor": "x" * 300}
+
+
+@pytest.fixture
+def east(cast):
+    """An auditor of Acme who works in Tokyo, east of UTC."""
+    avery = cast.avery
+    avery.time_zone = "Asia/Tokyo"
+    avery.save(update_fields=["time_zone"])
+    return avery
+
+
+def test_the_last_day_of_the_calendar_west_of_utc_bounds_nothing(
+    cast, client_for, events
+):
+    response = client_for(cast.avery).get("/audit/", {"until": "9999-12-31"})
+    assert response.status_code == 200
+    assert "subscriber.updated</code>" in response.content.decode()
+
+
+def test_the_first_day_of_the_calendar_east_of_utc_bounds_nothing(
+    cast, client_for, events, east
+):
+    response = client_for(east).get("/audit/", {"since": "0001-01-01"})
+    assert response.status_code == 200
+    assert "subscriber.updated</code>" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "zone, filters",
+    [
+        ("America/New_York", {"until": "9999-12-31"}),
+        ("Asia/Tokyo", {"since": "0001-01-01"}),
+    ],
+)
+def test_the_export_with_the_ends_of_the_calendar_exports_in_full(
+    cast, client_for, events, zone, filters
+):
+    cast.avery.time_zone = zone
+    cast.avery.save(update_fields=["time_zone"])
+    response = client_for(cast.avery).get("/audit/export.csv", filters)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert "subscriber.updated" in [row[6] for row in rows[1:]]

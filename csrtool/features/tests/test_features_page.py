@@ -180,3 +180,22 @@ def test_the_operator_narrows_entitlements_on_the_page(cast, client_for):
         {"scope": "restricted", "features": ["sms", "voice_sites"]},
     )
     assert grantable_keys(cast.acme) == {"sms", "voice_sites"}
+
+
+def test_a_nul_in_a_plan_or_feature_name_is_a_form_error(cast, client_for):
+    plan = make_plan(cast.alice, "Voice", "voice_sites")
+    for user, path in [
+        (cast.alice, "/features/plans/new/"),
+        (cast.alice, f"/features/plans/{plan.pk}/"),
+        (cast.olivia, "/features/catalog/sms/"),
+    ]:
+        response = client_for(user).post(
+            path, {"name": "Chat\x00", "description": "x", "features": ["sms"]}
+        )
+        assert response.status_code == 200, path
+        assert "Null characters are not allowed." in response.content.decode()
+    changes = AuditEvent.objects.filter(
+        action__in=["plan.updated", "catalog.feature_updated"]
+    )
+    assert not changes.exists()
+    assert AuditEvent.objects.filter(action="plan.created").count() == 1  # Voice
