@@ -143,6 +143,17 @@ def cli():
     return cli_actor()
 
 
+def page_and_queries(client, path: str, params=None) -> tuple[str, int]:
+    """A page's HTML and how many database queries it took to answer."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params or {})
+    assert response.status_code == 200, response.status_code
+    return response.content.decode(), len(queries)
+
+
 # The command line: what a script or a person at a terminal gets back.
 
 UNKNOWN_SUBSCRIBER_ID = "00000000-00-00000000000-00000000-000"
