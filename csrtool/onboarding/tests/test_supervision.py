@@ -19,8 +19,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from csrtool.conftest import free_port, run_jobs
+from csrtool.onboarding.tests.test_crash_windows import add_ann
 from csrtool.onboarding.tests.test_worker import ROOT, database_url, start_worker
-from csrtool.subscribers.services import create_subscriber
 
 STARTED = re.compile(r"Job worker started \(pid (\d+)\)")
 
@@ -77,14 +77,7 @@ def test_serve_starts_a_new_worker_when_its_worker_is_killed(cast, smtpd, actor_
         assert second != first
         assert any(f"job worker (pid {first}) stopped" in x for x in output.seen)
 
-        create_subscriber(
-            actor=actor_of(cast.bob),
-            first_name="Ann",
-            last_name="Archer",
-            email="ann@customer.example",
-            phone="+12125550123",
-            billing_id="ACME-200",
-        )
+        add_ann(cast, actor_of)
         deadline = timezone.now() + timedelta(seconds=60)
         while not smtpd.to("ann@customer.example") and timezone.now() < deadline:
             threading.Event().wait(0.2)
@@ -142,14 +135,7 @@ def test_the_health_check_says_when_background_work_is_late(cast, client, actor_
     assert body["due_jobs"] == 0
     assert body["last_job_finished_seconds"] is None
 
-    create_subscriber(
-        actor=actor_of(cast.bob),
-        first_name="Ann",
-        last_name="Archer",
-        email="ann@customer.example",
-        phone="+12125550123",
-        billing_id="ACME-200",
-    )
+    add_ann(cast, actor_of)
     status, body = health(client)
     assert (status, body["status"], body["due_jobs"]) == (200, "ok", 1)
 
