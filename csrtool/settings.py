@@ -180,6 +180,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csrtool.audit.middleware.RequestIdMiddleware",
+    "csrtool.api.ratelimit.RateLimitMiddleware",
     "csrtool.api.idempotency.IdempotencyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -309,6 +310,20 @@ LOGIN_ADDRESS_FAILURES = env_positive("LOGIN_ADDRESS_FAILURES", 30)
 LOGIN_SLOWDOWN_AFTER = env_positive("LOGIN_SLOWDOWN_AFTER", 20)
 LOGIN_SLOWDOWN_FIRST_SECONDS = env_positive("LOGIN_SLOWDOWN_FIRST_SECONDS", 30)
 LOGIN_SLOWDOWN_MAX_MINUTES = env_positive("LOGIN_SLOWDOWN_MAX_MINUTES", 15)
+
+# REST API rate limits, per minute (SECURITY.md): every request from a client
+# address; requests with one API key; requests from an address without a valid key.
+API_ADDRESS_REQUESTS_PER_MINUTE = env_positive("API_ADDRESS_REQUESTS_PER_MINUTE", 600)
+API_KEY_REQUESTS_PER_MINUTE = env_positive("API_KEY_REQUESTS_PER_MINUTE", 300)
+API_ADDRESS_BAD_KEYS_PER_MINUTE = env_positive("API_ADDRESS_BAD_KEYS_PER_MINUTE", 30)
+# Redis for counts every server process shares (rate limits); empty: the database.
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL and urlsplit(REDIS_URL).scheme not in ("redis", "rediss", "unix"):
+    raise ImproperlyConfigured(
+        f"CSRTOOL_REDIS_URL must start with redis://, rediss:// or unix://, "
+        f"not {REDIS_URL!r}"
+    )
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "csrtool:")
 
 # django-axes locks the staff pair (account, address); the address throttle and
 # the account slow-down are csrtool's own (csrtool.partners.sign_in).

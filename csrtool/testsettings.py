@@ -32,3 +32,8 @@ else:
     _database["OPTIONS"]["options"] = (
         _database["OPTIONS"].get("options", "") + " -c csrtool.audit_log_erasable=on"
     ).strip()
+# Tests make many API calls from one address in a minute; the rate-limit tests set
+# their own limits.
+API_ADDRESS_REQUESTS_PER_MINUTE = 1_000_000
+API_KEY_REQUESTS_PER_MINUTE = 1_000_000
+API_ADDRESS_BAD_KEYS_PER_MINUTE = 1_000_000

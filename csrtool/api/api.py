@@ -19,7 +19,10 @@ class ApiKeyAuth(HttpBearer):
     openapi_description = "A partner API key, created under Administration › API Keys."
 
     def authenticate(self, request, token):
-        key = key_from_secret(token)
+        if hasattr(request, "csrtool_api_key"):
+            key = request.csrtool_api_key  # looked up by the rate limiter
+        else:
+            key = key_from_secret(token)
         if key is None:
             return None
         return api_actor(
@@ -41,7 +44,11 @@ api = CsrtoolApi(
         "Onboard enterprise customers: subscribers, phone numbers, CX Builder "
         "features. Every POST, PUT, PATCH and DELETE honours an `Idempotency-Key` "
         "header (see SECURITY.md); errors are "
-        "RFC 9457 problem+json with a stable `code`; lists are cursor-paginated."
+        "RFC 9457 problem+json with a stable `code`; lists are cursor-paginated. "
+        "Requests are limited per API key and per client address (by default 300 "
+        "a minute per key, 600 per address, 30 per address without a valid key); "
+        "over a limit the answer is 429 `rate_limited` with `Retry-After` in "
+        "seconds (see SECURITY.md)."
     ),
     auth=ApiKeyAuth(),
     urls_namespace="api",

@@ -76,3 +76,16 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class RateCount(models.Model):
+    """Requests counted in one window of one rate limit (SECURITY.md), when no
+    Redis is configured. `bucket` is an HMAC of the limit, the key or address and
+    the window's start; rows are deleted once their window is over."""
+
+    bucket = models.CharField(max_length=64, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.bucket[:8]} {self.count}"
