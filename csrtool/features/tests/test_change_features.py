@@ -1,7 +1,4 @@
-import threading
-
 import pytest
-from django.db import connection
 
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.features import services
@@ -10,6 +7,7 @@ from csrtool.features.services import DependencyConflict
 from csrtool.features.tests.conftest import enabled, events, give
 from csrtool.partners.access import staff_actor
 from csrtool.subscribers.models import Status
+from csrtool.tests.races import race
 
 
 def test_a_csr_enables_features_and_the_audit_log_has_both_sets(cast, bob):
@@ -121,26 +119,23 @@ def test_a_closed_account_keeps_its_features(cast, bob):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_csrs_enabling_at_once_leave_one_row_per_feature(cast):
-    errors = []
-
+    # Each racer stops after reading the subscriber's features until the other
+    # has read them too; only the lock on the subscriber's row, taken first,
+    # keeps them from both adding "sms".
     def enable(user, keys):
-        try:
+        return lambda: (
             services.change_features(
                 actor=staff_actor(user), public_id=cast.sam.public_id, enable=keys
-            )
-        except Exception as e:
-            errors.append(e)
-        finally:
-            connection.close()
+            ).after
+        )
 
-    threads = [
-        threading.Thread(target=enable, args=(cast.bob, ["sms", "web_chat"])),
-        threading.Thread(target=enable, args=(cast.alice, ["sms", "reporting"])),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    outcomes = race(
+        enable(cast.bob, ["sms", "web_chat"]),
+        enable(cast.alice, ["sms", "reporting"]),
+        pause_after="csrtool.features.services.subscriber_features.feature_state",
+    )
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert enabled(cast.sam) == {"sms", "web_chat", "reporting"}
     assert SubscriberFeature.objects.filter(subscriber=cast.sam).count() == 3
+    assert len(events("subscriber.features_changed", cast.sam)) == 2

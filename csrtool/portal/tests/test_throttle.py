@@ -1,11 +1,10 @@
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from csrtool.portal import throttle
 from csrtool.portal.models import Throttle
+from csrtool.tests.races import race
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RULE = throttle.Bucket("test_lock", 10, timedelta(minutes=30))
@@ -82,18 +81,20 @@ def test_allow_lets_the_first_requests_through_then_refuses():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_failures_are_all_counted():
-    def worker():
-        try:
-            for _ in range(3):
-                throttle.fail(RULE, "sam@customer.example", now=T0)
-        finally:
-            connection.close()
+    # Each racer stops after reading the count until the others have read it
+    # too; only the row lock taken with the read keeps them from all writing
+    # the same count + 1.
+    def three_failures():
+        return [fail(1) for _ in range(3)]
 
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(
+        three_failures,
+        three_failures,
+        three_failures,
+        pause_after="csrtool.portal.throttle._row_for_update",
+    )
+
+    assert outcomes == [[False, False, False]] * 3
     assert Throttle.objects.get().count == 9
 
 
