@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,7 +10,11 @@ from csrtool.partners.models import Partner, PartnerScopedQuerySet, Role
 
 class ApiKeyQuerySet(PartnerScopedQuerySet):
     def usable(self):
+        """Not revoked; expiry and idleness are read per key (`ApiKey.state`)."""
         return self.filter(revoked_at__isnull=True)
+
+    def made_by(self, user):
+        return self.filter(created_by=user)
 
 
 class ApiKey(models.Model):
@@ -35,6 +41,7 @@ class ApiKey(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
@@ -50,6 +57,21 @@ class ApiKey(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix})"
+
+    def idle_since(self):
+        return self.last_used_at or self.created_at
+
+    def state(self, now=None) -> str:
+        """active, revoked, expired, or idle (unused longer than the partner allows)."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        idle_days = self.partner.api_key_idle_days
+        if idle_days and self.idle_since() <= now - timedelta(days=idle_days):
+            return "idle"
+        return "active"
 
 
 class IdempotencyRecord(models.Model):

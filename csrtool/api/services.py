@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import secrets
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,16 +17,45 @@ from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner, Role
 
 KEY_PREFIX = "csr"
+MAX_LIFETIME_DAYS = 3650
 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _expiry(expires_on, partner: Partner) -> datetime | None:
+    """The end of the day `expires_on` (YYYY-MM-DD) in the partner's time zone."""
+    if expires_on in (None, ""):
+        return None
+    if not isinstance(expires_on, date):
+        try:
+            expires_on = date.fromisoformat(str(expires_on).strip())
+        except ValueError:
+            raise DomainError(
+                "Enter the expiry date as YYYY-MM-DD.", field="expires_on"
+            ) from None
+    today = timezone.now().astimezone(ZoneInfo(partner.time_zone)).date()
+    if not today <= expires_on <= today + timedelta(days=MAX_LIFETIME_DAYS):
+        raise DomainError(
+            f"Pick a date from today to {MAX_LIFETIME_DAYS} days ahead.",
+            field="expires_on",
+        )
+    next_day = expires_on + timedelta(days=1)
+    return datetime.combine(next_day, time(0), ZoneInfo(partner.time_zone))
+
+
 def create_api_key(
-    *, actor: Actor, name: str, role: str = Role.CSR, partner: Partner | None = None
+    *,
+    actor: Actor,
+    name: str,
+    role: str = Role.CSR,
+    partner: Partner | None = None,
+    expires_on: date | str | None = None,
 ) -> tuple[ApiKey, str]:
-    """Return the key and its full secret; the secret is never retrievable again."""
+    """Return the key and its full secret; the secret is never retrievable again.
+
+    With `expires_on` the key stops working when that day ends (partner's time)."""
     actor.require("keys.manage")
     partner = actor.require_partner(partner)
     errors = {}
@@ -34,6 +65,10 @@ def create_api_key(
         errors["name"] = [e.message]
     if role not in Role.values or role == Role.OPERATOR:
         errors["role"] = ["Role must be partner_admin, csr or auditor."]
+    try:
+        expires_at = _expiry(expires_on, partner)
+    except DomainError as e:
+        errors["expires_on"] = [e.message]
     if errors:
         raise ValidationFailed(errors)
     prefix = secrets.token_hex(4)
@@ -46,6 +81,7 @@ def create_api_key(
             key_hash=_hash(secret),
             role=role,
             created_by=actor.user,
+            expires_at=expires_at,
         )
         record(
             actor=actor,
@@ -53,12 +89,18 @@ def create_api_key(
             target=key,
             target_id=prefix,
             partner=partner,
-            after={"name": name, "role": role, "prefix": prefix},
+            after={
+                "name": name,
+                "role": role,
+                "prefix": prefix,
+                "created_by": actor.user.email if actor.user else actor.label,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
         )
     return key, secret
 
 
-def revoke_api_key(*, actor: Actor, prefix: str) -> ApiKey:
+def revoke_api_key(*, actor: Actor, prefix: str, reason: str = "") -> ApiKey:
     actor.require("keys.manage")
     with transaction.atomic():
         try:
@@ -81,8 +123,49 @@ def revoke_api_key(*, actor: Actor, prefix: str) -> ApiKey:
             partner=key.partner,
             before={"revoked": False},
             after={"revoked": True},
+            reason=reason,
         )
     return key
+
+
+def keys_made_by(*, actor: Actor, user) -> list[ApiKey]:
+    """The keys `user` made that still work (what switching them off leaves)."""
+    actor.require("keys.manage")
+    keys = (
+        ApiKey.objects.for_actor(actor)
+        .made_by(user)
+        .usable()
+        .select_related("partner")
+        .order_by("created_at")
+    )
+    return [key for key in keys if key.state() == "active"]
+
+
+def switch_off_staff(*, actor: Actor, staff_id, revoke: list[str], **changes):
+    """Save a member of staff switched off and, in the same transaction, revoke
+    the keys they made that the admin ticked (`revoke`: prefixes)."""
+    from csrtool.partners.services import get_staff, update_staff
+
+    if revoke and changes.get("is_active") is not False:
+        raise ValidationFailed(
+            {"revoke": ["Keys are revoked here only when switching someone off."]}
+        )
+    with transaction.atomic():
+        member = get_staff(actor=actor, staff_id=staff_id)
+        made = {key.prefix for key in keys_made_by(actor=actor, user=member)}
+        unknown = set(revoke) - made
+        if unknown:
+            raise ValidationFailed(
+                {"revoke": ["Only keys this member of staff made can be revoked here."]}
+            )
+        member = update_staff(actor=actor, staff_id=staff_id, **changes)
+        for prefix in sorted(revoke):
+            revoke_api_key(
+                actor=actor,
+                prefix=prefix,
+                reason=f"Revoked as {member.email}, who made it, was switched off.",
+            )
+    return member
 
 
 def key_from_secret(secret: str) -> ApiKey | None:
@@ -99,6 +182,8 @@ def key_from_secret(secret: str) -> ApiKey | None:
     if key is None or not hmac.compare_digest(key.key_hash, _hash(secret)):
         return None
     now = timezone.now()
+    if key.state(now) != "active":
+        return None  # expired, or unused longer than the partner allows
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         # Written at most once a minute: a busy key should not turn reads into writes.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -73,6 +73,11 @@ class PartnerSettingsForm(forms.Form):
     number_hold_minutes = forms.CharField(
         label="A held number is released after (minutes)", required=False
     )
+    api_key_idle_days = forms.CharField(
+        label="API keys stop working after this many days unused",
+        required=False,
+        help_text="0 to 3650 days (default 90); 0: keys never stop for being unused.",
+    )
     self_service_numbers = forms.BooleanField(
         label="Subscribers may add numbers from the pool themselves", required=False
     )

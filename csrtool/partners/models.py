@@ -42,6 +42,8 @@ class Partner(models.Model):
     number_aging_days = models.PositiveIntegerField(default=90)
     number_hold_minutes = models.PositiveIntegerField(default=30)
     self_service_numbers = models.BooleanField(default=True)
+    # API keys nobody used for this many days stop working (0: never).
+    api_key_idle_days = models.PositiveIntegerField(default=90)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -29,6 +29,7 @@ PARTNER_SETTINGS = (
     "number_aging_days",
     "number_hold_minutes",
     "self_service_numbers",
+    "api_key_idle_days",
 )
 
 
@@ -89,11 +90,13 @@ def _clean_partner(data: dict, fields) -> dict:
                 "link_expiry_hours",
                 "number_aging_days",
                 "number_hold_minutes",
+                "api_key_idle_days",
             ):
                 limits = {
                     "link_expiry_hours": (1, 720),
                     "number_aging_days": (0, 3650),
                     "number_hold_minutes": (1, 1440),
+                    "api_key_idle_days": (0, 3650),
                 }[field]
                 try:
                     number = int(str(value).strip())

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from csrtool import timezones
+from csrtool.api.services import keys_made_by, switch_off_staff
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
 from csrtool.partners import services, sign_in
@@ -192,9 +193,17 @@ def staff_edit(request, staff_id):
         form = StaffEditForm(request.POST, actor=request.actor)
         if form.is_valid():
             try:
-                services.update_staff(
-                    actor=request.actor, staff_id=member.pk, **form.cleaned_data
-                )
+                if member.is_active and not form.cleaned_data["is_active"]:
+                    switch_off_staff(
+                        actor=request.actor,
+                        staff_id=member.pk,
+                        revoke=request.POST.getlist("revoke"),
+                        **form.cleaned_data,
+                    )
+                else:
+                    services.update_staff(
+                        actor=request.actor, staff_id=member.pk, **form.cleaned_data
+                    )
             except DomainError as e:
                 apply_errors(form, e)
             else:
@@ -218,6 +227,9 @@ def staff_edit(request, staff_id):
             "member": member,
             "sign_in_held_until": sign_in.held_until(member),
             "sign_in_failures": sign_in.has_failures(member),
+            "member_keys": keys_made_by(actor=request.actor, user=member)
+            if member.is_active and request.actor.can("keys.manage")
+            else [],
             **_zones(),
         },
     )

@@ -18,6 +18,11 @@ class Command(DomainCommand):
             default=Role.CSR,
             choices=[r.value for r in Role if r != Role.OPERATOR],
         )
+        create.add_argument(
+            "--expires",
+            metavar="YYYY-MM-DD",
+            help="The key stops working when that day ends (partner's time zone).",
+        )
         listing = sub.add_parser("list", help="List keys (never their secrets).")
         listing.add_argument("--partner", help="Partner slug.")
         revoke = sub.add_parser("revoke", help="Revoke a key by its prefix.")
@@ -34,6 +39,7 @@ class Command(DomainCommand):
                 partner=self.partner(options.get("partner")),
                 name=options["name"],
                 role=options["role"],
+                expires_on=options.get("expires"),
             )
             self.emit(
                 options,
@@ -42,6 +48,7 @@ class Command(DomainCommand):
                     "name": key.name,
                     "role": key.role,
                     "partner": key.partner.slug,
+                    "expires_at": key.expires_at,
                     "key": secret,
                 },
                 f"Created API key {key.name} ({key.prefix}) for {key.partner.name}.\n"
@@ -49,7 +56,9 @@ class Command(DomainCommand):
             )
         elif action == "list":
             actor.require("keys.manage")
-            keys = ApiKey.objects.for_actor(actor).select_related("partner")
+            keys = ApiKey.objects.for_actor(actor).select_related(
+                "partner", "created_by"
+            )
             partner = self.partner(options.get("partner"))
             if partner is not None:
                 keys = keys.for_partner(partner)
@@ -59,16 +68,32 @@ class Command(DomainCommand):
                     "name": k.name,
                     "role": k.role,
                     "partner": k.partner.slug,
+                    "state": k.state(),
                     "created_at": k.created_at,
+                    "created_by": k.created_by.email if k.created_by else None,
                     "last_used_at": k.last_used_at,
+                    "expires_at": k.expires_at,
                     "revoked_at": k.revoked_at,
                 }
                 for k in keys.order_by("partner__slug", "created_at")
             ]
             text = (
                 "\n".join(
-                    f"{r['prefix']}  {r['partner']:<12} {r['role']:<14} {r['name']}"
-                    + ("  (revoked)" if r["revoked_at"] else "")
+                    f"{r['prefix']}  {r['partner']:<12} {r['role']:<14} "
+                    f"{r['state']:<8} {r['name']}\n"
+                    f"          made by {r['created_by'] or 'the command line'}"
+                    f" {r['created_at']:%Y-%m-%d}, last used "
+                    + (
+                        f"{r['last_used_at']:%Y-%m-%d %H:%M}"
+                        if r["last_used_at"]
+                        else "never"
+                    )
+                    + ", expires "
+                    + (
+                        f"{r['expires_at']:%Y-%m-%d %H:%M}"
+                        if r["expires_at"]
+                        else "never"
+                    )
                     for r in rows
                 )
                 or "No API keys."
