@@ -8,6 +8,7 @@ import contextlib
 import unicodedata
 
 import phonenumbers
+from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 
 from csrtool import timezones
@@ -85,23 +86,67 @@ def clean_time_zone(value, *, field: str = "time_zone") -> str:
     return value
 
 
+def _country_name(region: str) -> str:
+    return Locale.parse("en").territories.get(region, region)
+
+
+def _valid_in(raw: str, region: str | None):
+    """The number `raw` reads as in `region`, if it is a valid one there."""
+    if not region:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
 def clean_phone(
-    value, *, region: str | None, field: str = "phone", label: str = "Phone Number"
+    value,
+    *,
+    region: str | None,
+    home_region: str | None = None,
+    field: str = "phone",
+    label: str = "Phone Number",
 ) -> str:
-    """Parse a contact number in any common format and return it as E.164."""
+    """Parse a contact number in any common format and return it as E.164.
+
+    A number typed without + is read in `region` (the time zone's country); when
+    it is not valid there but is in `home_region` (the partner's country), the
+    message says so and offers that reading."""
     raw = str(value or "").strip()
     if not raw:
         raise DomainError(f"{label} is required.", field=field, code="required")
     if len(raw) > 40:
         raise DomainError(f"{label} is too long.", field=field, code="too_long")
+    home = None
+    if home_region and home_region != region and not raw.startswith("+"):
+        home = _valid_in(raw, home_region)
+    offer = home and phonenumbers.format_number(
+        home, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    partners = offer and f"{home_region} ({_country_name(home_region)}, your partner's"
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         hint = "" if region else " Start it with + and the country code."
+        if offer and not region:
+            hint = (
+                f" The time zone has no country to read it in; it is valid for "
+                f"{partners} country). Did you mean {offer}?"
+            )
         raise DomainError(
             f"{label} is not a phone number.{hint}", field=field, code="invalid_phone"
         ) from None
     if not phonenumbers.is_valid_number(number):
+        if offer:
+            raise DomainError(
+                f"{label} is not a valid number for {region} "
+                f"({_country_name(region)}, the time zone's country), but it is "
+                f"for {partners} country). Did you mean {offer}?",
+                field=field,
+                code="invalid_phone",
+            )
         country = phonenumbers.region_code_for_country_code(number.country_code)
         where = f" for {country}" if country and country != "ZZ" else ""
         raise DomainError(

@@ -12,12 +12,14 @@ QUESTION_CHOICES = [
 class OnboardingForm(forms.Form):
     """Password, PIN and security question, set in one step.
 
-    Fields only carry input; the policies live in the service, so every door
-    applies the same ones.
+    Fields only carry input, none of them required here: the service checks
+    them all and reports every problem of a submit at once, so every door
+    applies the same policies and nobody fixes one field per round.
     """
 
     password = forms.CharField(
         label="Password",
+        required=False,
         strip=False,
         max_length=4096,
         help_text=(
@@ -30,6 +32,7 @@ class OnboardingForm(forms.Form):
     )
     password_confirm = forms.CharField(
         label="Password again",
+        required=False,
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(
@@ -38,6 +41,7 @@ class OnboardingForm(forms.Form):
     )
     pin = forms.CharField(
         label="PIN",
+        required=False,
         max_length=64,
         help_text=(
             "6 to 8 digits, for calls to the phone system. Not one digit repeated "
@@ -49,6 +53,7 @@ class OnboardingForm(forms.Form):
     )
     pin_confirm = forms.CharField(
         label="PIN again",
+        required=False,
         max_length=64,
         widget=forms.PasswordInput(
             attrs={"inputmode": "numeric", "autocomplete": "off"}
@@ -56,6 +61,7 @@ class OnboardingForm(forms.Form):
     )
     question = forms.ChoiceField(
         label="Security question",
+        required=False,
         choices=QUESTION_CHOICES,
         help_text="Support may ask it, after your PIN, to confirm it is you.",
     )
@@ -67,6 +73,7 @@ class OnboardingForm(forms.Form):
     )
     answer = forms.CharField(
         label="Answer",
+        required=False,
         max_length=1000,
         strip=False,
         help_text="Capital letters and extra spaces do not matter.",

@@ -92,7 +92,11 @@ def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
         )
         attempt(
             "phone",
-            lambda: validation.clean_phone(data.get("phone"), region=region),
+            lambda: validation.clean_phone(
+                data.get("phone"),
+                region=region,
+                home_region=timezones.zone_territory(partner.time_zone),
+            ),
         )
     if "billing_id" in fields:
         attempt(

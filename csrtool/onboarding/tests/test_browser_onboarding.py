@@ -42,16 +42,20 @@ def test_csr_creates_the_account_and_the_customer_onboards_from_the_email(
     assert_accessible(tab)
     assert not tab.get_by_label("Your own question").is_visible()
 
-    tab.get_by_label("Password", exact=True).fill("pin 44 the sea gull")
-    tab.get_by_label("Password again").fill("pin 44 the sea gull")
+    # Three mistakes at once are reported at once.
+    tab.get_by_label("Password", exact=True).fill("sea gull")
     tab.get_by_label("PIN", exact=True).fill("123456")
     tab.get_by_label("PIN again").fill("123456")
     tab.get_by_label("Security question").select_option("own")
     tab.get_by_label("Your own question").fill("Which harbour did we sail from?")
-    tab.get_by_label("Answer").fill("Kiel")
     tab.get_by_role("button", name="Set up my account").click()
+    tab.get_by_text("Please correct the 3 fields below.").wait_for()
+    tab.get_by_text("This password is too short.").wait_for()
     tab.get_by_text("A PIN cannot be a straight run of digits").wait_for()
+    tab.get_by_text("The answer needs at least 3 characters.").wait_for()
     assert_accessible(tab)
+
+    tab.get_by_label("Answer").fill("Kiel")
 
     tab.get_by_label("Password", exact=True).fill("pin 44 the sea gull")
     tab.get_by_label("Password again").fill("pin 44 the sea gull")

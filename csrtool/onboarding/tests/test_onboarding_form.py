@@ -1,5 +1,7 @@
 """The onboarding form: password, PIN and security question in one step."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -184,3 +186,47 @@ def test_the_page_shows_each_problem_next_to_its_field(cast, sam_token):
     assert 'aria-describedby="id_pin_helptext id_pin_error"' in html
     cast.sam.refresh_from_db()
     assert cast.sam.status == Status.PENDING_ACTIVATION
+
+
+def test_the_first_submit_reports_every_problem_of_the_page(cast, sam_token):
+    response = Client().post(
+        f"/welcome/{sam_token}/",
+        {
+            "password": "too short",
+            "password_confirm": "too short",
+            "pin": "111111",
+            "pin_confirm": "111111",
+            "question": "first-pet",
+            "answer": "",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Please correct the 3 fields below." in html
+    assert "This password is too short." in html
+    assert "A PIN cannot be one digit repeated, like 111111." in html
+    assert "The answer needs at least 3 characters." in html
+    assert "This field is required." not in html
+    cast.sam.refresh_from_db()
+    assert cast.sam.status == Status.PENDING_ACTIVATION
+
+
+def test_an_empty_submit_says_what_each_field_needs(sam_token):
+    html = Client().post(f"/welcome/{sam_token}/", {}).content.decode()
+    assert "Please correct the 4 fields below." in html
+    assert "This password is too short." in html
+    assert "A PIN is 6 to 8 digits (0–9), nothing else." in html
+    assert "Choose a security question." in html
+    assert "The answer needs at least 3 characters." in html
+
+
+def test_each_part_of_the_page_is_named_once(sam_token):
+    html = Client().get(f"/welcome/{sam_token}/").content.decode()
+    legends = re.findall(r"<legend>([^<]*)</legend>", html)
+    labels = re.findall(r'<label for="[^"]+">([^<]*)</label>', html)
+    assert legends == [
+        "Your password, to sign in to your account",
+        "Your PIN, for calls to the phone system",
+        "A question only you can answer, for calls to support",
+    ]
+    assert not set(legends) & set(labels)
