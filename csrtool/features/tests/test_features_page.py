@@ -1,4 +1,8 @@
+import re
+from html import unescape
+
 from csrtool.audit.models import AuditEvent
+from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID
 from csrtool.features.tests.conftest import enabled, give, make_plan, narrow
 
 
@@ -120,10 +124,17 @@ def test_charlie_gets_the_same_answer_for_acmes_subscriber_as_for_an_unknown_one
 ):
     client = client_for(cast.charlie)
     foreign = client.get(url(cast.sam))
-    unknown = client.get("/features/?subscriber=no-such-id")
+    unknown = client.get(f"/features/?subscriber={UNKNOWN_SUBSCRIBER_ID}")
     assert foreign.status_code == unknown.status_code == 404
-    assert "No subscriber has the Subscriber ID" in foreign.content.decode()
-    assert "Sam" not in foreign.content.decode()
+
+    def masked(response, public_id):
+        page = response.content.decode().replace(public_id, "<id>")
+        return re.sub(r'(name="csrfmiddlewaretoken" value=)"\w+"', r"\1", page)
+
+    seen = masked(foreign, cast.sam.public_id)
+    assert seen == masked(unknown, UNKNOWN_SUBSCRIBER_ID)
+    assert "No subscriber has the Subscriber ID &#x27;<id>&#x27;." in seen
+    assert "Sam" not in seen
     response = client.post(
         "/features/", {"subscriber": cast.sam.public_id, "features": ["sms"]}
     )
@@ -141,25 +152,112 @@ def test_the_subscriber_page_shows_its_features_and_where_they_came_from(
     assert "Change features" in content
 
 
-def test_every_feature_page_renders(cast, client_for):
-    plan = make_plan(cast.alice, "Voice", "voice_sites")
+def words(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def main_text(response) -> str:
+    """What the page's main area says, as a reader sees it."""
+    assert response.status_code == 200
+    return words(re.search(r"(?s)<main.*?</main>", response.content.decode())[0])
+
+
+def table_rows(response) -> list[str]:
+    """Each row of the page's tables, cells joined by " | "."""
+    return [
+        " | ".join(
+            words(cell) for cell in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)
+        )
+        for body in re.findall(r"(?s)<tbody>(.*?)</tbody>", response.content.decode())
+        for row in re.findall(r"(?s)<tr>(.*?)</tr>", body)
+    ]
+
+
+def ticked(response) -> set[tuple[str, str]]:
+    """(name, value) of every checked checkbox and radio button."""
+    inputs = re.findall(r"<input[^>]*\bchecked\b[^>]*>", response.content.decode())
+    return {
+        (
+            re.search(r'name="([^"]*)"', i)[1],
+            re.search(r'value="([^"]*)"|$', i)[1] or "on",
+        )
+        for i in inputs
+    }
+
+
+def test_the_plan_pages_show_the_partners_plans(cast, client_for):
+    voice = make_plan(cast.alice, "Voice", "voice_sites")
+    make_plan(cast.gina, "Globex chat", "web_chat")
+    narrow(cast.acme, "voice_sites", "sms")
     admin = client_for(cast.alice)
-    for path in [
-        "/features/plans/",
-        "/features/plans/new/",
-        f"/features/plans/{plan.pk}/",
-    ]:
-        assert admin.get(path).status_code == 200, path
+
+    plans = admin.get("/features/plans/")
+    assert "The platform operator lets you grant these features: Voice sites (IVR)" in (
+        main_text(plans)
+    )
+    assert "Web chat" not in main_text(plans)
+    assert table_rows(plans) == ["Voice | Voice sites (IVR) | "]
+
+    new = admin.get("/features/plans/new/")
+    assert main_text(new).startswith("Add a plan Plan name")
+    assert re.findall(r'name="features" value="(\w+)"', new.content.decode()) == [
+        "voice_sites",
+        "sms",
+    ]
+    assert ticked(new) == set()
+
+    edit = admin.get(f"/features/plans/{voice.pk}/")
+    assert main_text(edit).startswith("Edit plan Voice")
+    assert 'name="name" value="Voice"' in edit.content.decode()
+    assert ticked(edit) == {("features", "voice_sites")}
+
+    every = client_for(cast.olivia).get("/features/plans/")
+    assert table_rows(every) == [
+        "Voice | Acme Telecom | Voice sites (IVR) | ",
+        "Globex chat | Globex Voice | Web chat | ",
+    ]
+
+    gina = client_for(cast.gina)
+    foreign = gina.get(f"/features/plans/{voice.pk}/")
+    unknown = gina.get(f"/features/plans/{voice.pk + 1000}/")
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.content == unknown.content
+
+
+def test_the_catalog_pages_show_the_catalog_and_each_partners_entitlements(
+    cast, client_for
+):
+    narrow(cast.acme, "voice_sites", "sms")
     operator = client_for(cast.olivia)
-    for path in [
-        "/features/catalog/",
-        "/features/catalog/sms/",
-        "/features/entitlements/acme/",
-        "/features/plans/",
-    ]:
-        assert operator.get(path).status_code == 200, path
-    assert client_for(cast.gina).get(f"/features/plans/{plan.pk}/").status_code == 404
-    assert client_for(cast.alice).get("/features/catalog/").status_code == 404
+
+    catalog = table_rows(operator.get("/features/catalog/"))
+    assert len(catalog) == 10 + 2  # every feature, then every partner
+    assert "SMS | sms | — | Yes" in catalog
+    assert (
+        "Outbound campaigns | outbound_campaigns | Voice sites (IVR) | Yes" in catalog
+    )
+    assert catalog[-2:] == [
+        "Acme Telecom | Voice sites (IVR), SMS",
+        "Globex Voice | The whole catalog",
+    ]
+
+    sms = operator.get("/features/catalog/sms/")
+    assert main_text(sms).startswith("Edit SMS Key sms")
+    assert 'name="name" value="SMS"' in sms.content.decode()
+    assert ticked(sms) == {("is_active", "on")}
+
+    acme = operator.get("/features/entitlements/acme/")
+    assert main_text(acme).startswith("Entitlements of Acme Telecom")
+    assert ticked(acme) == {
+        ("scope", "restricted"),
+        ("features", "voice_sites"),
+        ("features", "sms"),
+    }
+
+    alice = client_for(cast.alice)
+    refused = alice.get("/features/catalog/")
+    assert refused.status_code == 404
+    assert refused.content == alice.get("/features/no-such-page/").content
 
 
 def test_a_partner_admin_adds_a_plan_on_the_page(cast, client_for):

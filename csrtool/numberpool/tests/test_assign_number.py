@@ -2,7 +2,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from csrtool.conftest import make_subscriber
@@ -34,17 +34,37 @@ def test_it_assigns_an_available_number_to_a_subscriber(cast, actor_of):
     assert event.actor_user == cast.bob
 
 
-def test_it_finds_the_number_by_dnis_or_any_format(cast, actor_of):
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "8005551234",
+        "800-555-1234",
+        "(800) 555-1234",
+        "+1 (800) 555-1234",
+        "+18005551234",
+    ],
+)
+def test_it_finds_the_number_by_dnis_or_any_format(cast, actor_of, typed):
+    make_number(cast.acme, "8005551235")
     make_number(cast.acme, "8005551234")
-    actor = actor_of(cast.bob)
-    for typed in ["8005551234", "+1 (800) 555-1234"]:
-        line = assign_number(
-            actor=actor, number=typed, subscriber_id=cast.sam.public_id
-        )
-        PhoneNumber.objects.filter(pk=line.pk).update(
-            status=NumberStatus.AVAILABLE, subscriber=None
-        )
-        NumberAssignment.objects.all().delete()
+
+    line = assign_number(
+        actor=actor_of(cast.bob), number=typed, subscriber_id=cast.sam.public_id
+    )
+
+    assert (line.dnis, line.status, line.subscriber) == (
+        "8005551234",
+        NumberStatus.ASSIGNED,
+        cast.sam,
+    )
+    stored = {n.dnis: (n.status, n.subscriber_id) for n in PhoneNumber.objects.all()}
+    assert stored == {
+        "8005551234": (NumberStatus.ASSIGNED, cast.sam.pk),
+        "8005551235": (NumberStatus.AVAILABLE, None),
+    }
+    [assignment] = NumberAssignment.objects.all()
+    assert (assignment.number.dnis, assignment.subscriber) == ("8005551234", cast.sam)
+    assert [e.target_id for e in events("number.assigned")] == ["8005551234"]
 
 
 def test_it_refuses_an_unknown_number(cast, actor_of):
@@ -206,6 +226,8 @@ def test_twenty_concurrent_assigns_of_one_number_give_one_success(cast):
             outcomes.append(("ok", subscriber.pk))
         except Conflict as e:
             outcomes.append((e.code, e.message))
+        except Exception as e:  # noqa: BLE001 - any other ending fails the test
+            outcomes.append((type(e).__name__, str(e)))
         finally:
             connections.close_all()
 
@@ -228,7 +250,6 @@ def test_twenty_concurrent_assigns_of_one_number_give_one_success(cast):
     }
     assert NumberAssignment.objects.count() == 1
     assert len(events("number.assigned")) == 1
-    assert connection.vendor in ("sqlite", "postgresql")
 
 
 def test_a_lapsed_hold_counts_as_available(cast, actor_of):
