@@ -9,6 +9,7 @@ import unicodedata
 
 import phonenumbers
 from babel import Locale
+from confusable_homoglyphs import categories, confusables
 from email_validator import EmailNotValidError, validate_email
 
 from csrtool import timezones
@@ -19,13 +20,45 @@ NAME_MAX_LENGTH = 100
 BILLING_ID_MAX_LENGTH = 100
 
 
+# Characters that reorder the text around them: a name could show "moc.evil" as
+# "live.com" (Trojan Source, CVE-2021-42574).
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Invisible, yet needed inside words of Persian, Indic scripts, emoji sequences.
+JOINERS = frozenset("\u200c\u200d")
+# Letters and symbols that draw nothing (Hangul fillers, braille blank, Khmer
+# inherent vowels): Unicode's Default_Ignorable_Code_Point beyond format characters.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
+
+
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
 
 
-def clean_text(value, *, field: str, label: str, max_length: int) -> str:
-    value = unicodedata.normalize("NFC", str(value or "")).strip()
-    if not value:
+def _visible(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return not (category[0] in "CZ" or category in ("Mn", "Me") or ch in BLANK_LETTERS)
+
+
+def _invisible(ch: str) -> bool:
+    return (unicodedata.category(ch) == "Cf" and ch not in JOINERS) or (
+        ch in BLANK_LETTERS
+    )
+
+
+def clean_text(
+    value, *, field: str, label: str, max_length: int, compatibility: bool = False
+) -> str:
+    """Free text, NFC-normalised (NFKC with `compatibility`, for names and IDs:
+    full-width and other compatibility forms become the plain letters and digits).
+
+    A value that shows nothing (only spaces, zero-width or blank characters) is
+    missing; direction overrides and invisible characters are refused.
+    """
+    form = "NFKC" if compatibility else "NFC"
+    value = unicodedata.normalize(form, str(value or "")).strip()
+    if not any(_visible(ch) for ch in value):
         raise DomainError(f"{label} is required.", field=field, code="required")
     if len(value) > max_length:
         raise DomainError(
@@ -35,20 +68,41 @@ def clean_text(value, *, field: str, label: str, max_length: int) -> str:
         )
     if _has_control_characters(value):
         raise DomainError(f"{label} cannot contain control characters.", field=field)
+    if any(ch in BIDI_CONTROLS for ch in value):
+        raise DomainError(
+            f"{label} cannot contain right-to-left or left-to-right marks or "
+            "overrides: they change how the text around them reads.",
+            field=field,
+            code="bidi_control",
+        )
+    if any(_invisible(ch) for ch in value):
+        raise DomainError(
+            f"{label} cannot contain invisible characters (such as zero-width spaces).",
+            field=field,
+            code="invisible_character",
+        )
     return value
 
 
 def canonical_email(value: str) -> str:
-    """The form used to compare logins: NFC, IDNA-normalised domain, case-folded."""
-    value = unicodedata.normalize("NFC", str(value or "")).strip()
+    """The form used to compare logins: NFKC, IDNA-normalised domain, case-folded.
+
+    NFKC makes a full-width ｓａｍ＠… the same login as sam@…."""
+    value = unicodedata.normalize("NFKC", str(value or "")).strip()
     with contextlib.suppress(EmailNotValidError):
         value = validate_email(value, check_deliverability=False).normalized
     return value.casefold()
 
 
 def clean_email(value, *, field: str = "email", label: str = "Email Address"):
-    """Return (address to store and send to, canonical form for uniqueness)."""
-    value = unicodedata.normalize("NFC", str(value or "")).strip()
+    """Return (address to store and send to, canonical form for uniqueness).
+
+    Compatibility forms are folded (NFKC: full-width letters become plain ones),
+    and a part mixing scripts that look alike (a Cyrillic "а" among Latin
+    letters) is refused: UTS #39 mixed-script detection, with the Unicode data of
+    confusable_homoglyphs.
+    """
+    value = unicodedata.normalize("NFKC", str(value or "")).strip()
     if not value:
         raise DomainError(f"{label} is required.", field=field, code="required")
     if len(value) > EMAIL_MAX_LENGTH:
@@ -69,7 +123,46 @@ def clean_email(value, *, field: str = "email", label: str = "Email Address"):
             field=field,
             code="invalid_email",
         )
+    for part in [result.local_part, *result.domain.split(".")]:
+        if confusables.is_mixed_script(part):
+            scripts = sorted(
+                {
+                    categories.alias(ch).title()
+                    for ch in part
+                    if categories.alias(ch) not in ("COMMON", "INHERITED")
+                }
+            )
+            raise DomainError(
+                f"{part!r} mixes letters of different scripts "
+                f"({' and '.join(scripts)}), which can look alike: type the "
+                "address in one script.",
+                field=field,
+                code="mixed_script_email",
+            )
     return result.normalized, result.normalized.casefold()
+
+
+def email_look_alikes(canonical: str) -> set[str]:
+    """Latin addresses `canonical` can pass for: each part written in another
+    script has its letters replaced by the Latin letters they look like
+    (Cyrillic "асе" → "ace"). Empty when the address is Latin already."""
+    local, _, domain = canonical.rpartition("@")
+    parts = [local, *domain.split(".")]
+    latin = [_as_latin(part) for part in parts]
+    if latin == parts:
+        return set()
+    return {f"{latin[0]}@{'.'.join(latin[1:])}".casefold()}
+
+
+def _as_latin(part: str) -> str:
+    found = confusables.is_confusable(part, greedy=True, preferred_aliases=["latin"])
+    replacements = {}
+    for item in found or []:
+        for homoglyph in item["homoglyphs"]:
+            if homoglyph["n"].startswith("LATIN") and homoglyph["c"].isascii():
+                replacements[item["character"]] = homoglyph["c"]
+                break
+    return "".join(replacements.get(ch, ch) for ch in part)
 
 
 def clean_time_zone(value, *, field: str = "time_zone") -> str:

@@ -202,6 +202,15 @@ def get_staff(*, actor: Actor, staff_id) -> User:
         raise NotFound("No such member of staff.") from None
 
 
+def _clean_staff_name(value) -> str:
+    """Optional; when given, a name like a subscriber's (NFKC, nothing hidden)."""
+    if not str(value or "").strip():
+        return ""
+    return validation.clean_text(
+        value, field="full_name", label="Name", max_length=100, compatibility=True
+    )
+
+
 def _check_role(actor: Actor, role: str) -> str:
     if role not in Role.values:
         raise ValidationFailed(
@@ -236,11 +245,18 @@ def create_staff(
         address, canonical = validation.clean_email(email)
     except DomainError as e:
         errors["email"] = [e.message]
-    name = str(full_name or "").strip()
-    if len(name) > 100:
-        errors["full_name"] = ["Name must be at most 100 characters."]
-    if not errors and User.objects.filter(email_canonical=canonical).exists():
-        errors["email"] = ["This email address is already in use."]
+    try:
+        name = _clean_staff_name(full_name)
+    except DomainError as e:
+        errors["full_name"] = [e.message]
+    if not errors:
+        look_alikes = validation.email_look_alikes(canonical)
+        if User.objects.filter(email_canonical=canonical).exists():
+            errors["email"] = ["This email address is already in use."]
+        elif User.objects.filter(email_canonical__in=look_alikes).exists():
+            errors["email"] = [
+                "This email address looks the same as one already in use."
+            ]
     if password is not None and not errors:
         from django.contrib.auth.password_validation import validate_password
         from django.core.exceptions import ValidationError
@@ -299,12 +315,10 @@ def update_staff(*, actor: Actor, staff_id, **changes) -> User:
                 )
             user.role = role
         if "full_name" in changes:
-            name = str(changes["full_name"] or "").strip()
-            if len(name) > 100:
-                raise ValidationFailed(
-                    {"full_name": ["Name must be at most 100 characters."]}
-                )
-            user.full_name = name
+            try:
+                user.full_name = _clean_staff_name(changes["full_name"])
+            except DomainError as e:
+                raise ValidationFailed({"full_name": [e.message]}) from None
         if "time_zone" in changes:
             zone = str(changes["time_zone"] or "").strip()
             user.time_zone = validation.clean_time_zone(zone) if zone else ""

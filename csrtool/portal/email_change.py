@@ -27,6 +27,7 @@ from csrtool.portal import auth, services
 from csrtool.portal.models import EmailChange
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import EMAIL_TAKEN
+from csrtool.subscribers.services import check_login_free as services_check_login_free
 
 EMAIL_CHANGE_LINK_LIFETIME = timedelta(hours=24)
 
@@ -111,6 +112,10 @@ def confirm_email_change(
             subscriber = Subscriber.objects.select_for_update().get(
                 pk=change.subscriber_id
             )
+            try:
+                services_check_login_free(change.new_email_canonical)
+            except DomainError as e:
+                raise Conflict(e.message, field="new_email", code=e.code) from None
             old_email = subscriber.email
             subscriber.email = change.new_email
             subscriber.email_canonical = change.new_email_canonical

@@ -38,10 +38,25 @@ def get_subscriber(*, actor: Actor, public_id: str, for_update=False) -> Subscri
         ) from None
 
 
+EMAIL_LOOKS_TAKEN = "This email address looks the same as one already in use."
+
+
+def check_login_free(canonical: str, *, field: str = "email") -> None:
+    """Refuse a login address in use, or one that passes for an address in use
+    written in another script (UTS #39 whole-script confusables)."""
+    if Subscriber.objects.filter(email_canonical=canonical).exists():
+        raise DomainError(EMAIL_TAKEN, field=field, code="email_taken")
+    look_alikes = validation.email_look_alikes(canonical)
+    if (
+        look_alikes
+        and Subscriber.objects.filter(email_canonical__in=look_alikes).exists()
+    ):
+        raise DomainError(EMAIL_LOOKS_TAKEN, field=field, code="email_taken")
+
+
 def _clean_new_login(value) -> tuple[str, str]:
     address, canonical = validation.clean_email(value)
-    if Subscriber.objects.filter(email_canonical=canonical).exists():
-        raise DomainError(EMAIL_TAKEN, field="email", code="email_taken")
+    check_login_free(canonical)
     return address, canonical
 
 
@@ -65,6 +80,7 @@ def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
                     field=f,
                     label=lb,
                     max_length=validation.NAME_MAX_LENGTH,
+                    compatibility=True,
                 ),
             )
     if "email" in fields:
@@ -106,6 +122,7 @@ def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
                 field="billing_id",
                 label="Billing ID",
                 max_length=validation.BILLING_ID_MAX_LENGTH,
+                compatibility=True,
             ),
         )
     if errors:
