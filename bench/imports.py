@@ -18,6 +18,7 @@ show whether memory grows with the file.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,16 +48,17 @@ def _files(folder: Path, block: str, rows: int, per_file: int) -> list[Path]:
 def _child(command: list[str], env) -> tuple[float, int, str]:
     """Run a child to the end: (seconds, peak RSS in KiB, standard output)."""
     started = time.perf_counter()
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=django_env.ROOT
+            command, stdout=out, stderr=err, env=env, cwd=django_env.ROOT
         )
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         out.seek(0)
-        text = out.read().decode()
+        err.seek(0)
+        text, problem = out.read().decode(), err.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{command[2:5]} failed:\n{text[-2000:]}")
+        raise RuntimeError(f"{' '.join(command[2:5])} failed:\n{problem[-2000:]}")
     return elapsed, usage.ru_maxrss, text
 
 
@@ -104,8 +106,37 @@ def post_files(key: str, files: list[str]) -> None:
     print(json.dumps({"seconds": seconds, "added": added}))
 
 
+def _sqlite_insert(raw, columns: str, batch: list) -> None:
+    """One chunk the fastest raw way that keeps the search index whole: the
+    FTS5 sync triggers lifted, the rows inserted, their index entries added
+    in one INSERT … SELECT, the triggers put back, all in one transaction."""
+    from bench.load import search_indexes
+
+    table = "numberpool_phonenumber"
+    cursor = raw.cursor()
+    cursor.execute("BEGIN")
+    fts, triggers = search_indexes(cursor, table)
+    (last,) = cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()  # noqa: S608
+    for name, _ in triggers:
+        cursor.execute(f'DROP TRIGGER "{name}"')
+    marks = ", ".join("?" * len(batch[0]))
+    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
+    for name in fts:
+        indexed = [row[1] for row in cursor.execute(f'PRAGMA table_info("{name}")')]
+        names = ", ".join(indexed)
+        cursor.execute(
+            f'INSERT INTO "{name}"(rowid, {names}) '  # noqa: S608
+            f"SELECT id, {names} FROM {table} WHERE id > ?",
+            [last],
+        )
+    for _, sql in triggers:
+        cursor.execute(sql)
+    cursor.execute("COMMIT")
+
+
 def ceiling(partner_slug: str, block: str, rows: int) -> dict:
-    """Raw bulk insert of `rows` numbers, 10,000 per transaction."""
+    """Raw bulk insert of `rows` numbers, 10,000 per transaction (executemany
+    on SQLite, COPY on PostgreSQL), every index and search index kept."""
     from django.db import connection
 
     from csrtool.partners.models import Partner
@@ -133,13 +164,7 @@ def ceiling(partner_slug: str, block: str, rows: int) -> dict:
             for n in range(low, min(rows, low + 10_000))
         ]
         if connection.vendor == "sqlite":
-            raw.execute("BEGIN")
-            raw.executemany(
-                f"INSERT INTO numberpool_phonenumber ({columns}) "  # noqa: S608
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                batch,
-            )
-            raw.execute("COMMIT")
+            _sqlite_insert(raw, columns, batch)
         else:
             with raw.transaction(), raw.cursor() as cursor:
                 sql = f"COPY numberpool_phonenumber ({columns}) FROM STDIN"
@@ -156,30 +181,47 @@ def run(database_url: str, rows: int, fixtures: dict) -> dict:
     from csrtool.numberpool.imports import MAX_ROWS
 
     folder = Path(tempfile.mkdtemp(prefix="csrtool-import-"))
+    # The API refuses a body over Django's upload limit: files for it stay
+    # a little under, as a client would cut them.
     line = len(_csv("800", 0, 1).splitlines()[1]) + 1
-    body_rows = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 10**12) // line - 1
+    body_rows = int((settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 10**12) * 0.98) // line
     sizes = {"cli": MAX_ROWS, "api": min(MAX_ROWS, body_rows)}
     results = {"rows": rows}
+    try:
+        for door in ("cli", "api"):
+            results[door] = _door(door, database_url, folder, rows, sizes, fixtures)
+        # A rate, not a total: 200,000 rows tell it as well as a million.
+        best = ceiling(
+            fixtures["partner"], dataset.IMPORT_BLOCKS["ceiling"], min(rows, 200_000)
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    best["rows_s"] = best["added"] / best["seconds"]
+    results["ceiling"] = best
     for door in ("cli", "api"):
-        files = _files(folder, dataset.IMPORT_BLOCKS[door], rows, sizes[door])
+        if "rows_s" in results[door]:
+            results[door]["share_of_ceiling"] = results[door]["rows_s"] / best["rows_s"]
+    return results
+
+
+def _door(door, database_url, folder, rows, sizes, fixtures) -> dict:
+    """One door's import of every file; a failure is a figure too."""
+    files = _files(folder, dataset.IMPORT_BLOCKS[door], rows, sizes[door])
+    try:
         if door == "cli":
             result = cli(database_url, files, fixtures["partner"])
         else:
             result = api(database_url, files, fixtures["admin_api_key"])
+    except RuntimeError as e:
+        return {"error": str(e)[-1000:]}
+    finally:
         for path in files:
             path.unlink()
-        result.update(files=len(files), rows_per_file=min(rows, sizes[door]))
-        result["rows_s"] = result["added"] / result["seconds"]
-        if result["added"] != rows:
-            raise RuntimeError(f"{door} import added {result['added']} of {rows} rows")
-        results[door] = result
-    best = ceiling(fixtures["partner"], dataset.IMPORT_BLOCKS["ceiling"], rows)
-    best["rows_s"] = rows / best["seconds"]
-    results["ceiling"] = best
-    for door in ("cli", "api"):
-        results[door]["share_of_ceiling"] = results[door]["rows_s"] / best["rows_s"]
-    folder.rmdir()
-    return results
+    result.update(files=len(files), rows_per_file=min(rows, sizes[door]))
+    result["rows_s"] = result["added"] / result["seconds"]
+    if result["added"] != rows:
+        result["error"] = f"added {result['added']:,} of {rows:,} rows"
+    return result
 
 
 def main():

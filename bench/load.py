@@ -58,6 +58,27 @@ def _adapter(model, columns, connection):
     return convert
 
 
+def search_indexes(cursor, table) -> tuple[list[str], list[tuple[str, str]]]:
+    """The external-content FTS5 tables over `table`, and the triggers (name,
+    SQL) that keep them in sync with it."""
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' "
+        "AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%' AND sql LIKE ?",
+        [f"%content='{table}'%"],
+    )
+    fts = [name for (name,) in cursor.fetchall()]
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+        [table],
+    )
+    triggers = [
+        (name, sql)
+        for name, sql in cursor.fetchall()
+        if any(re.search(rf"\b{index}\b", sql) for index in fts)
+    ]
+    return fts, triggers
+
+
 class SQLiteTable:
     """Indexes and FTS5 sync triggers lifted for the load, put back after."""
 
@@ -72,22 +93,7 @@ class SQLiteTable:
             [table],
         )
         self.indexes = c.fetchall()
-        c.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%' AND sql LIKE ?",
-            [f"%content='{table}'%"],
-        )
-        self.fts = [name for (name,) in c.fetchall()]
-        c.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name = ?",
-            [table],
-        )
-        self.triggers = [
-            (name, sql)
-            for name, sql in c.fetchall()
-            if any(re.search(rf"\b{fts}\b", sql) for fts in self.fts)
-        ]
+        self.fts, self.triggers = search_indexes(c, table)
         for name, _ in self.indexes:
             c.execute(f'DROP INDEX "{name}"')
         for name, _ in self.triggers:

@@ -26,6 +26,10 @@ def _ms(value) -> str:
     return f"{value:.2f}" if value >= 0.1 else f"{value:.3f}"
 
 
+def _short(entry: dict) -> str:
+    return " ".join(str(entry.get("error", "")).split())[-160:].replace("|", "/")
+
+
 def _rate(value) -> str:
     return "–" if value is None else f"{value:,.0f}"
 
@@ -75,6 +79,9 @@ PATH_HEADER = [
 
 def http_rows(http: dict) -> list[list[str]]:
     rows = []
+    if "error" in http or "skipped" in http:
+        reason = "failed: " + _short(http) if "error" in http else http["skipped"]
+        return [["load run", reason, "–", "–", "–", "–"]]
     for key, entry in http.items():
         if not isinstance(entry, dict) or "req_s" not in entry:
             continue
@@ -96,6 +103,8 @@ HTTP_HEADER = ["target", "req/s", "p50 ms", "p99 ms", "errors", "vs bare view"]
 
 
 def import_rows(imports: dict) -> list[list[str]]:
+    if "rows" not in imports:
+        return [["bulk import", "failed: " + _short(imports)] + ["–"] * 5]
     rows = []
     for door, label in (
         ("cli", "CLI `numbers import`"),
@@ -104,6 +113,10 @@ def import_rows(imports: dict) -> list[list[str]]:
     ):
         entry = imports.get(door)
         if not entry:
+            continue
+        if "rows_s" not in entry:
+            rows.append([label, f"{imports['rows']:,}", "failed: " + _short(entry)])
+            rows[-1] += ["–"] * (len(IMPORT_HEADER) - 3)
             continue
         share = entry.get("share_of_ceiling")
         rows.append(
@@ -197,7 +210,13 @@ def goals(runs: dict, largest: str, smallest: str) -> list[list[str]]:
                 )
         imports = top.get("imports") or {}
         for door in ("cli", "api"):
-            if door in imports:
+            if door in imports and "rows_s" not in imports[door]:
+                add(
+                    f"bulk import via {door.upper()}: ≥ 10,000 rows/s",
+                    "failed: " + _short(imports[door]),
+                    False,
+                )
+            elif door in imports:
                 rate = imports[door]["rows_s"]
                 add(
                     f"bulk import via {door.upper()}, {imports['rows']:,} rows: "

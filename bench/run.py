@@ -118,40 +118,31 @@ def run_one(store, size: str, args, folder: Path) -> dict:
     )
     try:
         measured = folder / f"{store.vendor}-{size}.json"
-        options = [
-            "--size",
-            size,
-            "--out",
-            str(measured),
-            "--seconds",
-            str(args.seconds),
-        ]
-        _child(
-            "bench.measure",
-            url,
-            *(options + (["--only", args.only] if args.only else [])),
-        )
+        options = ["--size", size, "--out", str(measured)]
+        options += ["--seconds", str(args.seconds)]
+        options += ["--only", args.only] if args.only else []
+        _child("bench.measure", url, *options)
         figures = json.loads(measured.read_text())
         result["paths"] = figures["paths"]
+        print(
+            "\n"
+            + report.console_table(
+                report.PATH_HEADER, report.path_rows(figures["paths"])
+            ),
+            flush=True,
+        )
         if size in args.load_sizes:
             print("  load run (wrk, loopback)", flush=True)
-            result["http"] = serve.load_run(
-                url, figures["fixtures"], seconds=args.load_seconds
+            result["http"] = _attempt(
+                lambda: serve.load_run(
+                    url, figures["fixtures"], seconds=args.load_seconds
+                )
             )
         if not args.no_import:
             print(f"  bulk import, {dataset.SIZES[size]:,} rows per door", flush=True)
-            out = folder / f"{store.vendor}-{size}-import.json"
-            _child(
-                "bench.imports",
-                url,
-                "--rows",
-                str(dataset.SIZES[size]),
-                "--fixtures",
-                str(measured),
-                "--out",
-                str(out),
+            result["imports"] = _attempt(
+                lambda: _imports(url, size, measured, folder / "imports.json")
             )
-            result["imports"] = json.loads(out.read_text())
             print(
                 report.console_table(
                     report.IMPORT_HEADER, report.import_rows(result["imports"])
@@ -161,12 +152,32 @@ def run_one(store, size: str, args, folder: Path) -> dict:
     finally:
         store.discard(url)
     result["seconds"] = time.perf_counter() - started
-    print(
-        "\n"
-        + report.console_table(report.PATH_HEADER, report.path_rows(result["paths"])),
-        flush=True,
-    )
     return result
+
+
+def _attempt(step) -> dict:
+    """A step's figures, or what went wrong: one failed step does not cost the
+    rest of a half-hour run."""
+    try:
+        return step()
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+        print(f"  failed: {e}", flush=True)
+        return {"error": str(e)[-1000:]}
+
+
+def _imports(url, size, measured, out) -> dict:
+    rows = str(dataset.SIZES[size])
+    _child(
+        "bench.imports",
+        url,
+        "--rows",
+        rows,
+        "--fixtures",
+        str(measured),
+        "--out",
+        str(out),
+    )
+    return json.loads(out.read_text())
 
 
 def main(argv=None) -> None:
