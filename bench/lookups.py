@@ -33,8 +33,11 @@ def subscriber_lookup_page(scene: Scene, query: str) -> list:
         Subscriber.objects.for_actor(scene.csr)
         .select_related("partner")
         .with_readiness()
-        .search(query, region=scene.region)
     )
+    if hasattr(queryset, "lookup"):
+        # The page's call once lookups rank exact matches first.
+        return queryset.lookup(query, region=scene.region, size=PAGE).items
+    queryset = queryset.search(query, region=scene.region)
     return keyset_page(queryset, None, size=PAGE).items
 
 

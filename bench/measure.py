@@ -8,9 +8,13 @@ inputs) and writes it into the same JSON.
 """
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import secrets
 import time
+from pathlib import Path
 
 from bench import django_env
 from bench.timing import Budget, interleaved, peak_memory_kib, ratio
@@ -37,10 +41,10 @@ def _queries(func, arg) -> int:
     return len(captured.captured_queries)
 
 
-def _agreement(path) -> float | None:
+def _agreement(path, count: int) -> float | None:
     if path.agree is None:
         return None
-    checked = path.inputs[:5]
+    checked = path.inputs[:count]
     same = sum(bool(path.agree(path.product(a), path.ceiling(a))) for a in checked)
     return same / len(checked)
 
@@ -58,15 +62,18 @@ def _entry(label, group, ceiling_label, mine, best, **extra) -> dict:
     }
 
 
-def run_path(path, budget: Budget) -> dict:
+def run_path(path, budget: Budget, profiles: Path | None = None) -> dict:
     """Time one path (and its follow-up steps) against its ceilings."""
     results = {}
     reading = not path.steps and path.group != "writes"
     if reading:
         _warm(path)
-        agree = _agreement(path)
+        started = time.perf_counter()
         queries = _queries(path.product, path.inputs[0])
-        peak = peak_memory_kib(path.product, path.inputs, calls=3)
+        # A path that scans gets its side checks on fewer inputs.
+        slow = time.perf_counter() - started > 0.25
+        agree = _agreement(path, 2 if slow else 5)
+        peak = peak_memory_kib(path.product, path.inputs, calls=1 if slow else 3)
     else:
         agree = None
         spare = path.memory_inputs
@@ -83,7 +90,26 @@ def run_path(path, budget: Budget) -> dict:
         path.steps, series[1:], strict=True
     ):
         results[key] = _entry(label, path.group, ceiling_label, mine, best)
+    if profiles and reading:
+        _profile(path, profiles / f"{path.key}.txt")
     return results
+
+
+def _profile(path, out, seconds=2.0) -> None:
+    """Where the product's time goes on this path: cProfile over a few calls,
+    the functions by cumulative time."""
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    calls = 0
+    profiler.enable()
+    while calls < 3 or (calls < 50 and time.perf_counter() - started < seconds):
+        path.product(path.inputs[calls % len(path.inputs)])
+        calls += 1
+    profiler.disable()
+    text = io.StringIO()
+    text.write(f"{path.label}: {calls} calls\n")
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+    out.write_text(text.getvalue())
 
 
 def fixtures(scene) -> dict:
@@ -126,6 +152,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--only", default="", help="comma-separated path keys")
+    parser.add_argument("--profile", type=Path, help="folder for cProfile reports")
     args = parser.parse_args()
     django_env.setup(args.database_url)
     from bench import lookups, writes
@@ -146,7 +173,9 @@ def main():
             if args.only and path.key not in args.only.split(","):
                 continue
             started = time.perf_counter()
-            for key, entry in run_path(path, budget).items():
+            if args.profile:
+                args.profile.mkdir(parents=True, exist_ok=True)
+            for key, entry in run_path(path, budget, args.profile).items():
                 results[key] = entry
                 p, c = entry["product"], entry["ceiling"]
                 print(

@@ -67,6 +67,11 @@ def _arguments(argv):
     parser.add_argument(
         "--only", default="", help="in-process path keys to run (comma-separated)"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also write a cProfile report of every read path beside the JSON",
+    )
     parser.add_argument("--out", help="JSON file (default: bench/results/run-….json)")
     parser.add_argument(
         "--docs",
@@ -121,6 +126,9 @@ def run_one(store, size: str, args, folder: Path) -> dict:
         options = ["--size", size, "--out", str(measured)]
         options += ["--seconds", str(args.seconds)]
         options += ["--only", args.only] if args.only else []
+        if args.profile:
+            profiles = RESULTS / f"run-{args.stamp}-profiles" / f"{store.vendor}-{size}"
+            options += ["--profile", str(profiles)]
         _child("bench.measure", url, *options)
         figures = json.loads(measured.read_text())
         result["paths"] = figures["paths"]
@@ -195,6 +203,7 @@ def main(argv=None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="csrtool-bench-run-"))
     os.environ["CSRTOOL_BENCH_DATA_DIR"] = str(folder)
     started_at = datetime.now(UTC)
+    args.stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
     started = time.perf_counter()
     before = machine.snapshot()
     output = {
@@ -220,8 +229,7 @@ def main(argv=None) -> None:
     output["seconds"] = seconds
     output["machine"]["sharing"] = machine.sharing(before, machine.snapshot(), seconds)
     RESULTS.mkdir(exist_ok=True)
-    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out else RESULTS / f"run-{stamp}.json"
+    out = Path(args.out) if args.out else RESULTS / f"run-{args.stamp}.json"
     out.write_text(json.dumps(output, indent=1, default=str))
     goals = report.goals(output["runs"], args.sizes[-1], args.sizes[0])
     print("\n" + report.console_table(report.GOAL_HEADER, goals))

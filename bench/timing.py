@@ -45,11 +45,21 @@ class Series:
 @dataclass
 class Budget:
     """How long a path may run: until `samples` pairs or `seconds` of wall time,
-    but never fewer than `minimum` pairs (so a slow path still gets a p99)."""
+    but never fewer than `minimum` pairs (so a slow path still gets a p99),
+    unless it has run five times `seconds` and has `floor` pairs (a path that
+    scans a million rows shows it in five calls as well as in twenty)."""
 
     seconds: float = 3.0
     samples: int = 400
     minimum: int = 20
+    floor: int = 5
+
+    def done(self, pairs: int, elapsed: float) -> bool:
+        return (
+            pairs >= self.samples
+            or (elapsed >= self.seconds and pairs >= self.minimum)
+            or (elapsed >= 5 * self.seconds and pairs >= self.floor)
+        )
 
 
 def _timed(func, arg) -> float:
@@ -75,8 +85,7 @@ def interleaved(pairs: list, inputs: list, budget: Budget) -> list:
                 best.samples.append(_timed(ceiling, arg))
                 mine.samples.append(_timed(product, arg))
         i += 1
-        elapsed = time.perf_counter() - started
-        if i >= budget.samples or (elapsed >= budget.seconds and i >= budget.minimum):
+        if budget.done(i, time.perf_counter() - started):
             return series
 
 
