@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def environment(database_url: str, *, port: int = 8000, settings="csrtool.settings"):
     """Variables for a csrtool process (this one or a child) on that database."""
-    data_dir = os.environ.get("CSRTOOL_BENCH_DATA_DIR") or tempfile.mkdtemp(
-        prefix="csrtool-bench-"
+    data_dir = os.environ.get("CSRTOOL_BENCH_DATA_DIR") or os.path.join(
+        tempfile.gettempdir(), "csrtool-bench", "data"
     )
     return {
         "CSRTOOL_DATABASE_URL": database_url,

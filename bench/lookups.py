@@ -61,18 +61,46 @@ def _subscriber_ceiling(scene: Scene, where: str, value):
     return lambda arg: scene.fetch(statement, (partner, value(arg)))
 
 
-def _text_ceiling(scene: Scene):
+def _hits_first(scene: Scene, table: str, hits: str, order: str, value):
+    """The first page, in `order`, of the partner's rows among `hits` (a query
+    of ids that a trigram index answers), with the hits driving the plan: on
+    SQLite through ORDER BY terms no index serves, on PostgreSQL through a
+    materialised CTE (else the planner may walk the partner in order, probing
+    each row, and a rare term costs a whole partner)."""
+    partner = scene.partner.pk
     if scene.vendor == "sqlite":
-        where = (
-            f"s.id IN (SELECT rowid FROM {SUBSCRIBER_TEXT} "  # noqa: S608
-            f"WHERE {SUBSCRIBER_TEXT} MATCH %s)"
+        statement = (
+            f"SELECT t.* FROM {table} t WHERE t.partner_id = %s "  # noqa: S608
+            f"AND t.id IN ({hits}) ORDER BY {_driven(scene, order)} "
+            f"LIMIT {PAGE + 1}"
         )
-        return _subscriber_ceiling(scene, where, lambda arg: f'"{arg["part"]}"')
-    where = (
-        f"s.id IN (SELECT id FROM {SUBSCRIBER_TEXT} "  # noqa: S608
-        "WHERE text LIKE %s)"
+        return lambda arg: scene.fetch(statement, (partner, value(arg)))
+    statement = (
+        f"WITH hits AS MATERIALIZED ({hits}) SELECT t.* FROM {table} t "  # noqa: S608
+        f"JOIN hits ON hits.id = t.id WHERE t.partner_id = %s "
+        f"ORDER BY {order} LIMIT {PAGE + 1}"
     )
-    return _subscriber_ceiling(scene, where, lambda arg: f"%{arg['part'].lower()}%")
+    return lambda arg: scene.fetch(statement, (value(arg), partner))
+
+
+def _text_ceiling(scene: Scene):
+    order = "t.created_at DESC, t.id DESC"
+    if scene.vendor == "sqlite":
+        hits = (
+            f"SELECT rowid FROM {SUBSCRIBER_TEXT} "  # noqa: S608
+            f"WHERE {SUBSCRIBER_TEXT} MATCH %s"
+        )
+        return _hits_first(
+            scene, "subscribers_subscriber", hits, order, lambda a: f'"{a["part"]}"'
+        )
+    hits = f"SELECT id FROM {SUBSCRIBER_TEXT} WHERE text LIKE %s"  # noqa: S608
+    return _hits_first(
+        scene,
+        "subscribers_subscriber",
+        hits,
+        order,
+        lambda a: f"%{a['part'].lower()}%",
+    )
 
 
 def subscriber_paths(scene: Scene) -> list[Path]:
@@ -190,11 +218,11 @@ def browse_page(scene: Scene, filters: dict, after: str | None) -> list:
     return queryset.page(after).items
 
 
-def _number_ceiling(scene: Scene, where: str, params, *, by_index=False):
-    order = "n.number" if by_index else _driven(scene, "n.number")
+def _browse_ceiling(scene: Scene, where: str, params):
+    """The page's own query, raw: its order is the index it walks."""
     statement = (
         "SELECT n.* FROM numberpool_phonenumber n "  # noqa: S608
-        f"WHERE n.partner_id = %s AND {where} ORDER BY {order} LIMIT {PAGE + 1}"
+        f"WHERE n.partner_id = %s AND {where} ORDER BY n.number LIMIT {PAGE + 1}"
     )
     partner = scene.partner.pk
     return lambda arg: scene.fetch(statement, (partner, *params(arg)))
@@ -206,15 +234,15 @@ def number_paths(scene: Scene) -> list[Path]:
     lines = scene.numbers(200)
     rng = scene.rng
     if scene.vendor == "sqlite":
-        match = f"n.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-
-        def digits_param(arg):
-            return (f'"{arg}"',)
+        hits = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+        digits = _hits_first(
+            scene, "numberpool_phonenumber", hits, "t.number", lambda a: f'"{a}"'
+        )
     else:
-        match = "n.dnis LIKE %s"
-
-        def digits_param(arg):
-            return (f"%{arg}%",)
+        hits = "SELECT id FROM numberpool_phonenumber WHERE dnis LIKE %s"
+        digits = _hits_first(
+            scene, "numberpool_phonenumber", hits, "t.number", lambda a: f"%{a}%"
+        )
 
     paths = []
     for length in (4, 6, 8):
@@ -228,7 +256,7 @@ def number_paths(scene: Scene) -> list[Path]:
                 label=f"Phone Line Lookup, {length} digits",
                 group="numbers",
                 product=lambda arg: line_lookup_page(scene, arg),
-                ceiling=_number_ceiling(scene, match, digits_param),
+                ceiling=digits,
                 ceiling_label="trigram index on DNIS, first page",
                 inputs=terms,
                 agree=_same_ids,
@@ -245,9 +273,7 @@ def number_paths(scene: Scene) -> list[Path]:
             label="Browse Available Numbers, first page",
             group="numbers",
             product=lambda arg: browse_page(scene, {}, None),
-            ceiling=_number_ceiling(
-                scene, available, lambda arg: (now, now), by_index=True
-            ),
+            ceiling=_browse_ceiling(scene, available, lambda arg: (now, now)),
             ceiling_label="same query, raw",
             inputs=[None],
             agree=_same_ids,
@@ -264,11 +290,8 @@ def number_paths(scene: Scene) -> list[Path]:
             product=lambda arg: browse_page(
                 scene, {"country": "1", "type": "local", "area": arg[0]}, arg[1]
             ),
-            ceiling=_number_ceiling(
-                scene,
-                filtered,
-                lambda arg: (now, now, "1", "local", *arg),
-                by_index=True,
+            ceiling=_browse_ceiling(
+                scene, filtered, lambda arg: (now, now, "1", "local", *arg)
             ),
             ceiling_label="same query, raw",
             inputs=[(line.area_code, line.number) for line in local],

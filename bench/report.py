@@ -119,13 +119,16 @@ def import_rows(imports: dict) -> list[list[str]]:
             rows[-1] += ["–"] * (len(IMPORT_HEADER) - 3)
             continue
         share = entry.get("share_of_ceiling")
+        files = "–"
+        if "files" in entry:
+            files = f"{entry['files']} × {entry['rows_per_file']:,}"
+            if entry["done"] < entry["files"]:
+                files = f"{entry['done']} of {files} (time budget)"
         rows.append(
             [
                 label,
-                f"{imports['rows']:,}",
-                f"{entry.get('files', '–')} × {entry.get('rows_per_file', 0):,}"
-                if "files" in entry
-                else "–",
+                f"{entry.get('rows_sent', entry['added']):,}",
+                files,
                 f"{entry['seconds']:.1f}",
                 _rate(entry["rows_s"]),
                 "–" if share is None else f"{share:.0%}",
@@ -219,7 +222,8 @@ def goals(runs: dict, largest: str, smallest: str) -> list[list[str]]:
             elif door in imports:
                 rate = imports[door]["rows_s"]
                 add(
-                    f"bulk import via {door.upper()}, {imports['rows']:,} rows: "
+                    f"bulk import via {door.upper()}, "
+                    f"{imports[door]['rows_sent']:,} of {imports['rows']:,} rows: "
                     "≥ 10,000 rows/s",
                     f"{rate:,.0f} rows/s, peak {imports[door]['peak_rss_mib']:.0f} MiB",
                     rate >= 10_000,

@@ -65,6 +65,12 @@ def _arguments(argv):
     parser.add_argument("--no-load", action="store_true", help="skip the load run")
     parser.add_argument("--no-import", action="store_true", help="skip the imports")
     parser.add_argument(
+        "--import-seconds",
+        type=float,
+        default=150.0,
+        help="time budget per import door: it stops after the file that passes it",
+    )
+    parser.add_argument(
         "--only", default="", help="in-process path keys to run (comma-separated)"
     )
     parser.add_argument(
@@ -149,7 +155,9 @@ def run_one(store, size: str, args, folder: Path) -> dict:
         if not args.no_import:
             print(f"  bulk import, {dataset.SIZES[size]:,} rows per door", flush=True)
             result["imports"] = _attempt(
-                lambda: _imports(url, size, measured, folder / "imports.json")
+                lambda: _imports(
+                    url, size, measured, folder / "imports.json", args.import_seconds
+                )
             )
             print(
                 report.console_table(
@@ -173,18 +181,10 @@ def _attempt(step) -> dict:
         return {"error": str(e)[-1000:]}
 
 
-def _imports(url, size, measured, out) -> dict:
-    rows = str(dataset.SIZES[size])
-    _child(
-        "bench.imports",
-        url,
-        "--rows",
-        rows,
-        "--fixtures",
-        str(measured),
-        "--out",
-        str(out),
-    )
+def _imports(url, size, measured, out, budget) -> dict:
+    options = ["--rows", str(dataset.SIZES[size]), "--budget", str(budget)]
+    options += ["--fixtures", str(measured), "--out", str(out)]
+    _child("bench.imports", url, *options)
     return json.loads(out.read_text())
 
 
