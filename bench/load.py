@@ -12,6 +12,7 @@ and search indexes the product's own writes would have left.
 """
 
 import argparse
+import itertools
 import re
 import time
 
@@ -203,6 +204,21 @@ def _people(size_name):
     return ids
 
 
+def check_sample(layout, ids) -> None:
+    """The generated values are what the product would store: its own cleaning
+    of a sample gives them back unchanged."""
+    from csrtool import validation
+
+    columns = dataset.SUBSCRIBER_COLUMNS
+    for row in itertools.islice(dataset.subscribers(layout, ids), 300):
+        values = dict(zip(columns, row, strict=True))
+        cleaned = validation.clean_email(values["email"])
+        if cleaned != (values["email"], values["email_canonical"]):
+            raise RuntimeError(f"the product stores {values['email']} as {cleaned}")
+        if validation.clean_phone(values["phone"], region="US") != values["phone"]:
+            raise RuntimeError(f"the product does not store {values['phone']} as is")
+
+
 def build(size_name: str, key: str) -> None:
     from django.core.management import call_command
     from django.core.management.color import no_style
@@ -216,6 +232,7 @@ def build(size_name: str, key: str) -> None:
     call_command("migrate", verbosity=0)
     layout = dataset.Layout(dataset.SIZES[size_name])
     ids = _people(size_name)
+    check_sample(layout, ids)
     features = sorted(Feature.objects.active().values_list("pk", flat=True))
     connection.ensure_connection()
     load = _load_sqlite if connection.vendor == "sqlite" else _load_postgres
