@@ -9,9 +9,9 @@ import json
 import pytest
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID as UNKNOWN_ID
-from csrtool.conftest import assert_cli_answers_alike
 from csrtool.subscribers.models import Subscriber
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID as UNKNOWN_ID
+from csrtool.tests.answers import assert_cli_answers_alike
 
 SUBSCRIBER_PAGES = [
     ("get", "/subscribers/{}/"),

@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 from csrtool.features.tests.conftest import enabled, events, give, make_plan, narrow
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 
 
 def run(*args):

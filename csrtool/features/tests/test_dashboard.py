@@ -3,8 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from csrtool.conftest import make_subscriber, page_and_queries
+from csrtool.conftest import make_subscriber
 from csrtool.features.tests.conftest import activate, give, make_number
+from csrtool.tests.answers import page_and_queries
 
 
 def old(subscriber, days):

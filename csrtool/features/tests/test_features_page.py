@@ -2,8 +2,8 @@ import re
 from html import unescape
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID
 from csrtool.features.tests.conftest import enabled, give, make_plan, narrow
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID
 
 
 def url(subscriber):

@@ -3,9 +3,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from csrtool.conftest import assert_cli_answers_alike
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.numberpool.tests.make import make_number
+from csrtool.tests.answers import assert_cli_answers_alike
 
 HEADER = "number,dnis,type,country_code,area_code,subscriber_id\n"
 

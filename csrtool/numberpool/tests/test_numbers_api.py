@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.numberpool.tests.make import events, make_number
 from csrtool.partners.models import Role
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID
 
 NEW = {
     "number": "+1 800 555 1234",

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import assert_accessible, make_subscriber, page_and_queries
+from csrtool.conftest import assert_accessible, make_subscriber
 from csrtool.errors import Conflict, NotFound, PermissionDenied
 from csrtool.numberpool.models import NumberAssignment, NumberStatus, PhoneNumber
 from csrtool.numberpool.self_service import claim_number, release_number
@@ -17,6 +17,7 @@ from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import subscriber_actor
 from csrtool.portal import auth
 from csrtool.subscribers.models import Status
+from csrtool.tests.answers import page_and_queries
 
 
 def active(subscriber):

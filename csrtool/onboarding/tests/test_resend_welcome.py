@@ -6,15 +6,12 @@ import pytest
 from django.core.management import call_command
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import (
-    UNKNOWN_SUBSCRIBER_ID,
-    assert_cli_answers_alike,
-    run_jobs,
-)
+from csrtool.conftest import run_jobs
 from csrtool.errors import Conflict, NotFound, PermissionDenied
 from csrtool.onboarding import services
 from csrtool.onboarding.models import EmailLink, EmailStatus, OutboundEmail
 from csrtool.subscribers.models import Status
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 
 
 def detail(client, subscriber):

@@ -5,8 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 from csrtool.portal.tests.conftest import deliver_all
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 import pytest
 
-from csrtool.conftest import make_subscriber, page_and_queries
+from csrtool.conftest import make_subscriber
 from csrtool.subscribers.models import Subscriber
+from csrtool.tests.answers import page_and_queries
 
 
 def lookup(client, q, **params):

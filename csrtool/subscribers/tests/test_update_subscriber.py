@@ -2,10 +2,10 @@ import pytest
 from django.core.management import call_command
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import change_status, update_subscriber
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 
 
 def test_a_csr_edits_names_phone_contact_email_zone_and_billing(cast, actor_of):
