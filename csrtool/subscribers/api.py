@@ -1,12 +1,13 @@
 from datetime import datetime
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
 from csrtool import timezones
 from csrtool.pagination import keyset_page
 from csrtool.subscribers import services
 from csrtool.subscribers.models import Status, Subscriber
+from csrtool.workflows.new_account import open_account
 
 router = Router(tags=["subscribers"])
 
@@ -18,6 +19,16 @@ class SubscriberIn(Schema):
     phone: str
     billing_id: str
     time_zone: str | None = None
+    number: str | None = Field(
+        None, description="A number of the pool to assign (number or DNIS)."
+    )
+    plan: int | None = Field(None, description="The ID of a plan to apply.")
+    features: list[str] = Field(
+        [], description="Feature keys to enable (on top of the plan, if any)."
+    )
+    enable_dependencies: bool = Field(
+        False, description="Also enable what the chosen features need."
+    )
 
 
 class SubscriberPatch(Schema):
@@ -69,6 +80,12 @@ class SubscriberOut(Schema):
         }
 
 
+class NewSubscriberOut(SubscriberOut):
+    number: str | None
+    plan: str | None
+    features: list[str]
+
+
 class SubscriberPage(Schema):
     items: list[SubscriberOut]
     next_cursor: str | None
@@ -81,10 +98,20 @@ class SubscriberFilters(Schema):
     limit: int = 50
 
 
-@router.post("", response={201: SubscriberOut}, summary="Add an enterprise account")
+@router.post("", response={201: NewSubscriberOut}, summary="Add an enterprise account")
 def create_subscriber(request, payload: SubscriberIn):
-    subscriber = services.create_subscriber(actor=request.auth, **payload.dict())
-    return Reply(201, SubscriberOut.from_subscriber(subscriber))
+    """Add the account and, in the same transaction, optionally assign a number
+    and apply a plan or enable features: all of it happens, or none of it."""
+    new = open_account(actor=request.auth, **payload.dict())
+    return Reply(
+        201,
+        {
+            **SubscriberOut.from_subscriber(new.subscriber),
+            "number": new.number.number if new.number else None,
+            "plan": new.plan or None,
+            "features": sorted(new.features),
+        },
+    )
 
 
 @router.get("", response=SubscriberPage, summary="Look subscribers up")

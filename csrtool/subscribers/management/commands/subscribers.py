@@ -3,6 +3,7 @@ from csrtool.commands import DomainCommand, limit
 from csrtool.subscribers import services
 from csrtool.subscribers.api import SubscriberOut
 from csrtool.subscribers.models import Status, Subscriber
+from csrtool.workflows.new_account import open_account
 
 
 def _line(s: Subscriber) -> str:
@@ -23,6 +24,22 @@ class Command(DomainCommand):
         add.add_argument("--phone", required=True)
         add.add_argument("--billing-id", required=True)
         add.add_argument("--time-zone", help="Default: the partner's time zone.")
+        add.add_argument(
+            "--number", default="", help="Assign this pool number (number or DNIS)."
+        )
+        add.add_argument("--plan", help="Apply this plan (its ID or name).")
+        add.add_argument(
+            "--feature",
+            action="append",
+            default=[],
+            dest="features",
+            help="Enable this feature (its key); repeat for more.",
+        )
+        add.add_argument(
+            "--enable-dependencies",
+            action="store_true",
+            help="Also enable what the chosen features need.",
+        )
         find = sub.add_parser(
             "find", help="Search by email, name, ID, Billing ID, phone."
         )
@@ -48,7 +65,7 @@ class Command(DomainCommand):
         actor = self.actor(options)
         action = options["action"]
         if action == "add":
-            subscriber = services.create_subscriber(
+            new = open_account(
                 actor=actor,
                 partner=self.partner(options.get("partner")),
                 first_name=options["first_name"],
@@ -57,8 +74,12 @@ class Command(DomainCommand):
                 phone=options["phone"],
                 billing_id=options["billing_id"],
                 time_zone=options.get("time_zone"),
+                number=options["number"],
+                plan=options.get("plan"),
+                features=options["features"],
+                enable_dependencies=options["enable_dependencies"],
             )
-            self._show(options, subscriber, prefix="Created ")
+            self._show_new(options, new)
         elif action == "find":
             actor.require("subscribers.view")
             queryset = Subscriber.objects.for_actor(actor).select_related("partner")
@@ -97,6 +118,23 @@ class Command(DomainCommand):
                 reason=options["reason"],
             )
             self._show(options, subscriber, prefix="Now " + subscriber.status + ": ")
+
+    def _show_new(self, options, new):
+        data = {
+            **SubscriberOut.from_subscriber(new.subscriber),
+            "number": new.number.number if new.number else None,
+            "plan": new.plan or None,
+            "features": sorted(new.features),
+        }
+        lines = ["Created " + _line(new.subscriber)]
+        if new.number:
+            lines.append(f"Number assigned: {new.number.number_display}")
+        if new.plan:
+            lines.append(f"Plan applied: {new.plan}")
+        if new.features:
+            lines.append(f"Features enabled: {', '.join(sorted(new.features))}")
+        lines.append("Welcome email queued; waiting for the subscriber to onboard.")
+        self.emit(options, data, "\n".join(lines))
 
     def _show(self, options, subscriber, prefix=""):
         data = SubscriberOut.from_subscriber(subscriber)

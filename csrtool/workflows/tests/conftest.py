@@ -1,0 +1,3 @@
+from csrtool.features.tests.conftest import catalog
+
+__all__ = ["catalog"]
