@@ -5,6 +5,7 @@ from csrtool import views
 from csrtool.api import views as api_views
 from csrtool.audit import views as audit_views
 from csrtool.partners import views as partner_views
+from csrtool.subscribers import add_flow
 from csrtool.subscribers import views as subscriber_views
 
 urlpatterns = [
@@ -18,7 +19,12 @@ urlpatterns = [
         name="staff-set-password",
     ),
     path("subscribers/", subscriber_views.lookup, name="subscriber-lookup"),
-    path("subscribers/new/", subscriber_views.add, name="subscriber-add"),
+    path("subscribers/new/", add_flow.add, name="subscriber-add"),
+    path(
+        "subscribers/new/numbers/",
+        add_flow.number_choices,
+        name="subscriber-add-numbers",
+    ),
     path(
         "subscribers/<str:public_id>/",
         subscriber_views.detail,
@@ -26,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "subscribers/<str:public_id>/created/",
-        subscriber_views.created,
+        add_flow.created,
         name="subscriber-created",
     ),
     path(

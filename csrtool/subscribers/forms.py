@@ -14,6 +14,16 @@ class SubscriberForm(forms.Form):
     phone = forms.CharField(label="Phone Number", required=False)
     time_zone = forms.CharField(label="Time Zone", required=False)
     billing_id = forms.CharField(label="Billing ID", required=False)
+    # The number, plan and features to give the new account at once (optional).
+    number = forms.CharField(required=False, max_length=40)
+    number_digits = forms.CharField(
+        label="Find a number",
+        required=False,
+        max_length=20,
+        help_text="Type digits of the number you want; the list narrows.",
+    )
+    plan = forms.CharField(required=False, max_length=100)
+    features = forms.Field(required=False, widget=forms.MultipleHiddenInput)
 
     def __init__(self, *args, partner_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,6 +51,9 @@ class SubscriberForm(forms.Form):
         for name, extra in attrs.items():
             self.fields[name].widget.attrs.update(extra)
             self.fields[name].widget.attrs["required"] = True
+        self.fields["number_digits"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "off"}
+        )
 
 
 class SubscriberEditForm(forms.Form):

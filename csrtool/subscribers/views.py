@@ -10,9 +10,8 @@ from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
 from csrtool.pagination import keyset_page
 from csrtool.partners.access import staff_required
-from csrtool.partners.models import Partner
 from csrtool.subscribers import services
-from csrtool.subscribers.forms import StatusForm, SubscriberEditForm, SubscriberForm
+from csrtool.subscribers.forms import StatusForm, SubscriberEditForm
 from csrtool.subscribers.models import Status, Subscriber
 
 
@@ -25,47 +24,6 @@ def _load(request, public_id) -> Subscriber:
         return services.get_subscriber(actor=request.actor, public_id=public_id)
     except NotFound:
         raise Http404 from None
-
-
-@staff_required("subscribers.add")
-def add(request):
-    actor = request.actor
-    partner_choices = None
-    if actor.is_operator:
-        partner_choices = [("", "Choose a partner")] + [
-            (p.slug, p.name) for p in Partner.objects.filter(is_active=True)
-        ]
-    if request.method == "POST":
-        form = SubscriberForm(request.POST, partner_choices=partner_choices)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            partner = None
-            if actor.is_operator:
-                partner = Partner.objects.filter(slug=data.pop("partner", "")).first()
-            try:
-                subscriber = services.create_subscriber(
-                    actor=actor, partner=partner, **data
-                )
-            except DomainError as e:
-                apply_errors(form, e)
-            else:
-                return redirect("subscriber-created", public_id=subscriber.public_id)
-    else:
-        default_zone = actor.partner.time_zone if actor.partner else "UTC"
-        form = SubscriberForm(
-            initial={"time_zone": default_zone}, partner_choices=partner_choices
-        )
-    return render(request, "subscribers/add.html", {"form": form, **_zone_context()})
-
-
-@staff_required("subscribers.view")
-def created(request, public_id):
-    subscriber = _load(request, public_id)
-    return render(
-        request,
-        "subscribers/created.html",
-        {"subscriber": subscriber, "today": timezone.now()},
-    )
 
 
 @staff_required("subscribers.view")
