@@ -4,7 +4,6 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
 from csrtool import timezones
-from csrtool.pagination import keyset_page
 from csrtool.subscribers import services
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.workflows.new_account import open_account
@@ -119,12 +118,14 @@ def list_subscribers(request, filters: Query[SubscriberFilters]):
     actor = request.auth
     actor.require("subscribers.view")
     queryset = Subscriber.objects.for_actor(actor).select_related("partner")
-    if filters.q:
-        region = timezones.zone_territory(actor.partner.time_zone)
-        queryset = queryset.search(filters.q, region=region)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
-    page = keyset_page(queryset, filters.cursor, size=max(1, min(filters.limit, 100)))
+    page = queryset.lookup(
+        filters.q,
+        region=timezones.zone_territory(actor.partner.time_zone),
+        cursor=filters.cursor,
+        size=max(1, min(filters.limit, 100)),
+    )
     return {
         "items": [SubscriberOut.from_subscriber(s) for s in page.items],
         "next_cursor": page.next_cursor,

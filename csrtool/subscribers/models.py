@@ -34,6 +34,12 @@ class SubscriberQuerySet(PartnerScopedQuerySet):
 
         return self.filter(search_filter(query, region))
 
+    def lookup(self, query: str, *, region=None, cursor=None, size=50):
+        """A page of a lookup, whole-key matches first (see search.lookup_page)."""
+        from csrtool.subscribers.search import lookup_page
+
+        return lookup_page(self, query, region=region, cursor=cursor, size=size)
+
     def newest_first(self):
         return self.order_by("-created_at", "-id")
 
@@ -98,6 +104,9 @@ class Subscriber(models.Model):
             models.Index(fields=["partner", "billing_id"], name="subscriber_billing"),
             models.Index(fields=["partner", "phone"], name="subscriber_phone"),
             models.Index(fields=["partner", "last_name"], name="subscriber_last_name"),
+            models.Index(
+                fields=["partner", "first_name"], name="subscriber_first_name"
+            ),
         ]
 
     def __str__(self):

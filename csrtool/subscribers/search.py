@@ -1,16 +1,37 @@
-"""What Subscriber Lookup matches for one search box.
+"""What Subscriber Lookup matches for one search box, through the query an index
+answers for what was typed.
 
-An address matches its canonical form exactly or in part; a Subscriber ID matches
-exactly; names and Billing IDs match in part; a phone number in any format matches
-the stored E.164 form.
+- An address, a Subscriber ID, a Billing ID or a phone number (any format) typed
+  whole matches exactly, through the unique and partner indexes; those rows come
+  first.
+- Three characters or more also match inside names, email addresses and Billing
+  IDs, and four digits or more inside phone numbers, through trigram indexes (an
+  FTS5 trigram table on SQLite, pg_trgm GIN indexes on PostgreSQL). The answers
+  are those of a plain scan with `scan_filter`; the index only finds them.
+- One or two characters cannot use a trigram index: they match a first name, a
+  last name or a Billing ID that is exactly what was typed, in any case (a
+  surname such as Wu or Li).
 """
 
+import itertools
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 import phonenumbers
-from django.db.models import Q
+from django.db import connection
+from django.db.models import DateTimeField, F, Func, IntegerField, Q
+from django.db.models.expressions import RawSQL
 
+from csrtool.pagination import Page, decode_cursor, encode_cursor, keyset_page
+
+TRIGRAM_MIN = 3
+PHONE_DIGITS_MIN = 4
+FTS_TABLE = "subscribers_subscriber_fts"
+_TABLE = "subscribers_subscriber"
+# The partner indexes lead with partner_id: every partner is probed (the
+# queryset's own scope keeps only the actor's).
+_PARTNERS = "partner_id IN (SELECT id FROM partners_partner)"
 _PHONE_LIKE = re.compile(r"^[+()\d\s.\-]{5,}$")
 
 
@@ -28,33 +49,208 @@ def _searchable(query) -> str:
     return " ".join(text.split())[:254]
 
 
-def search_filter(query: str, region: str | None = None) -> Q:
-    query = _searchable(query)
-    if not query:
-        return Q()
-    folded = query.casefold()
+def _phones(query: str, region: str | None) -> list[str]:
+    """The E.164 forms a phone-like query can stand for."""
+    found = []
+    for default_region in dict.fromkeys([region, None]):
+        try:
+            number = phonenumbers.parse(query, default_region)
+        except phonenumbers.NumberParseException:
+            continue
+        found.append(
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        )
+    return list(dict.fromkeys(found))
+
+
+def _digits(query: str) -> str:
+    return re.sub(r"\D", "", query) if _PHONE_LIKE.match(query) else ""
+
+
+@dataclass
+class _Matches:
+    """Rows a lookup finds, as a condition (what a scan of the table matches)
+    and, for SQLite, id queries that indexes answer and whose union holds every
+    such row."""
+
+    condition: Q = field(default_factory=lambda: Q(pk__in=[]))
+    ids: list[tuple[str, list]] = field(default_factory=list)
+
+    def add(self, condition: Q, sql: str, params: list) -> None:
+        self.condition |= condition
+        self.ids.append((sql, params))
+
+    def indexed(self) -> Q:
+        if connection.vendor != "sqlite" or not self.ids:
+            # PostgreSQL plans each arm on its index (pg_trgm GIN for LIKE).
+            return self.condition
+        union = " UNION ALL ".join(sql for sql, _ in self.ids)
+        params = [param for _, values in self.ids for param in values]
+        return Q(pk__in=RawSQL(union, params)) & self.condition  # noqa: S611
+
+
+def _in(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _equal(matches: _Matches, column: str, values: list, *, scoped=True) -> None:
+    scope = f"{_PARTNERS} AND " if scoped else ""
+    matches.add(
+        Q(**{f"{column}__in": values}),
+        f"SELECT id FROM {_TABLE} WHERE {scope}{column} IN ({_in(values)})",  # noqa: S608
+        list(values),
+    )
+
+
+def _exact(query: str, region: str | None) -> _Matches:
+    """Whole keys, each answered by a unique or partner index."""
+    matches = _Matches()
+    _equal(matches, "public_id", [query.lower()], scoped=False)
+    _equal(matches, "billing_id", [query])
+    if "@" in query:
+        _equal(matches, "email_canonical", [query.casefold()], scoped=False)
+    if _PHONE_LIKE.match(query):
+        phones = _phones(query, region)
+        if phones:
+            _equal(matches, "phone", phones)
+    return matches
+
+
+def _variants(text: str) -> list[str]:
+    """Every way of writing `text` in upper and lower case (a short text only)."""
+    choices = [dict.fromkeys([ch, ch.lower(), ch.upper()]) for ch in text]
+    return ["".join(parts) for parts in itertools.product(*choices)]
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 string: whatever it holds is matched literally."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _partial(query: str) -> _Matches:
+    """Matches inside the searched columns: three characters or more through the
+    trigram index (FTS5 folds case more widely than SQLite's LIKE, so the
+    condition keeps exactly what a scan matches); fewer, whole names and Billing
+    IDs in any case."""
+    matches = _Matches()
+    if len(query) < TRIGRAM_MIN:
+        variants = _variants(query)
+        for column in ("first_name", "last_name", "billing_id"):
+            _equal(matches, column, variants)
+        return matches
     condition = (
-        Q(email_canonical__contains=folded)
-        | Q(public_id=query.lower())
+        Q(email_canonical__contains=query.casefold())
         | Q(billing_id__icontains=query)
         | Q(first_name__icontains=query)
         | Q(last_name__icontains=query)
     )
+    terms = [
+        f"email_canonical : {_phrase(query.casefold())}",
+        f"{{first_name last_name billing_id}} : {_phrase(query)}",
+    ]
     if " " in query:
         first, _, last = query.partition(" ")
-        condition |= Q(first_name__icontains=first, last_name__icontains=last)
-    if _PHONE_LIKE.match(query):
-        digits = re.sub(r"\D", "", query)
-        for default_region in dict.fromkeys([region, None]):
-            try:
-                number = phonenumbers.parse(query, default_region)
-            except phonenumbers.NumberParseException:
-                continue
-            condition |= Q(
-                phone=phonenumbers.format_number(
-                    number, phonenumbers.PhoneNumberFormat.E164
-                )
+        if max(len(first), len(last)) >= TRIGRAM_MIN:
+            condition |= Q(first_name__icontains=first, last_name__icontains=last)
+            longer = ("first_name", first) if len(first) > len(last) else None
+            column, text = longer or ("last_name", last)
+            terms.append(f"{column} : {_phrase(text)}")
+        else:
+            # "Al Li": two short names, each matched whole.
+            firsts, lasts = _variants(first), _variants(last)
+            matches.add(
+                Q(first_name__in=firsts, last_name__in=lasts),
+                f"SELECT id FROM {_TABLE} WHERE {_PARTNERS} "  # noqa: S608
+                f"AND last_name IN ({_in(lasts)}) AND first_name IN ({_in(firsts)})",
+                lasts + firsts,
             )
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits)
-    return condition
+    digits = _digits(query)
+    if len(digits) >= PHONE_DIGITS_MIN:
+        condition |= Q(phone__contains=digits)
+        terms.append(f"phone : {_phrase(digits)}")
+    fts = " OR ".join(f"({term})" for term in terms)
+    matches.add(
+        condition,
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [fts],
+    )
+    return matches
+
+
+def scan_filter(query: str, region: str | None = None) -> Q:
+    """Every subscriber a lookup for `query` finds, as a plain condition: what a
+    scan of the table matches. The indexed search returns the same rows."""
+    query = _searchable(query)
+    if not query:
+        return Q()
+    return _exact(query, region).condition | _partial(query).condition
+
+
+def search_filter(query: str, region: str | None = None) -> Q:
+    """The lookup's condition, in the form the indexes answer (unranked)."""
+    query = _searchable(query)
+    if not query:
+        return Q()
+    matches = _exact(query, region)
+    partial = _partial(query)
+    matches.condition |= partial.condition
+    matches.ids += partial.ids
+    return matches.indexed()
+
+
+def _unindexed(name: str, output_field):
+    """SQLite: the column as an expression no index serves, so the match's index
+    drives the plan (without statistics SQLite would rather walk the partner's
+    newest-first index and test every row)."""
+    if connection.vendor != "sqlite":
+        return F(name)
+    return Func(F(name), template="+%(expressions)s", output_field=output_field)
+
+
+def _newest_first(queryset, cursor: str | None, size: int) -> Page:
+    """Newest first (created_at, then id) after the cursor, the match driving."""
+    queryset = queryset.alias(
+        _created=_unindexed("created_at", DateTimeField()),
+        _id=_unindexed("id", IntegerField()),
+    )
+    position = decode_cursor(cursor)
+    if position is not None:
+        created_at, pk = position
+        queryset = queryset.filter(
+            Q(_created__lt=created_at) | Q(_created=created_at, _id__lt=pk)
+        )
+    items = list(queryset.order_by("-_created", "-_id")[: size + 1])
+    if len(items) <= size:
+        return Page(items, None)
+    items = items[:size]
+    return Page(items, encode_cursor(items[-1].created_at, items[-1].pk))
+
+
+_EXACT_PHASE = "x."
+_REST_START = "r"
+
+
+def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> Page:
+    """One page of a lookup: whole-key matches first, then the rest, each newest
+    first, by keyset cursor (no count, no offset). Two queries on the first page
+    (whole keys on their indexes, the rest on the trigram indexes), one after."""
+    query = _searchable(query)
+    if not query:
+        # Nothing to match: the partner's newest-first index serves the order.
+        return keyset_page(queryset, cursor, size=size)
+    exact = _exact(query, region)
+    items = []
+    if not cursor or cursor.startswith(_EXACT_PHASE):
+        position = cursor[len(_EXACT_PHASE) :] if cursor else None
+        page = _newest_first(queryset.filter(exact.indexed()), position, size)
+        if page.next_cursor:
+            return Page(page.items, _EXACT_PHASE + page.next_cursor)
+        items, cursor = page.items, None
+    rest = queryset.filter(_partial(query).indexed()).exclude(exact.condition)
+    if len(items) == size:
+        # A page full of whole-key matches: the rest follow on the next page.
+        return Page(items, _REST_START)
+    if cursor == _REST_START:
+        cursor = None
+    page = _newest_first(rest, cursor, size - len(items))
+    return Page(items + page.items, page.next_cursor)

@@ -8,11 +8,11 @@ from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
-from csrtool.pagination import keyset_page
 from csrtool.partners.access import staff_required
 from csrtool.subscribers import services
 from csrtool.subscribers.forms import StatusForm, SubscriberEditForm
 from csrtool.subscribers.models import Status, Subscriber
+from csrtool.subscribers.search import TRIGRAM_MIN
 
 
 def _zone_context():
@@ -38,14 +38,14 @@ def lookup(request):
             .select_related("partner")
             .with_readiness()
         )
-        if query:
-            region = None
-            if actor.partner is not None:
-                region = timezones.zone_territory(actor.partner.time_zone)
-            queryset = queryset.search(query, region=region)
         if status in Status.values:
             queryset = queryset.filter(status=status)
-        page = keyset_page(queryset, request.GET.get("after"), size=50)
+        region = None
+        if actor.partner is not None:
+            region = timezones.zone_territory(actor.partner.time_zone)
+        page = queryset.lookup(
+            query, region=region, cursor=request.GET.get("after"), size=50
+        )
     return render(
         request,
         "subscribers/lookup.html",
@@ -54,6 +54,7 @@ def lookup(request):
             "status": status,
             "statuses": Status.choices,
             "page": page,
+            "short_query": 0 < len(query) < TRIGRAM_MIN,
         },
     )
 

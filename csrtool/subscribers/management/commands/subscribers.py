@@ -86,10 +86,11 @@ class Command(DomainCommand):
             region = None
             if actor.partner is not None:
                 region = timezones.zone_territory(actor.partner.time_zone)
-            queryset = queryset.search(options["query"], region=region)
             if options.get("status"):
                 queryset = queryset.filter(status=options["status"])
-            found = list(queryset.newest_first()[: options["limit"]])
+            found = queryset.lookup(
+                options["query"], region=region, size=options["limit"]
+            ).items
             self.emit(
                 options,
                 [SubscriberOut.from_subscriber(s) for s in found],
