@@ -174,6 +174,8 @@ INSTALLED_APPS = [
     "csrtool.numberpool",
     "csrtool.features",
     "csrtool.api",
+    "csrtool.events",
+    "csrtool.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -432,6 +434,19 @@ EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
 # The health check reports background work as late when a job has been due for
 # longer than this.
 HEALTH_MAX_QUEUE_MINUTES = env_int("HEALTH_MAX_QUEUE_MINUTES", 10)
+
+# How long the event feed keeps events (days; at least 30).
+EVENTS_KEEP_DAYS = max(env_int("EVENTS_KEEP_DAYS", 30), 30)
+
+# Webhooks: endpoints may use http and private, loopback or link-local addresses
+# only when this is true (test and lab installations; never in production).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+# Seconds one delivery attempt may take, connection included.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Hours a delivery is retried (with backoff) before it is marked failed; >= 24.
+WEBHOOK_RETRY_HOURS = max(env_int("WEBHOOK_RETRY_HOURS", 72), 24)
+# Days an endpoint may fail every attempt before it is switched off.
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)
 
 # Durable background jobs (the welcome email) in the application database.
 TASKS = {

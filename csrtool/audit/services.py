@@ -1,4 +1,11 @@
+from collections.abc import Callable
+
 from csrtool.audit.models import AuditEvent
+
+# Called with every successful change's audit event and its target, inside the
+# change's transaction: the event outbox hangs off here (see csrtool.events), so
+# this bottom app needs no import of the apps above it.
+LISTENERS: list[Callable] = []
 
 # Values under these keys are never written, whoever passes them in.
 SECRET_WORDS = ("password", "pin", "answer", "token", "secret", "key_hash")
@@ -40,7 +47,7 @@ def record(
             partner = getattr(target, "partner", None)
     if partner is None:
         partner = actor.partner
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         partner=partner,
         actor_user=actor.user,
         actor_kind=actor.kind,
@@ -58,3 +65,7 @@ def record(
         request_id=actor.request_id[:64],
         source_ip=actor.source_ip or None,
     )
+    if outcome == "success":
+        for listener in LISTENERS:
+            listener(event, target)
+    return event

@@ -31,9 +31,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from csrtool.crashpoints import crash_point
+from csrtool.events.services import record_event
 from csrtool.onboarding import emails
 from csrtool.onboarding.mailfolder import FolderEmailBackend
-from csrtool.onboarding.models import EmailStatus, OutboundEmail
+from csrtool.onboarding.models import EmailKind, EmailStatus, OutboundEmail
 from csrtool.onboarding.tasks import deliver_email
 
 logger = logging.getLogger(__name__)
@@ -111,13 +112,15 @@ def deliver(email_id: int) -> str:
     except Exception as error:
         return _record_failure(email, error)
     crash_point("email.accepted")
-    OutboundEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(
-        status=EmailStatus.SENT,
-        sent_at=timezone.now(),
-        claimed_until=None,
-        link_seed="",
-        last_error="",
-    )
+    with transaction.atomic():
+        if OutboundEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING).update(
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+            claimed_until=None,
+            link_seed="",
+            last_error="",
+        ):
+            _record_outcome_event(email, "delivered")
     if isinstance(connection, FolderEmailBackend):
         _announce(email, connection, context)
     return "sent"
@@ -133,13 +136,14 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
     mine = OutboundEmail.objects.filter(pk=email.pk, status=EmailStatus.SENDING)
     with transaction.atomic():
         if give_up:
-            mine.update(
+            if mine.update(
                 status=EmailStatus.FAILED,
                 failed_at=now,
                 last_error=reason,
                 claimed_until=None,
                 link_seed="",
-            )
+            ):
+                _record_outcome_event(email, "failed", reason)
             return "failed"
         retry_at = now + backoff(email.attempts)
         if mine.update(
@@ -150,6 +154,24 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
         ):
             deliver_email.using(run_after=retry_at).enqueue(email.pk)
     return "retrying"
+
+
+def _record_outcome_event(email: OutboundEmail, outcome: str, reason=""):
+    if email.kind != EmailKind.WELCOME:
+        return
+    welcome = {
+        "subscriber_id": email.subscriber.public_id,
+        "recipient": email.recipient,
+        "message_id": email.message_id,
+    }
+    if reason:
+        welcome["reason"] = reason
+    record_event(
+        partner=email.partner,
+        type=f"welcome_email.{outcome}",
+        actor_kind="system",
+        data={"object": welcome},
+    )
 
 
 def _announce(email: OutboundEmail, connection: FolderEmailBackend, context: dict):

@@ -6,16 +6,22 @@ from django.db import DatabaseError
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from csrtool.events.feed import publish
+from csrtool.events.services import purge_old_events
 from csrtool.numberpool.tasks import fail_lost_imports
 from csrtool.onboarding.delivery import recover_stalled_emails
+from csrtool.webhooks.delivery import deliver_due
 
 SWEEP_EVERY = 60  # seconds between looks for emails whose worker died
+# Seconds of webhook deliveries between two looks at the jobs (emails): a burst
+# of events never keeps a welcome email waiting longer than about this.
+WEBHOOK_ROUND = 5.0
 
 
 class Command(BaseCommand):
     help = (
-        "Run a background worker: deliver queued emails (retrying with backoff) "
-        "and pick up the work of workers that stopped mid-job."
+        "Run a background worker: deliver queued emails and webhooks (retrying "
+        "with backoff) and pick up the work of workers that stopped mid-job."
     )
 
     def add_arguments(self, parser):
@@ -68,9 +74,14 @@ class Command(BaseCommand):
                 lost = fail_lost_imports()
                 if lost:
                     self.stdout.write(f"{lost} interrupted import(s) can be continued.")
+                purge_old_events()
                 last_sweep = time.monotonic()
+            publish()
             # Batch mode: run whatever is due, return when nothing is left.
             worker.run()
+            delivered = deliver_due(budget_seconds=WEBHOOK_ROUND)
+            if delivered:
+                continue
             if options["batch"]:
                 return
             time.sleep(options["interval"])
