@@ -209,6 +209,15 @@ def browse_page(scene: Scene, filters: dict, after: str | None) -> list:
     queryset = (
         PhoneNumber.objects.for_actor(scene.csr).available().select_related("partner")
     )
+    if hasattr(queryset, "filtered"):
+        queryset = queryset.filtered(
+            country_code=filters.get("country", ""),
+            number_type=filters.get("type", "")
+            if filters.get("type") in NumberType.values
+            else "",
+            area_code=filters.get("area", ""),
+        )
+        return queryset.page(after).items
     if filters.get("country"):
         queryset = queryset.filter(country_code=filters["country"])
     if filters.get("type") in NumberType.values:

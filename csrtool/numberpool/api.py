@@ -109,14 +109,12 @@ def list_numbers(request, filters: Query[NumberFilters]):
         queryset = queryset.search_digits(filters.q)
     if filters.available:
         queryset = queryset.available()
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    if filters.country_code:
-        queryset = queryset.filter(country_code=filters.country_code.lstrip("+"))
-    if filters.number_type:
-        queryset = queryset.filter(number_type=filters.number_type)
-    if filters.area_code:
-        queryset = queryset.filter(area_code=filters.area_code)
+    queryset = queryset.filtered(
+        country_code=filters.country_code,
+        number_type=filters.number_type or "",
+        area_code=filters.area_code,
+        status=filters.status or "",
+    )
     page = queryset.page(filters.cursor, size=max(1, min(filters.limit, 100)))
     return {
         "items": [NumberOut.from_line(line) for line in page.items],

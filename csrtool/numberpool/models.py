@@ -3,7 +3,7 @@ import json
 import phonenumbers
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -64,7 +64,64 @@ def _value_list(values) -> RawSQL | list:
     return values
 
 
+class _Unindexed(Func):
+    """A text column's own value, in a form no index answers for, so that a
+    trigram match drives the query. Else the planner may walk an index of the
+    whole pool in number order and test each row against the match: SQLite
+    plans without statistics, and PostgreSQL guesses how many rows a LIKE
+    '%…%' matches; a rare term then reads the whole pool for one page."""
+
+    template = "(%(expressions)s || '')"
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s")
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The first string after every string starting with `prefix` (digits
+    after an optional +), or None when there is none."""
+    head, digits = prefix[:1] if prefix.startswith("+") else "", prefix.lstrip("+")
+    if not digits or set(digits) == {"9"}:
+        return None
+    width = len(digits)
+    return head + f"{int(digits) + 1:0{width}d}"
+
+
 class PhoneNumberQuerySet(PartnerScopedQuerySet):
+    # Set by search_digits: the trigram match drives the query, and the order
+    # and cursor of its pages must not draw the planner to another index.
+    _trigram = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._trigram = self._trigram
+        return clone
+
+    def for_partner(self, partner):
+        """The partner's numbers, each row given the partner object itself
+        (a page then joins and builds no partner per row)."""
+        queryset = super().for_partner(partner)
+        if isinstance(partner, Partner):
+            field = self.model._meta.get_field("partner")
+            queryset._known_related_objects = {
+                **queryset._known_related_objects,
+                field: {partner.pk: partner},
+            }
+        return queryset
+
+    def _without_known_joins(self):
+        """This queryset without the joins of related rows it already knows."""
+        joins = self.query.select_related
+        known = {field.name for field in self._known_related_objects}
+        if not isinstance(joins, dict) or not known & joins.keys():
+            return self
+        queryset = self._chain()
+        queryset.query.select_related = {
+            name: more for name, more in joins.items() if name not in known
+        } or False
+        return queryset
+
     def available(self, now=None):
         """Free to assign now (a lapsed hold or a finished aging period counts)."""
         return self.filter(claimable(now or timezone.now()))
@@ -78,22 +135,77 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
             Q(number__in=_value_list(numbers)) | Q(dnis__in=_value_list(dnis))
         )
 
+    def filtered(self, *, country_code="", number_type="", area_code="", status=""):
+        """The numbers of a country code, a type, an area code and a status
+        (any of them).
+
+        A number is + country code + national number, and an area code is the
+        start of the national number, so a country (and area) code is also a
+        range of numbers: the pool's index in number order answers it, and
+        each page reads only the rows it shows. After search_digits the
+        trigram match drives instead, and these only sort out its rows.
+        """
+        queryset = self
+        country_code = str(country_code or "").strip().lstrip("+")
+        area_code = str(area_code or "").strip()
+        given = {
+            "country_code": country_code,
+            "number_type": number_type,
+            "area_code": area_code,
+            "status": status,
+        }
+        for column, value in given.items():
+            if not value:
+                continue
+            if self._trigram:
+                name = f"_{column}"
+                queryset = queryset.alias(**{name: _Unindexed(F(column))})
+                queryset = queryset.filter(**{name: value})
+            else:
+                queryset = queryset.filter(**{column: value})
+        if country_code.isascii() and country_code.isdigit() and not self._trigram:
+            area = area_code if area_code.isascii() and area_code.isdigit() else ""
+            prefix = "+" + country_code + area
+            queryset = queryset.filter(number__gte=prefix)
+            end = _prefix_end(prefix)
+            if end is not None:
+                queryset = queryset.filter(number__lt=end)
+        return queryset
+
+    def _number(self):
+        return _Unindexed(F("number")) if self._trigram else F("number")
+
     def in_order(self):
-        return self.order_by("number", "pk")
+        # The number is unique: it orders the rows on its own.
+        return self.order_by(self._number().asc())
 
     def page(self, after: str | None, *, size: int = 50) -> Page:
         """One page in number order after the number `after` (keyset pagination)."""
-        queryset = self.in_order()
+        queryset = self._without_known_joins().in_order()
         # The cursor is an E.164 number; anything else in it is forged.
         after = "".join(ch for ch in str(after or "") if ch in "+0123456789")[:20]
         if after:
-            queryset = queryset.filter(number__gt=after)
+            queryset = queryset.alias(_after=self._number()).filter(_after__gt=after)
+        if self._trigram and connection.vendor == "postgresql":
+            queryset = queryset._rows_of(queryset.values("pk")[: size + 1])
         items = list(queryset[: size + 1])
         next_cursor = None
         if len(items) > size:
             items = items[:size]
             next_cursor = items[-1].number
         return Page(items=items, next_cursor=next_cursor)
+
+    def _rows_of(self, page_ids):
+        """The rows of a page of ids, joined to what this queryset selects
+        once the page is cut: a search's matches are sorted first, and only
+        the page's rows read their subscriber and partner. (PostgreSQL only:
+        SQLite would answer the ids from a covering index of the whole
+        partner instead of from the matches.)"""
+        rows = self.model._default_manager.filter(pk__in=page_ids)
+        rows.query.select_related = self.query.select_related
+        rows._known_related_objects = self._known_related_objects
+        rows._trigram = True
+        return rows.in_order()
 
     def search_digits(self, digits: str):
         """Numbers whose DNIS contains `digits`, through the trigram index.
@@ -117,12 +229,14 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
             return self.none()
         if len(digits) < TRIGRAM_MIN:
             return self.filter(dnis__startswith=digits)
+        queryset = self._chain()
+        queryset._trigram = True
         if connection.vendor == "sqlite":
             # A constant query with a bound parameter of digits only, so the
             # quoted FTS5 phrase cannot carry any syntax.
-            return self.filter(pk__in=RawSQL(_FTS_MATCH, [f'"{digits}"']))  # noqa: S611
+            return queryset.filter(pk__in=RawSQL(_FTS_MATCH, [f'"{digits}"']))  # noqa: S611
         # PostgreSQL: LIKE '%…%' is answered by the pg_trgm GIN index.
-        return self.filter(dnis__contains=digits)
+        return queryset.filter(dnis__contains=digits)
 
 
 class PhoneNumber(models.Model):
@@ -216,10 +330,17 @@ class PhoneNumber(models.Model):
             ),
         ]
         indexes = [
+            # Browse and list in number order, by any filter: a country (and
+            # area) code is a range of numbers (see PhoneNumberQuerySet.filtered),
+            # a type or an area code alone has its own index in number order.
             models.Index(fields=["partner", "number"], name="number_partner_order"),
             models.Index(
-                fields=["partner", "country_code", "number_type", "area_code"],
-                name="number_partner_filters",
+                fields=["partner", "number_type", "number"],
+                name="number_partner_type_order",
+            ),
+            models.Index(
+                fields=["partner", "area_code", "number"],
+                name="number_partner_area_order",
             ),
             models.Index(fields=["status", "held_until"], name="number_hold_expiry"),
             models.Index(fields=["status", "aging_until"], name="number_aging_expiry"),

@@ -181,12 +181,11 @@ def available(request):
     queryset = (
         PhoneNumber.objects.for_actor(actor).available().select_related("partner")
     )
-    if filters["country"]:
-        queryset = queryset.filter(country_code=filters["country"])
-    if filters["type"] in NumberType.values:
-        queryset = queryset.filter(number_type=filters["type"])
-    if filters["area"]:
-        queryset = queryset.filter(area_code=filters["area"])
+    queryset = queryset.filtered(
+        country_code=filters["country"],
+        number_type=filters["type"] if filters["type"] in NumberType.values else "",
+        area_code=filters["area"],
+    )
     page = queryset.page(request.GET.get("after"))
     next_query = ""
     if page.next_cursor:
