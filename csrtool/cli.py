@@ -17,6 +17,7 @@ COMMAND_GROUPS = [
     ),
     ("Numbers and features", ["numbers", "features"]),
     ("Partners, staff and API keys", ["createpartner", "createstaff", "apikeys"]),
+    ("Events and webhooks", ["events", "webhooks"]),
 ]
 
 

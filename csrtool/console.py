@@ -35,6 +35,7 @@ MENU = [
     MenuItem("Audit Log", "audit-log", "audit.view", "Administration"),
     MenuItem("Staff", "staff-list", "staff.view", "Administration"),
     MenuItem("API Keys", "api-keys", "keys.manage", "Administration"),
+    MenuItem("Webhooks", "webhook-endpoints", "partner.settings", "Administration"),
     MenuItem(
         "Partner Settings", "partner-settings", "partner.settings", "Administration"
     ),

@@ -69,6 +69,7 @@ urlpatterns = [
     path("", include("csrtool.portal.urls")),
     path("", include("csrtool.numberpool.urls")),
     path("", include("csrtool.features.urls")),
+    path("", include("csrtool.webhooks.urls")),
     path("api/v1/", include("csrtool.api.urls")),
     path("settings/api-keys/", api_views.api_keys, name="api-keys"),
     path(

@@ -69,9 +69,10 @@ def decode_cursor(cursor: str | None) -> int | None:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    if not raw.startswith("p") or not raw[1:].isdigit():
+    if not raw.startswith("p") or not raw[1:].isascii() or not raw[1:].isdigit():
         return None
-    return int(raw[1:])
+    position = int(raw[1:])
+    return position if position < 2**63 else None
 
 
 @dataclass

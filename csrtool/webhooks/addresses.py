@@ -8,12 +8,16 @@ CSRTOOL_WEBHOOKS_ALLOW_PRIVATE lifts both rules, for test and lab installations.
 """
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from csrtool.errors import DomainError
+
+# A DNS name (ASCII; IDNA-encode others) or an IP address literal.
+HOST = re.compile(r"[a-z0-9.-]{1,253}|[0-9a-f:.]+", re.IGNORECASE)
 
 
 class UnsafeAddress(DomainError):
@@ -23,10 +27,18 @@ class UnsafeAddress(DomainError):
 def check_url(url: str) -> str:
     """The URL, cleaned, or UnsafeAddress saying why it cannot be an endpoint."""
     url = str(url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise UnsafeAddress("Enter an https:// URL.", field="url") from None
     allow_private = settings.WEBHOOKS_ALLOW_PRIVATE
     schemes = ("https", "http") if allow_private else ("https",)
-    if parts.scheme not in schemes or not parts.hostname:
+    if (
+        parts.scheme not in schemes
+        or not parts.hostname
+        or not HOST.fullmatch(parts.hostname)
+        or any(ch.isspace() or ord(ch) < 32 for ch in url)
+    ):
         raise UnsafeAddress("Enter an https:// URL.", field="url")
     if len(url) > 2000:
         raise UnsafeAddress("Keep the URL under 2,000 characters.", field="url")

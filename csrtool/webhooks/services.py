@@ -1,6 +1,6 @@
 """Every write to webhook endpoints: typed, keyword-only, one transaction, audited."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -180,6 +180,7 @@ def send_again(
     until: datetime | None = None,
 ) -> int:
     """Queue the endpoint's events again: one event, or those of a time range."""
+    since, until = _aware(since), _aware(until)
     with transaction.atomic():
         endpoint = find_endpoint(actor=actor, endpoint_id=endpoint_id)
         events = Event.objects.for_partner(endpoint.partner).published()
@@ -218,3 +219,10 @@ def send_again(
             },
         )
     return len(ids)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is taken as UTC."""
+    if moment is not None and timezone.is_naive(moment):
+        return moment.replace(tzinfo=UTC)
+    return moment

@@ -221,3 +221,41 @@ def test_send_again_one_event_or_a_time_range(cast, receiver):
     run_jobs()
     assert len(receiver.requests) == 7
     assert len(set(receiver.ids())) == 3
+
+
+def test_a_burst_is_sent_in_bounded_rounds_so_emails_get_their_turn(
+    cast, receiver, smtpd
+):
+    """Each worker round of webhooks stops at its time budget, and the worker
+    runs the email jobs between rounds."""
+    from csrtool.events.feed import publish
+    from csrtool.onboarding.models import EmailStatus, OutboundEmail
+    from csrtool.subscribers.services import create_subscriber
+    from csrtool.webhooks.delivery import deliver_due
+
+    register(cast, receiver.url)
+    receiver.delay = 0.2
+    touch(cast, 12)
+    publish()
+    started = time.monotonic()
+    sent = deliver_due(budget_seconds=0.5)
+    assert 1 <= sent <= 4
+    assert time.monotonic() - started < 1.5
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == (
+        12 - sent
+    )
+
+    create_subscriber(
+        actor=staff_actor(cast.bob),
+        first_name="Ann",
+        last_name="Archer",
+        email="ann@customer.example",
+        phone="+12125550123",
+        billing_id="ACME-200",
+    )
+    run_jobs()
+    assert OutboundEmail.objects.get(recipient="ann@customer.example").status == (
+        EmailStatus.SENT
+    )
+    assert len(smtpd.to("ann@customer.example")) == 1
+    assert not WebhookDelivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists()
