@@ -3,15 +3,15 @@ from django import forms
 
 class PickSubscriberForm(forms.Form):
     subscriber = forms.CharField(
-        label="Subscriber ID",
+        label="Subscriber ID or login email",
         required=False,
-        help_text="Paste it from Subscriber Lookup or the account page.",
+        help_text="The Subscriber ID or the subscriber's login email address.",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subscriber"].widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false", "maxlength": 40}
+            {"autocomplete": "off", "spellcheck": "false", "maxlength": 254}
         )
 
 

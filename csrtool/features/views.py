@@ -15,7 +15,7 @@ from csrtool.features.readiness import readiness_of
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
 from csrtool.subscribers.models import Subscriber
-from csrtool.subscribers.services import get_subscriber
+from csrtool.subscribers.services import find_subscriber
 
 
 def _messages_of(error: DomainError) -> list[str]:
@@ -52,7 +52,7 @@ def subscriber_features(request):
     if not public_id:
         return render(request, "features/pick.html", {"form": PickSubscriberForm()})
     try:
-        subscriber = get_subscriber(actor=actor, public_id=public_id)
+        subscriber = find_subscriber(actor=actor, value=public_id)
     except NotFound as e:
         form = PickSubscriberForm({"subscriber": public_id})
         form.is_valid()
@@ -89,6 +89,7 @@ def subscriber_features(request):
                 "count": len(e.features),
                 "features": sorted(requested or ()),
                 "reason": reason,
+                "return_to": request.POST.get("return_to") == "subscriber",
             }
         except DomainError as e:
             errors = _messages_of(e)
@@ -96,6 +97,11 @@ def subscriber_features(request):
             messages.success(
                 request, f"{subscriber.full_name}: {change.summary(catalog)}"
             )
+            if request.POST.get("return_to") == "subscriber":
+                return redirect(
+                    reverse("subscriber-detail", args=[subscriber.public_id])
+                    + "#features"
+                )
             return redirect(_features_url(subscriber.public_id))
     state = feature_state(subscriber)
     grantable = grantable_keys(subscriber.partner)
@@ -122,6 +128,7 @@ def subscriber_features(request):
         "features/subscriber.html",
         {
             "subscriber": subscriber,
+            "resolved_from": public_id if "@" in public_id else "",
             "state": state,
             "readiness": readiness_of(subscriber),
             "features": _checkboxes(

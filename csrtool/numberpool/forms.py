@@ -80,7 +80,12 @@ class AssignForm(forms.Form):
         required=False,
         help_text="The number in any format, or its DNIS.",
     )
-    subscriber_id = forms.CharField(label="Subscriber ID", required=False)
+    subscriber_id = forms.CharField(
+        label="Subscriber ID",
+        required=False,
+        max_length=254,
+        help_text="Or the subscriber's login email address.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,7 +93,7 @@ class AssignForm(forms.Form):
             {**_TEXT, "type": "tel", "maxlength": 40, "required": True}
         )
         self.fields["subscriber_id"].widget.attrs.update(
-            {**_TEXT, "maxlength": 40, "required": True}
+            {**_TEXT, "maxlength": 254, "required": True}
         )
 
 

@@ -19,6 +19,7 @@ from csrtool.numberpool.forms import (
 from csrtool.numberpool.models import NumberAssignment, NumberType, PhoneNumber
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
+from csrtool.subscribers.services import find_subscriber
 
 
 def _partner_choices(actor):
@@ -27,6 +28,18 @@ def _partner_choices(actor):
     return [("", "Choose a partner")] + [
         (p.slug, p.name) for p in Partner.objects.filter(is_active=True)
     ]
+
+
+def _carried(request, value=None):
+    """The subscriber a page works for (`?subscriber=`), or None."""
+    value = request.GET.get("subscriber", "") if value is None else value
+    value = str(value or "").strip()[:254]
+    if not value:
+        return None
+    try:
+        return find_subscriber(actor=request.actor, value=value)
+    except DomainError:
+        return None
 
 
 @staff_required("pool.manage")
@@ -89,7 +102,10 @@ def line_lookup(request):
         except DomainError:
             line = None
         if line is not None:
-            return redirect("number-detail", dnis=line.dnis)
+            url = reverse("number-detail", args=[line.dnis])
+            if request.GET.get("subscriber"):
+                url += "?" + urlencode({"subscriber": request.GET["subscriber"][:254]})
+            return redirect(url)
         queryset = (
             PhoneNumber.objects.for_actor(actor)
             .search_digits(query)
@@ -99,7 +115,12 @@ def line_lookup(request):
     return render(
         request,
         "numberpool/line_lookup.html",
-        {"query": query, "page": page, "now": timezone.now()},
+        {
+            "query": query,
+            "page": page,
+            "now": timezone.now(),
+            "subscriber": _carried(request),
+        },
     )
 
 
@@ -123,18 +144,21 @@ def detail(request, dnis):
         .newest_first()[:100]
     )
     now = timezone.now()
+    subscriber = _carried(request)
+    query = {"number": line.dnis}
+    if subscriber:
+        query["subscriber"] = subscriber.public_id
     return render(
         request,
         "numberpool/detail.html",
         {
+            "subscriber": subscriber,
             "line": line,
             "status": line.effective_status(now),
             "status_label": line.effective_status_display(now),
             "owners": owners,
             "events": events,
-            "assign_url": reverse("number-assign")
-            + "?"
-            + urlencode({"number": line.dnis}),
+            "assign_url": reverse("number-assign") + "?" + urlencode(query),
             "retire_form": RetireNumberForm(),
         },
     )
@@ -187,13 +211,16 @@ def available(request):
         area_code=filters["area"],
     )
     page = queryset.page(request.GET.get("after"))
+    subscriber = _carried(request)
+    carry = {"subscriber": subscriber.public_id} if subscriber else {}
     next_query = ""
     if page.next_cursor:
-        next_query = urlencode({**filters, "after": page.next_cursor})
+        next_query = urlencode({**filters, **carry, "after": page.next_cursor})
     return render(
         request,
         "numberpool/available.html",
         {
+            "subscriber": subscriber,
             "page": page,
             "filters": filters,
             "types": NumberType.choices,
@@ -212,13 +239,27 @@ _ACTIONS = {
 @staff_required("numbers.assign")
 def assign(request):
     actor = request.actor
+    resolved = None
     if request.method == "POST":
         form = AssignForm(request.POST)
         action = request.POST.get("action", "assign")
         if action not in _ACTIONS:
             action = "assign"
         service, confirmation = _ACTIONS[action]
-        if form.is_valid():
+        if form.is_valid() and "@" in form.cleaned_data["subscriber_id"]:
+            # A login email: say which account it is before acting on it.
+            try:
+                resolved = find_subscriber(
+                    actor=actor, value=form.cleaned_data["subscriber_id"]
+                )
+            except DomainError as e:
+                apply_errors(form, e)
+            else:
+                form = AssignForm(
+                    {**request.POST.dict(), "subscriber_id": resolved.public_id}
+                )
+                form.is_valid()
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 if action == "unassign":
@@ -243,13 +284,26 @@ def assign(request):
                         and f"{line.held_until:%Y-%m-%d %H:%M} UTC",
                     ),
                 )
+                if request.POST.get("return_to") == "subscriber":
+                    return redirect(
+                        reverse("subscriber-detail", args=[owner.public_id])
+                        + "#numbers"
+                    )
                 query = urlencode({"number": line.dnis, "subscriber": owner.public_id})
                 return redirect(f"{reverse('number-assign')}?{query}")
+        subscriber = resolved or _carried(request, form.data.get("subscriber_id"))
     else:
+        subscriber = _carried(request)
         form = AssignForm(
             initial={
                 "number": request.GET.get("number", "")[:40],
-                "subscriber_id": request.GET.get("subscriber", "")[:40],
+                "subscriber_id": subscriber.public_id
+                if subscriber
+                else request.GET.get("subscriber", "")[:40],
             }
         )
-    return render(request, "numberpool/assign.html", {"form": form})
+    return render(
+        request,
+        "numberpool/assign.html",
+        {"form": form, "subscriber": subscriber, "resolved": resolved},
+    )

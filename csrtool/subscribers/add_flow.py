@@ -30,6 +30,8 @@ def _partner_of(request, source) -> Partner | None:
     actor = request.actor
     if actor.partner is not None:
         return actor.partner
+    if not actor.is_operator:
+        return None
     slug = str(source.get("partner", "")).strip()
     return Partner.objects.filter(slug=slug, is_active=True).first() if slug else None
 
@@ -140,7 +142,10 @@ def number_choices(request):
     return render(
         request,
         "subscribers/number_choices.html",
-        _number_list(request, partner, request.GET),
+        {
+            **_number_list(request, partner, request.GET),
+            "no_none": request.GET.get("none") == "0",
+        },
     )
 
 

@@ -38,6 +38,27 @@ def get_subscriber(*, actor: Actor, public_id: str, for_update=False) -> Subscri
         ) from None
 
 
+def find_subscriber(*, actor: Actor, value: str) -> Subscriber:
+    """By Subscriber ID or by login email address (through its unique canonical
+    column); another partner's subscriber answers like an unknown one."""
+    value = str(value or "").strip()
+    if "@" not in value:
+        return get_subscriber(actor=actor, public_id=value)
+    actor.require("subscribers.view")
+    found = (
+        Subscriber.objects.for_actor(actor)
+        .select_related("partner")
+        .filter(email_canonical=validation.canonical_email(value[:254]))
+        .first()
+    )
+    if found is None:
+        raise NotFound(
+            f"No subscriber has the login email {value[:254]!r}.",
+            field="subscriber_id",
+        )
+    return found
+
+
 EMAIL_LOOKS_TAKEN = "This email address looks the same as one already in use."
 
 

@@ -8,11 +8,16 @@ from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
+from csrtool.features.readiness import readiness_of
 from csrtool.partners.access import staff_required
 from csrtool.subscribers import services
 from csrtool.subscribers.forms import StatusForm, SubscriberEditForm
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.search import TRIGRAM_MIN
+from csrtool.workflows.new_account import numbers_for
+
+# The subscriber page offers a few numbers in place; digits narrow them.
+HUB_NUMBER_CHOICES = 8
 
 
 def _zone_context():
@@ -67,11 +72,23 @@ def detail(request, public_id):
         .for_target("subscriber", subscriber.public_id)
         .newest_first()[:100]
     )
+    number_choices, digits = None, request.GET.get("number_digits", "").strip()[:20]
+    if request.actor.can("numbers.assign") and subscriber.status != Status.CLOSED:
+        number_choices = numbers_for(
+            actor=request.actor,
+            partner=subscriber.partner,
+            phone=subscriber.phone,
+            digits=digits,
+            limit=HUB_NUMBER_CHOICES,
+        )
     return render(
         request,
         "subscribers/detail.html",
         {
             "subscriber": subscriber,
+            "number_choices": number_choices,
+            "readiness": readiness_of(subscriber),
+            "number_digits": digits,
             "events": events,
             "today": timezone.now(),
             "status_form": StatusForm(),

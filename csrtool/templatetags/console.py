@@ -78,3 +78,19 @@ def optional_url(url_name):
         return reverse(url_name)
     except NoReverseMatch:
         return ""
+
+
+@register.inclusion_tag("subscribers/trail.html", takes_context=True)
+def subscriber_trail(context, subscriber):
+    """Whom the page is working for: a link back to the subscriber and to its
+    next missing onboarding step, so no page forgets the subscriber."""
+    from csrtool.features.readiness import readiness_of
+
+    readiness = readiness_of(subscriber) if subscriber is not None else None
+    steps = readiness.missing if readiness else []
+    return {
+        "subscriber": subscriber,
+        "readiness": readiness,
+        "next_step": next((s for s in steps if s.key != "onboarded"), None),
+        "waiting_onboarding": any(s.key == "onboarded" for s in steps),
+    }

@@ -138,8 +138,13 @@ def numbers_for(
     country, area = _phone_area(phone, partner)
     near: list[PhoneNumber] = []
     if country and area:
+        # The area's numbers are one range of E.164 numbers: read that range of
+        # the (partner, number) index instead of filtering the whole pool.
+        prefix = f"+{country}{area}"
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        near = pool.filter(number__gte=prefix, number__lt=upper)
         near = list(
-            pool.filter(country_code=country, area_code=area).in_order()[:limit]
+            near.filter(country_code=country, area_code=area).in_order()[:limit]
         )
     rest = pool.exclude(pk__in=[n.pk for n in near]).in_order()
     rest = list(rest[: limit - len(near)])

@@ -1,7 +1,7 @@
 from django import template
 
-from csrtool.features.catalog import feature_state, load_catalog
-from csrtool.features.models import Feature, Source, SubscriberFeature
+from csrtool.features.catalog import feature_state, grantable_keys, load_catalog
+from csrtool.features.models import Feature, Plan, Source, SubscriberFeature
 from csrtool.features.readiness import readiness_of, step_url
 
 register = template.Library()
@@ -33,6 +33,32 @@ def features_panel(context, subscriber):
         "features_url": step_url("features", subscriber),
         "actor": context.get("actor"),
         "can": context.get("can") or (),
+        **_in_place(context, subscriber, state, catalog),
+    }
+
+
+def _in_place(context, subscriber, state, catalog) -> dict:
+    """The subscriber page's own plan and feature form (changes go through the
+    features page's view and come back here)."""
+    can = context.get("can") or ()
+    if "features.change" not in can or subscriber.status == "closed":
+        return {"items": None}
+    keys = grantable_keys(subscriber.partner) | state.enabled
+    return {
+        "items": [
+            {
+                "key": f.key,
+                "name": f.name,
+                "description": f.description,
+                "checked": f.key in state.enabled,
+                "needs": catalog.names(catalog.requires.get(f.key, ())),
+            }
+            for f in catalog.ordered(keys)
+        ],
+        "plans": list(
+            Plan.objects.for_partner(subscriber.partner).prefetch_related("features")
+        ),
+        "csrf_token": context.get("csrf_token"),
     }
 
 

@@ -12,7 +12,7 @@ def url(subscriber):
 
 def test_without_a_subscriber_the_page_asks_for_one(cast, client_for):
     page = client_for(cast.bob).get("/features/").content.decode()
-    assert '<label for="id_subscriber">Subscriber ID</label>' in page
+    assert '<label for="id_subscriber">Subscriber ID or login email</label>' in page
 
 
 def test_the_page_lists_every_grantable_feature_with_its_description(cast, client_for):

@@ -38,6 +38,13 @@ def numberpool_panel(context, subscriber):
         "assign_url": reverse("number-assign")
         + "?"
         + urlencode({"subscriber": subscriber.public_id}),
+        "browse_url": reverse("numbers-available")
+        + "?"
+        + urlencode({"subscriber": subscriber.public_id}),
+        # Offered by the subscriber page (the hub) to assign a number in place.
+        "number_choices": context.get("number_choices"),
+        "number_digits": context.get("number_digits", ""),
+        "csrf_token": context.get("csrf_token"),
     }
 
 

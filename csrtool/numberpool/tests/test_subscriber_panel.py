@@ -25,7 +25,10 @@ def test_the_subscriber_page_lists_its_numbers_with_actions(cast, client_for):
     assert 'href="/numbers/8005551234/"' in text
     assert 'aria-label="Unassign 8005551234"' in text
     assert 'aria-label="Assign 8005551235 back"' in text
-    assert "8005551236" not in text
+    # Not one of its numbers; offered among the numbers to assign in place.
+    own = text[text.index('id="numbers-heading"') : text.index('id="assign-number"')]
+    assert "8005551236" not in own
+    assert 'name="number" value="8005551236"' in text
     assert f'href="/numbers/assign/?subscriber={cast.sam.public_id}"' in text
 
 

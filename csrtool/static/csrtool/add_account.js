@@ -1,32 +1,37 @@
-/* Add Enterprise Account: typing digits (or changing the contact phone) narrows
-   the list of numbers in place. Without this script, "Find numbers" reloads the
-   form with the narrowed list. */
+/* The number picker (Add Enterprise Account, the subscriber page): typing digits
+   (or changing the contact phone) narrows the list of numbers in place. Without
+   this script, "Find numbers" reloads the page with the narrowed list. */
 (function () {
   "use strict";
-  var form = document.getElementById("add-account");
+  var form = document.querySelector("form[data-numbers-url]");
   if (!form || !window.fetch) {
     return;
   }
   var url = form.getAttribute("data-numbers-url");
-  var digits = document.getElementById("id_number_digits");
+  var digits = form.querySelector("[name=number_digits]");
   var phone = document.getElementById("id_phone");
   var partner = document.getElementById("id_partner");
   var timer = null;
   var latest = 0;
 
   function chosen() {
-    var radio = form.querySelector("input[name=number]:checked");
+    var radio = document.querySelector("input[name=number]:checked");
     return radio ? radio.value : "";
   }
 
   function refresh() {
     var params = new URLSearchParams({
-      phone: phone ? phone.value : "",
+      phone: phone ? phone.value : form.getAttribute("data-phone") || "",
       number_digits: digits ? digits.value : "",
       number: chosen()
     });
     if (partner) {
       params.set("partner", partner.value);
+    } else if (form.getAttribute("data-partner")) {
+      params.set("partner", form.getAttribute("data-partner"));
+    }
+    if (form.getAttribute("data-no-none")) {
+      params.set("none", "0");
     }
     var ticket = ++latest;
     fetch(url + "?" + params.toString(), { credentials: "same-origin" })
@@ -53,7 +58,7 @@
 
   if (digits) {
     digits.addEventListener("input", later);
-    // Enter in the digits box narrows the list instead of creating the account.
+    // Enter in the digits box narrows the list instead of submitting the form.
     digits.addEventListener("keydown", function (event) {
       if (event.key === "Enter") {
         event.preventDefault();
