@@ -138,14 +138,9 @@ def numbers_for(
     country, area = _phone_area(phone, partner)
     near: list[PhoneNumber] = []
     if country and area:
-        # The area's numbers are one range of E.164 numbers: read that range of
-        # the (partner, number) index instead of filtering the whole pool.
-        prefix = f"+{country}{area}"
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        near = pool.filter(number__gte=prefix, number__lt=upper)
-        near = list(
-            near.filter(country_code=country, area_code=area).in_order()[:limit]
-        )
+        # The pool's own filter reads the area as one range of its number index.
+        near = pool.filtered(country_code=country, area_code=area).in_order()
+        near = list(near[:limit])
     rest = pool.exclude(pk__in=[n.pk for n in near]).in_order()
     rest = list(rest[: limit - len(near)])
     return [(n, True) for n in near] + [(n, False) for n in rest]
