@@ -12,6 +12,9 @@ from csrtool.api.problems import document_problems, logger, problem
 from csrtool.api.services import api_actor, key_from_secret
 from csrtool.errors import DomainError, ValidationFailed
 
+# What an operator key (`csrtool apikeys create --operator`) may call.
+OPERATOR_PATHS = ("/api/v1/events",)
+
 
 class ApiKeyAuth(HttpBearer):
     """`Authorization: Bearer csr_…`; the request then acts as the key's Actor."""
@@ -25,6 +28,8 @@ class ApiKeyAuth(HttpBearer):
             key = key_from_secret(token)
         if key is None:
             return None
+        if key.partner_id is None and not request.path.startswith(OPERATOR_PATHS):
+            return None  # operator keys read the event feed, nothing else
         return api_actor(
             key,
             source_ip=request.META.get("REMOTE_ADDR"),

@@ -23,13 +23,16 @@ class ApiKey(models.Model):
     The secret has 256 random bits, so a fast hash is enough: nothing can be guessed.
     """
 
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    # None for an operator key (reads the event feed across partners).
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
     role = models.CharField(
         max_length=20,
-        choices=[(r.value, r.label) for r in Role if r != Role.OPERATOR],
+        choices=[(r.value, r.label) for r in Role],
         default=Role.CSR,
     )
     created_by = models.ForeignKey(
@@ -49,9 +52,12 @@ class ApiKey(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=~Q(role=Role.OPERATOR),
-                name="api_key_not_operator",
-                violation_error_message="API keys belong to a partner.",
+                condition=Q(role=Role.OPERATOR, partner__isnull=True)
+                | (~Q(role=Role.OPERATOR) & Q(partner__isnull=False)),
+                name="api_key_partner_or_operator",
+                violation_error_message=(
+                    "An API key belongs to a partner, or is the operator's."
+                ),
             )
         ]
 
@@ -68,7 +74,7 @@ class ApiKey(models.Model):
             return "revoked"
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
-        idle_days = self.partner.api_key_idle_days
+        idle_days = self.partner.api_key_idle_days if self.partner else 0
         if idle_days and self.idle_since() <= now - timedelta(days=idle_days):
             return "idle"
         return "active"

@@ -3,10 +3,11 @@
 import hashlib
 import hmac
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from csrtool import validation
@@ -168,6 +169,45 @@ def switch_off_staff(*, actor: Actor, staff_id, revoke: list[str], **changes):
     return member
 
 
+def create_operator_key(
+    *, actor: Actor, name: str, expires_on: date | str | None = None
+) -> tuple[ApiKey, str]:
+    """A key for the platform operator's own systems; it reads the event feed
+    across partners (GET /api/v1/events) and nothing else. Shown once."""
+    actor.require("partners.manage")
+    name = validation.clean_text(name, field="name", label="Name", max_length=100)
+    expires_at = None
+    if expires_on not in (None, ""):
+        try:
+            day = date.fromisoformat(str(expires_on).strip())
+        except ValueError:
+            raise ValidationFailed(
+                {"expires_on": ["Enter the expiry date as YYYY-MM-DD."]}
+            ) from None
+        expires_at = datetime.combine(day + timedelta(days=1), time(0), UTC)
+    prefix = secrets.token_hex(4)
+    secret = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            partner=None,
+            name=name,
+            prefix=prefix,
+            key_hash=_hash(secret),
+            role=Role.OPERATOR,
+            created_by=actor.user,
+            expires_at=expires_at,
+        )
+        record(
+            actor=actor,
+            action="api_key.created",
+            target=key,
+            target_id=key.prefix,
+            target_label=str(key),
+            after={"name": key.name, "role": key.role, "operator": True},
+        )
+    return key, secret
+
+
 def key_from_secret(secret: str) -> ApiKey | None:
     """The usable key a secret belongs to, or None. Compares hashes in constant time."""
     parts = str(secret or "").split("_", 2)
@@ -176,7 +216,7 @@ def key_from_secret(secret: str) -> ApiKey | None:
     key = (
         ApiKey.objects.usable()
         .select_related("partner")
-        .filter(prefix=parts[1], partner__is_active=True)
+        .filter(Q(partner__is_active=True) | Q(partner__isnull=True), prefix=parts[1])
         .first()
     )
     if key is None or not hmac.compare_digest(key.key_hash, _hash(secret)):

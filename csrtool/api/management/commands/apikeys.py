@@ -12,6 +12,12 @@ class Command(DomainCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create a key and print it once.")
         create.add_argument("--partner", help="Partner slug (operator only).")
+        create.add_argument(
+            "--operator",
+            action="store_true",
+            help="A key of the platform operator: it reads every partner's event "
+            "feed (GET /api/v1/events) and nothing else.",
+        )
         create.add_argument("--name", required=True)
         create.add_argument(
             "--role",
@@ -33,7 +39,24 @@ class Command(DomainCommand):
     def handle_domain(self, *args, **options):
         actor = self.actor(options)
         action = options["action"]
-        if action == "create":
+        if action == "create" and options.get("operator"):
+            key, secret = services.create_operator_key(
+                actor=actor, name=options["name"], expires_on=options.get("expires")
+            )
+            self.emit(
+                options,
+                {
+                    "prefix": key.prefix,
+                    "name": key.name,
+                    "role": key.role,
+                    "partner": None,
+                    "expires_at": key.expires_at,
+                    "key": secret,
+                },
+                f"Created operator key {key.name} ({key.prefix}): it reads every "
+                f"partner's event feed.\nKey (shown only now): {secret}",
+            )
+        elif action == "create":
             key, secret = services.create_api_key(
                 actor=actor,
                 partner=self.partner(options.get("partner")),
@@ -67,7 +90,7 @@ class Command(DomainCommand):
                     "prefix": k.prefix,
                     "name": k.name,
                     "role": k.role,
-                    "partner": k.partner.slug,
+                    "partner": k.partner.slug if k.partner else None,
                     "state": k.state(),
                     "created_at": k.created_at,
                     "created_by": k.created_by.email if k.created_by else None,
@@ -79,7 +102,8 @@ class Command(DomainCommand):
             ]
             text = (
                 "\n".join(
-                    f"{r['prefix']}  {r['partner']:<12} {r['role']:<14} "
+                    f"{r['prefix']}  {r['partner'] or '(operator)':<12} "
+                    f"{r['role']:<14} "
                     f"{r['state']:<8} {r['name']}\n"
                     f"          made by {r['created_by'] or 'the command line'}"
                     f" {r['created_at']:%Y-%m-%d}, last used "
