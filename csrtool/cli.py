@@ -23,6 +23,15 @@ COMMAND_GROUPS = [
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    for position, arg in enumerate(argv[1:], start=1):
+        # Undecodable bytes arrive as lone surrogates; neither they nor control
+        # characters are anything a person means to type.
+        from csrtool.validation import refused_character
+
+        reason = refused_character(arg)
+        if reason:
+            sys.stderr.write(f"csrtool: argument {position} {reason}.\n")
+            sys.exit(2)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csrtool.settings")
     if len(argv) > 1 and argv[1] == "demo":
         os.environ.setdefault("CSRTOOL_DEMO", "true")

@@ -14,7 +14,7 @@ from django.db import connections
 from csrtool.errors import DomainError, ValidationFailed
 from csrtool.partners.access import Actor, cli_actor
 from csrtool.partners.models import Partner, User
-from csrtool.validation import canonical_email
+from csrtool.validation import canonical_email, refused_character
 
 LIMIT_MAX = 500
 # How many partner slugs an error message lists before it stops.
@@ -114,6 +114,17 @@ class DomainCommand(BaseCommand):
             sys.exit(2 if getattr(e, "code", "") == "usage" else e.returncode)
         finally:
             connections.close_all()
+
+    def execute(self, *args, **options):
+        """Refuse arguments no person types (control characters; lone surrogates,
+        which is how undecodable bytes arrive) before anything runs."""
+        for name, value in [("", arg) for arg in args] + list(options.items()):
+            for text in value if isinstance(value, list | tuple) else [value]:
+                reason = isinstance(text, str) and refused_character(text)
+                if reason:
+                    where = f"The value of {name}" if name else "An argument"
+                    raise CliError(f"{where} {reason}.", code="invalid_characters")
+        return super().execute(*args, **options)
 
     def actor(self, options) -> Actor:
         self.acting = self._actor(options)

@@ -183,6 +183,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csrtool.audit.middleware.RequestIdMiddleware",
     "csrtool.api.ratelimit.RateLimitMiddleware",
+    "csrtool.edge.EdgeMiddleware",
     "csrtool.api.idempotency.IdempotencyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -312,6 +313,13 @@ LOGIN_ADDRESS_FAILURES = env_positive("LOGIN_ADDRESS_FAILURES", 30)
 LOGIN_SLOWDOWN_AFTER = env_positive("LOGIN_SLOWDOWN_AFTER", 20)
 LOGIN_SLOWDOWN_FIRST_SECONDS = env_positive("LOGIN_SLOWDOWN_FIRST_SECONDS", 30)
 LOGIN_SLOWDOWN_MAX_MINUTES = env_positive("LOGIN_SLOWDOWN_MAX_MINUTES", 15)
+
+# Request body limits in bytes (SECURITY.md): above them the answer is 413 before
+# the body is read. The number import (page upload and API) takes whole files.
+MAX_BODY_BYTES = env_positive("MAX_BODY_BYTES", 1024 * 1024)
+MAX_IMPORT_BODY_BYTES = env_positive("MAX_IMPORT_BODY_BYTES", 32 * 1024 * 1024)
+# Django's own ceiling is the largest route limit; csrtool.edge applies each one.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES)
 
 # REST API rate limits, per minute (SECURITY.md): every request from a client
 # address; requests with one API key; requests from an address without a valid key.

@@ -32,6 +32,22 @@ JOINERS = frozenset("\u200c\u200d")
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5")
 
 
+# Control characters a person may type: tab, line feed, carriage return.
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def refused_character(value: str) -> str | None:
+    """Why `value` cannot be taken, or None: a control character or a lone
+    surrogate."""
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category == "Cs":
+            return "contains a lone surrogate, which is not a character"
+        if category == "Cc" and ch not in ALLOWED_CONTROLS:
+            return f"contains the control character U+{ord(ch):04X}"
+    return None
+
+
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
 

@@ -26,6 +26,12 @@ def get_subscriber(*, actor: Actor, public_id: str, for_update=False) -> Subscri
     """Load by Subscriber ID within the actor's partner; foreign IDs look unknown."""
     actor.require("subscribers.view")
     public_id = str(public_id or "").strip().lower()
+    if validation.refused_character(public_id):
+        # No ID holds one; PostgreSQL cannot even compare a NUL.
+        raise NotFound(
+            f"No subscriber has the Subscriber ID {public_id[:40]!r}.",
+            field="subscriber_id",
+        )
     queryset = Subscriber.objects.for_actor(actor).select_related("partner")
     if for_update:
         queryset = queryset.select_for_update()

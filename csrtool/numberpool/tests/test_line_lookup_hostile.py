@@ -70,4 +70,11 @@ def test_a_forged_page_cursor_answers_by_the_digits_it_holds(
     assert status == (
         "1 number contain “800”." if rows else "No number in the pool contains “800”."
     )
-    assert api_rows(api_client_for(cast.acme), q="800", cursor=cursor) == rows
+    api = api_client_for(cast.acme)
+    if "\x00" in cursor:  # the API refuses a NUL at the edge (csrtool.edge)
+        refused = api.get("/api/v1/numbers", {"q": "800", "cursor": cursor})
+        assert refused.json()["errors"] == [
+            {"field": "cursor", "message": refused.json()["detail"]}
+        ]
+    else:
+        assert api_rows(api, q="800", cursor=cursor) == rows
