@@ -43,6 +43,11 @@ class Event(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["partner", "position"], name="event_partner_feed"),
+            # The feed asked for some types: a partner's, and the operator's.
+            models.Index(
+                fields=["partner", "type", "position"], name="event_partner_type_feed"
+            ),
+            models.Index(fields=["type", "position"], name="event_type_feed"),
             models.Index(
                 fields=["id"],
                 condition=Q(position__isnull=True),
