@@ -1,9 +1,10 @@
 """What Subscriber Lookup matches for one search box, through the query an index
 answers for what was typed.
 
-- An address, a Subscriber ID, a Billing ID or a phone number (any format) typed
-  whole matches exactly, through the unique and partner indexes; those rows come
-  first.
+- An address, a Subscriber ID or a phone number (any format) that is a
+  subscriber's own is the answer, found by equality on unique and partner
+  indexes; nothing else is searched. A Billing ID typed whole matches exactly
+  too, and those rows come first.
 - Three characters or more also match inside names, email addresses and Billing
   IDs, and four digits or more inside phone numbers, through trigram indexes (an
   FTS5 trigram table on SQLite, pg_trgm GIN indexes on PostgreSQL). The answers
@@ -178,8 +179,10 @@ def _partial(query: str) -> _Matches:
 
 
 def scan_filter(query: str, region: str | None = None) -> Q:
-    """Every subscriber a lookup for `query` finds, as a plain condition: what a
-    scan of the table matches. The indexed search returns the same rows."""
+    """Every subscriber a search for `query` matches, as a plain condition: what
+    a scan of the table matches (the former lookup). `search_filter` returns the
+    same rows; a lookup page shows them all unless a whole address, Subscriber ID
+    or phone number matched (`key_filter`), which is then the answer."""
     query = _searchable(query)
     if not query:
         return Q()
@@ -227,22 +230,60 @@ def _newest_first(queryset, cursor: str | None, size: int) -> Page:
 
 
 _EXACT_PHASE = "x."
+_KEY_PHASE = "k."
 _REST_START = "r"
 
 
+def _keys(query: str, region: str | None) -> dict[str, set[str]]:
+    """The values a whole address, Subscriber ID or phone number stands for."""
+    keys = {"public_id": {query.lower()}}
+    if "@" in query:
+        keys["email_canonical"] = {query.casefold()}
+    if _PHONE_LIKE.match(query):
+        keys["phone"] = set(_phones(query, region))
+    return keys
+
+
+def key_filter(query: str, region: str | None = None) -> Q:
+    """Subscribers whose address, Subscriber ID or phone number is the query."""
+    condition = Q(pk__in=[])
+    for column, values in _keys(_searchable(query), region).items():
+        if values:
+            condition |= Q(**{f"{column}__in": sorted(values)})
+    return condition
+
+
+def exact_filter(query: str, region: str | None = None) -> Q:
+    """Subscribers with a whole key (Billing ID included) equal to the query."""
+    return _exact(_searchable(query), region).condition
+
+
 def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> Page:
-    """One page of a lookup: whole-key matches first, then the rest, each newest
-    first, by keyset cursor (no count, no offset). Two queries on the first page
-    (whole keys on their indexes, the rest on the trigram indexes), one after."""
+    """One page of a lookup, by keyset cursor (no count, no offset).
+
+    Whole-key matches come first, each newest first. When what was typed is a
+    subscriber's address, Subscriber ID or phone number, those matches are the
+    answer (one query, on unique and partner indexes); otherwise the matches
+    inside names, addresses, Billing IDs and phones follow (a second query, on
+    the trigram indexes), as `scan_filter` would find them.
+    """
     query = _searchable(query)
     if not query:
         # Nothing to match: the partner's newest-first index serves the order.
         return keyset_page(queryset, cursor, size=size)
     exact = _exact(query, region)
     items = []
-    if not cursor or cursor.startswith(_EXACT_PHASE):
+    if not cursor or cursor.startswith((_EXACT_PHASE, _KEY_PHASE)):
         position = cursor[len(_EXACT_PHASE) :] if cursor else None
         page = _newest_first(queryset.filter(exact.indexed()), position, size)
+        keys = _keys(query, region)
+        if (cursor or "").startswith(_KEY_PHASE) or any(
+            getattr(item, column) in values
+            for item in page.items
+            for column, values in keys.items()
+        ):
+            following = page.next_cursor and _KEY_PHASE + page.next_cursor
+            return Page(page.items, following)
         if page.next_cursor:
             return Page(page.items, _EXACT_PHASE + page.next_cursor)
         items, cursor = page.items, None
