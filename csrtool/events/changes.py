@@ -109,7 +109,7 @@ def record_change_events(audit, target) -> None:
         if not before.get("features"):
             _ready_if_complete(emit, target)
     elif action in NUMBER_CHANGES:
-        _number_events(emit, audit, NUMBER_CHANGES[action])
+        _number_events(emit, audit, NUMBER_CHANGES[action], target)
     elif action == "number_import.completed":
         emit(
             "number_import.finished",
@@ -140,7 +140,7 @@ def _counts(audit) -> dict:
     return {key: value for key, value in after.items() if isinstance(value, int)}
 
 
-def _number_events(emit, audit, type: str) -> None:
+def _number_events(emit, audit, type: str, target=None) -> None:
     if type == "number.removed":
         before = audit.before or {}
         emit(
@@ -155,8 +155,11 @@ def _number_events(emit, audit, type: str) -> None:
             },
         )
         return
+    # The number's services pass the line as the change left it.
     line = (
-        PhoneNumber.objects.select_related("partner", "subscriber")
+        target
+        if isinstance(target, PhoneNumber)
+        else PhoneNumber.objects.select_related("partner", "subscriber")
         .filter(partner=audit.partner, dnis=audit.target_id)
         .first()
     )

@@ -78,13 +78,26 @@ def _refusal(line: PhoneNumber, subscriber: Subscriber, now: datetime) -> Confli
 
 
 def _claim(line, claimant, now, **changes) -> bool:
-    """Take the row for `claimant` if it is still claimable: one winner per race."""
+    """Take the row for `claimant` if it is still claimable: one winner per race.
+
+    On success `line` holds what the row now holds, without reading it again.
+    """
+    changes = {"updated_at": now, "subscriber": claimant, **changes}
     updated = (
         PhoneNumber.objects.filter(pk=line.pk)
         .filter(claimable(now, claimant))
-        .update(updated_at=now, subscriber=claimant, **changes)
+        .update(**changes)
     )
-    return updated == 1
+    if updated != 1:
+        return False
+    _apply(line, changes)
+    return True
+
+
+def _apply(line: PhoneNumber, changes: dict) -> None:
+    """Set on `line` the values an UPDATE just wrote to its row."""
+    for name, value in changes.items():
+        setattr(line, name, value)
 
 
 def assign_line(
@@ -107,7 +120,6 @@ def assign_line(
         previous_subscriber=None,
     ):
         return False
-    line.refresh_from_db()
     open_assignment(actor, line, subscriber, now)
     record_change(actor, line, "number.assigned", before, line.audit_snapshot())
     return True
@@ -160,7 +172,6 @@ def hold_number(
         ):
             line.refresh_from_db()
             raise _refusal(line, subscriber, now)
-        line.refresh_from_db()
         record_change(actor, line, "number.held", before, line.audit_snapshot())
     return line
 
@@ -186,9 +197,10 @@ def release_line(
             }
         else:
             changes = {"status": NumberStatus.AVAILABLE, "previous_subscriber": None}
+    changes |= {"subscriber": None, "updated_at": now}
     updated = PhoneNumber.objects.filter(
         pk=line.pk, status=line.status, subscriber=owner
-    ).update(subscriber=None, updated_at=now, **changes)
+    ).update(**changes)
     if updated != 1:
         raise Conflict(
             f"{line.dnis} changed while you were working; look it up again.",
@@ -196,7 +208,7 @@ def release_line(
         )
     if line.status == NumberStatus.ASSIGNED:
         close_assignment(actor, line, now)
-    line.refresh_from_db()
+    _apply(line, changes)
     record_change(actor, line, action, before, line.audit_snapshot(), reason=reason)
 
 

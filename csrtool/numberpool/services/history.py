@@ -19,10 +19,12 @@ def record_change(
     after: dict | None,
     reason: str = "",
 ) -> None:
-    """The audit event of one change to a number (target: its DNIS)."""
+    """The audit event of one change to a number (target: its DNIS). `line`
+    holds the number as the change left it: the event outbox reads it there."""
     record(
         actor=actor,
         action=action,
+        target=line,
         target_type="phonenumber",
         target_id=line.dnis,
         target_label=line.number,

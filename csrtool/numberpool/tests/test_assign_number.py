@@ -270,3 +270,43 @@ def test_a_lapsed_hold_counts_as_available(cast, actor_of):
     )
     assert line.subscriber == cast.sam
     assert line.held_until is None
+
+
+def test_assign_and_unassign_read_the_number_once_and_write_it_once(cast, actor_of):
+    """The conditional UPDATE decides; the line is not read back, and what the
+    audit event and the outbox show is what the UPDATE wrote."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from csrtool.events.models import Event
+    from csrtool.numberpool.services import unassign_number
+
+    make_number(cast.acme, "8005551234")
+    bob = actor_of(cast.bob)
+
+    def reads_and_writes(queries):
+        sql = [q["sql"] for q in queries.captured_queries]
+        rows = [s for s in sql if s.startswith("SELECT") and '."dnis"' in s]
+        updates = [s for s in sql if s.startswith('UPDATE "numberpool_phonenumber"')]
+        return len(rows), len(updates)
+
+    with CaptureQueriesContext(connection) as queries:
+        line = assign_number(
+            actor=bob, number="8005551234", subscriber_id=cast.sam.public_id
+        )
+    assert reads_and_writes(queries) == (1, 1)
+    assert line.status == NumberStatus.ASSIGNED and line.subscriber == cast.sam
+    assigned = Event.objects.get(type="number.assigned").data["object"]
+    assert assigned["status"] == "assigned"
+    assert assigned["subscriber_id"] == cast.sam.public_id
+    assert events("number.assigned")[0].after["subscriber"] == cast.sam.public_id
+
+    with CaptureQueriesContext(connection) as queries:
+        line = unassign_number(actor=bob, number="8005551234")
+    assert reads_and_writes(queries) == (1, 1)
+    stored = PhoneNumber.objects.get(dnis="8005551234")
+    assert (line.status, line.aging_until) == (stored.status, stored.aging_until)
+    assert line.previous_subscriber == cast.sam and line.subscriber is None
+    unassigned = Event.objects.get(type="number.unassigned").data["object"]
+    assert unassigned["status"] == stored.effective_status()
+    assert events("number.unassigned")[0].after["status"] == stored.status
