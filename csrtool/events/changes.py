@@ -5,11 +5,14 @@
 its audit row. The object is shown as the API shows it.
 """
 
+from django.db.models import Exists, OuterRef
+
 from csrtool.events.services import record_event
-from csrtool.features.readiness import readiness_of
+from csrtool.features.readiness import Readiness, annotate_readiness, readiness_of
 from csrtool.numberpool.api import NumberOut
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.subscribers.api import SubscriberOut
+from csrtool.subscribers.models import Subscriber
 
 SUBSCRIBER_UPDATES = {"subscriber.updated", "subscriber.email_changed"}
 STATUS_CHANGES = {
@@ -169,14 +172,30 @@ def _number_events(emit, audit, type: str, target=None) -> None:
     if type == "number.unassigned" and line.status == NumberStatus.AGING:
         emit("number.aging", {"object": number_json(line)})
     if type == "number.assigned" and line.subscriber is not None:
-        first = (
-            PhoneNumber.objects.filter(
-                subscriber=line.subscriber, status=NumberStatus.ASSIGNED
-            ).count()
-            == 1
+        _ready_if_first_number(emit, line)
+
+
+def _ready_if_first_number(emit, line) -> None:
+    """`subscriber.ready` when `line` is the subscriber's first assigned number
+    and the number was the last missing step: one query, none before onboarding."""
+    subscriber = line.subscriber
+    if subscriber.activated_at is None:
+        return
+    others, features = (
+        annotate_readiness(Subscriber.objects.filter(pk=subscriber.pk))
+        .annotate(
+            others=Exists(
+                PhoneNumber.objects.filter(
+                    subscriber=OuterRef("pk"), status=NumberStatus.ASSIGNED
+                ).exclude(pk=line.pk)
+            )
         )
-        if first:
-            _ready_if_complete(emit, line.subscriber)
+        .values_list("others", "has_features")
+        .get()
+    )
+    ready = Readiness(subscriber, onboarded=True, number=True, features=features)
+    if not others and ready.complete:
+        emit("subscriber.ready", {"object": subscriber_json(subscriber)})
 
 
 def _ready_if_complete(emit, subscriber) -> None:

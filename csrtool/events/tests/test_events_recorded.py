@@ -143,6 +143,29 @@ def test_onboarding_then_the_last_missing_step_makes_the_subscriber_ready(
     assert ready.data["object"]["status"] == "active"
 
 
+def test_a_first_number_as_the_last_missing_step_makes_the_subscriber_ready_once(
+    cast, actor_of
+):
+    """The number is the last step: ready comes with the first number, not with
+    the second, and not before the subscriber has onboarded."""
+    bob, alice = actor_of(cast.bob), actor_of(cast.alice)
+    change_features(actor=bob, public_id=cast.sam.public_id, enable=["sms"])
+    add_line(alice)
+    add_line(alice, "2125550198")
+    add_line(alice, "2125550197")
+    assign_number(actor=alice, number="2125550199", subscriber_id=cast.sam.public_id)
+    unassign_number(actor=alice, number="2125550199")
+    assert "subscriber.ready" not in event_types(cast.acme)
+
+    onboarding.complete_onboarding(token=issue_link(bob, cast.sam), **GOOD)
+    assert "subscriber.ready" not in event_types(cast.acme)
+    assign_number(actor=alice, number="2125550198", subscriber_id=cast.sam.public_id)
+    assign_number(actor=alice, number="2125550197", subscriber_id=cast.sam.public_id)
+
+    ready = Event.objects.filter(type="subscriber.ready").get()
+    assert ready.data["object"]["subscriber_id"] == cast.sam.public_id
+
+
 def test_welcome_email_delivered_and_failed_are_events(cast, actor_of, smtpd):
     from csrtool.conftest import run_jobs
 
