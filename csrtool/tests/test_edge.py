@@ -170,6 +170,20 @@ def test_the_number_import_takes_files_above_the_general_limit(
     assert_problem(again, 413, "body_too_large")
 
 
+def test_an_import_file_of_3_mb_goes_through_the_api(cast, api_client_for):
+    # Over Django's old 2.5 MB ceiling, which answered a 500 (RequestDataTooBig).
+    rows = "".join(
+        f"+1800555{n:04d},800555{n:04d},tollfree,1,800,\n" for n in range(10)
+    )
+    header = "number,dnis,type,country_code,area_code,subscriber_id\n"
+    csv = header + rows + "\n" * (3 * 1024 * 1024)  # blank lines count for nothing
+    api = api_client_for(cast.acme, role="partner_admin")
+    response = api.post("/api/v1/numbers/import", csv, content_type="text/csv")
+    assert response.status_code == 200, response.content[:500]
+    assert response.json()["added"] == 10
+    assert PhoneNumber.objects.filter(partner=cast.acme).count() == 10
+
+
 def test_a_json_api_write_in_another_content_type_is_415(cast, api_client_for):
     api = api_client_for(cast.acme)
     form = api.post("/api/v1/subscribers", {"first_name": "Sam"})  # multipart
