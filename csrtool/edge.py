@@ -8,8 +8,9 @@ the application writes carries (SECURITY.md, "Requests and input").
 - Text that no person types (NUL and other control characters except tab, line
   feed and carriage return; lone UTF-16 surrogates, which no encoding can store)
   is refused in any path; under /api/ also in the query string and in any key or
-  string of a JSON body. The answer is 400 and names the field. A page's query
-  string is read without them; its forms refuse them as field errors.
+  string of a JSON body, and in a page's query string (lookups, filters, carried
+  IDs). The answer is 400 and names the field; a page's forms refuse them as
+  field errors instead.
 - Every answer the application writes is `Cache-Control: no-store`: pages and API
   answers hold a signed-in person's data. Static files (served before this runs)
   keep their caching.
@@ -23,7 +24,6 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.http import QueryDict
 from django.shortcuts import render
 
 from csrtool.api.problems import problem
@@ -89,20 +89,6 @@ def _pairs(querydict):
             yield key, value
 
 
-def _without_refused(querydict):
-    if not _first_refusal(_pairs(querydict)):
-        return querydict
-    cleaned = QueryDict(mutable=True)
-    for key, values in querydict.lists():
-        cleaned.setlist(_drop_refused(key), [_drop_refused(v) for v in values])
-    cleaned._mutable = False
-    return cleaned
-
-
-def _drop_refused(value: str) -> str:
-    return "".join(ch for ch in value if not refused_character(ch))
-
-
 def _first_refusal(pairs):
     for field, value in pairs:
         reason = refused_character(value)
@@ -155,16 +141,11 @@ class EdgeMiddleware:
         reason = refused_character(request.path)
         if reason:
             raise Refusal(400, "invalid_characters", f"The address {reason}.", "path")
-        if not is_api:
-            # Forms refuse NUL and control characters as field errors. Query
-            # strings (lookups, filters, carried IDs) read past them: they are
-            # dropped here, so none reaches a database (PostgreSQL cannot even
-            # compare a NUL).
-            request.GET = _without_refused(request.GET)
-            return
         try:
+            # None reaches a database: PostgreSQL cannot even compare a NUL.
             self.check_fields(_pairs(request.GET))
-            self.check_api_body(request, length)
+            if is_api:
+                self.check_api_body(request, length)
         except SuspiciousOperation:
             raise Refusal(
                 400, "bad_request", "The request could not be read."

@@ -72,13 +72,28 @@ def test_api_refuses_a_nul_in_the_query_string(cast, api_client_for):
     assert_problem(response, 400, "invalid_characters", "q")
 
 
-def test_features_page_answers_a_nul_subscriber_id_as_an_unknown_one(cast, client_for):
-    # It reached PostgreSQL, which cannot compare a NUL: a server error.
-    client = client_for(cast.bob)
-    response = client.get("/features/", {"subscriber": "sam\x00"})
-    unknown = client.get("/features/", {"subscriber": "sam"})
-    assert response.status_code == unknown.status_code == 404
-    assert "No subscriber has the Subscriber ID" in response.content.decode()
+@pytest.mark.parametrize(
+    "path, field",
+    [
+        ("/features/", "subscriber"),
+        ("/subscribers/", "q"),
+        ("/numbers/lookup/", "q"),
+        ("/numbers/assign/", "subscriber"),
+    ],
+)
+def test_a_page_refuses_a_control_character_in_its_query_string(
+    cast, client_for, path, field
+):
+    # A NUL in ?subscriber= reached PostgreSQL, which cannot compare one: a
+    # server error. It is refused before any view runs, the field named, instead
+    # of being read as some other value.
+    response = client_for(cast.bob).get(path, {field: "sam\x00"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        f"The field &#x27;{field}&#x27; contains the control character U+0000" in page
+    )
+    assert "sam@customer.example" not in page
 
 
 def test_a_nul_subscriber_id_reads_as_unknown_to_the_services(cast, actor_of):

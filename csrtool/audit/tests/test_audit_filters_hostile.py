@@ -28,12 +28,15 @@ def events(cast, actor_of):
         {"action": "\x1bsubscriber"},
     ],
 )
-def test_a_filter_with_control_characters_filters_without_them(
+def test_a_filter_with_control_characters_is_refused_naming_it(
     cast, client_for, events, filters
 ):
     response = client_for(cast.avery).get("/audit/", filters)
-    assert response.status_code == 200
-    assert "subscriber.updated</code>" in response.content.decode()
+    assert response.status_code == 400
+    [name] = filters
+    page = response.content.decode()
+    assert f"The field &#x27;{name}&#x27; contains the control character" in page
+    assert "subscriber.updated</code>" not in page
 
 
 @pytest.mark.parametrize("name", ["action", "actor", "target"])
@@ -45,11 +48,11 @@ def test_a_filter_longer_than_anything_stored_lists_nothing(
     assert "subscriber.updated</code>" not in response.content.decode()
 
 
-def test_the_export_with_hostile_filters_answers_and_records_them_cleaned(
+def test_the_export_with_a_huge_filter_answers_and_records_it_cut(
     cast, client_for, events
 ):
     response = client_for(cast.avery).get(
-        "/audit/export.csv", {"action": "subscriber\x00", "actor": "x" * 60_000}
+        "/audit/export.csv", {"action": "subscriber", "actor": "x" * 60_000}
     )
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))

@@ -20,7 +20,10 @@ def test_the_api_lookup_refuses_control_characters_naming_the_parameter(
     assert response.json()["errors"][0]["field"] == "q"
 
 
-def test_the_lookup_page_answers_a_nul_without_a_server_error(cast, client_for):
+def test_the_lookup_page_refuses_a_nul_without_a_server_error(cast, client_for):
     response = client_for(cast.bob).get("/subscribers/", {"q": "Sam\x00"})
-    assert response.status_code == 200
-    assert cast.gus.public_id not in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The field &#x27;q&#x27; contains the control character U+0000" in page
+    assert cast.sam.public_id not in page
+    assert cast.gus.public_id not in page
