@@ -74,14 +74,14 @@ class Readiness:
                 "Number assigned",
                 "Number",
                 self.number,
-                step_url("number-assign", s),
+                f"{detail}#assign-number",
             ),
             Step(
                 "features",
                 "Features enabled",
                 "Features",
                 self.features,
-                step_url("features", s),
+                f"{detail}#enable-features",
             ),
         ]
 

@@ -31,21 +31,20 @@ def test_a_new_subscriber_goes_from_created_to_ready(
     page.get_by_role("heading", name="Account created for Rita Ready").wait_for()
     rita = Subscriber.objects.get(email="rita@ready.example")
 
-    # Assign a number, from the confirmation's next steps.
+    # Assign a number, from the confirmation's next steps: on her page, in place.
     page.get_by_role("link", name="Assign a phone number").click()
-    assert page.get_by_label("Subscriber ID").input_value() == rita.public_id
-    page.get_by_label("Phone Number").fill("8005550199")
-    page.get_by_role("button", name="Assign", exact=True).click()
+    assert page.url.endswith(f"/subscribers/{rita.public_id}/#assign-number")
+    page.get_by_label("+1 800-555-0199").check()
+    page.get_by_role("button", name="Assign the chosen number").click()
     page.get_by_text("8005550199 is now assigned to Rita Ready").wait_for()
 
-    # Enable features: the page asks before enabling what they need.
-    page.goto(f"/subscribers/{rita.public_id}/")
-    page.get_by_role("link", name="Enable CX Builder features").click()
-    page.get_by_role("heading", name="CX Builder Features").wait_for()
-    assert_accessible(page)
-    page.get_by_label("Outbound campaigns").check()
-    page.get_by_label("Reporting").check()
-    page.get_by_role("button", name="Save features").click()
+    # Enable features, in place too: the page asks before enabling what they need.
+    page.get_by_role("link", name="Enable CX Builder features").first.click()
+    assert page.url.endswith("#enable-features")
+    hub = page.locator("#enable-features ~ form")
+    hub.get_by_label("Outbound campaigns").check()
+    hub.get_by_label("Reporting").check()
+    hub.get_by_role("button", name="Save features").click()
     page.get_by_text("Outbound campaigns needs Voice sites (IVR).").wait_for()
     assert enabled(rita) == set()
     assert_accessible(page)

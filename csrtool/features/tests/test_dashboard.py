@@ -48,7 +48,8 @@ def test_stuck_subscribers_are_listed_with_links_to_the_missing_steps(cast, clie
     assert "Sam Sample" in stuck
     assert "Welcome email unanswered" in stuck
     assert (
-        f'<a href="/features/?subscriber={cast.sam.public_id}">No features</a>' in stuck
+        f'<a href="/subscribers/{cast.sam.public_id}/#enable-features">No features</a>'
+        in stuck
     )
     assert fresh.full_name not in stuck
 

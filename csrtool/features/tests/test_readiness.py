@@ -60,7 +60,12 @@ def test_the_badge_links_to_each_missing_step_and_says_it_in_words(cast, client_
     html = badge(client_for(cast.bob), cast.sam)
     assert "1/4" in html
     assert 'Number<span class="visually-hidden"> missing,</span>' in html
-    assert f'href="/features/?subscriber={cast.sam.public_id}"' in html
+    # Each missing step opens the subscriber page where it is done in place.
+    detail = f"/subscribers/{cast.sam.public_id}/"
+    assert f'href="{detail}#assign-number"' in html
+    assert f'href="{detail}#enable-features"' in html
+    assert "/numbers/assign/" not in html
+    assert "/features/?" not in html
     assert 'Onboarded<span class="visually-hidden"> missing,</span>' in html
 
 
@@ -71,3 +76,12 @@ def test_the_badge_says_ready_once_everything_is_done(cast, client_for):
     html = badge(client_for(cast.bob), cast.sam)
     assert "Ready" in html
     assert "missing" not in html
+
+
+def test_the_lookup_badges_lead_to_the_place_on_the_subscriber_page(cast, client_for):
+    client = client_for(cast.bob)
+    results = client.get("/subscribers/?q=sam@customer.example").content.decode()
+    detail = f"/subscribers/{cast.sam.public_id}/"
+    for anchor in ("assign-number", "enable-features"):
+        assert f'href="{detail}#{anchor}"' in results
+        assert f'id="{anchor}"' in client.get(detail).content.decode()

@@ -125,5 +125,5 @@ def test_without_a_number_the_confirmation_says_what_is_left(cast, client_for):
     response = client_for(cast.bob).post("/subscribers/new/", FORM, follow=True)
     page = response.content.decode()
     nina = Subscriber.objects.get(email="nina@new.example")
-    assert f"/numbers/assign/?subscriber={nina.public_id}" in page
-    assert f"/features/?subscriber={nina.public_id}" in page
+    assert f"/subscribers/{nina.public_id}/#assign-number" in page
+    assert f"/subscribers/{nina.public_id}/#enable-features" in page

@@ -53,7 +53,8 @@ def test_pages_that_carry_the_subscriber_are_accessible(cast, page):
     page.get_by_role("navigation", name="Working for").get_by_role(
         "link", name="Enable CX Builder features"
     ).click()
-    page.get_by_role("heading", name="CX Builder Features").wait_for()
+    assert page.url.endswith(f"/subscribers/{cast.sam.public_id}/#enable-features")
+    page.locator("#enable-features").wait_for()
     assert_accessible(page)
 
     page.goto("/numbers/assign/")

@@ -23,7 +23,8 @@ def test_browse_and_a_numbers_page_carry_the_subscriber_to_the_assignment(
     page = bob.get(f"/numbers/available/{carry}").content.decode()
     assert sam_link(cast) in page
     assert f"/numbers/8005550100/{carry}" in page
-    assert f'Next step: <a href="/numbers/assign/{carry}"' in page
+    hub = f"/subscribers/{cast.sam.public_id}/"
+    assert f'Next step: <a href="{hub}#assign-number"' in page
 
     page = bob.get(f"/numbers/8005550100/{carry}").content.decode()
     assert "Assign to Sam Sample" in page
@@ -38,7 +39,7 @@ def test_browse_and_a_numbers_page_carry_the_subscriber_to_the_assignment(
     assert line.subscriber == cast.sam
     page = response.content.decode()
     assert sam_link(cast) in page
-    assert f'Next step: <a href="/features/{carry}"' in page
+    assert f'Next step: <a href="{hub}#enable-features"' in page
 
 
 def test_the_assign_page_and_line_lookup_are_prefilled_from_the_subscriber(
