@@ -14,6 +14,9 @@ class MenuItem:
     url_name: str
     permission: str
     section: str
+    # For who has `permission` but not this one, the entry only reads: it says so.
+    manage_permission: str = ""
+    view_only_label: str = ""
 
 
 # The seed's menu, in the original's order; pages that later work brings are
@@ -24,7 +27,14 @@ MENU = [
     MenuItem(
         "Assign/Unassign Number", "number-assign", "numbers.assign", "Phone Lines"
     ),
-    MenuItem("Number Pool Admin", "pool-admin", "pool.manage", "Phone Lines"),
+    MenuItem(
+        "Number Pool Admin",
+        "pool-admin",
+        "pool.view",
+        "Phone Lines",
+        manage_permission="pool.manage",
+        view_only_label="Number Pool (view only)",
+    ),
     MenuItem("Phone Line Lookup", "line-lookup", "pool.view", "Phone Lines"),
     MenuItem(
         "Browse Available Numbers", "numbers-available", "pool.view", "Phone Lines"
@@ -64,8 +74,11 @@ def _menu_for(request):
             url = reverse(item.url_name)
         except NoReverseMatch:
             url = None
+        label = item.label
+        if item.manage_permission and not actor.can(item.manage_permission):
+            label = item.view_only_label
         sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "current": item.url_name == current}
+            {"label": label, "url": url, "current": item.url_name == current}
         )
     return list(sections.items())
 

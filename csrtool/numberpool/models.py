@@ -129,6 +129,18 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
     def assigned(self):
         return self.filter(status=NumberStatus.ASSIGNED)
 
+    def in_state(self, state: str, now=None):
+        """The numbers a reader sees in this state (see effective_status): a
+        lapsed hold or a finished aging period reads as available."""
+        now = now or timezone.now()
+        if state == NumberStatus.AVAILABLE:
+            return self.available(now)
+        if state == NumberStatus.HELD:
+            return self.filter(status=state, held_until__gt=now)
+        if state == NumberStatus.AGING:
+            return self.filter(status=state, aging_until__gt=now)
+        return self.filter(status=state)
+
     def with_number_or_dnis(self, numbers, dnis):
         """Rows whose number (E.164) or DNIS is among these, however many."""
         return self.filter(

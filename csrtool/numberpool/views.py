@@ -16,7 +16,12 @@ from csrtool.numberpool.forms import (
     RemoveNumberForm,
     RetireNumberForm,
 )
-from csrtool.numberpool.models import NumberAssignment, NumberType, PhoneNumber
+from csrtool.numberpool.models import (
+    NumberAssignment,
+    NumberStatus,
+    NumberType,
+    PhoneNumber,
+)
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
 from csrtool.subscribers.services import find_subscriber
@@ -42,9 +47,68 @@ def _carried(request, value=None):
         return None
 
 
-@staff_required("pool.manage")
-def pool_admin(request):
+def _digits(value, length) -> str:
+    value = str(value or "").strip().lstrip("+")[:length]
+    return value if value.isascii() and value.isdigit() else ""
+
+
+def _pool_list(request):
+    """The pool as a page of rows in number order, with the filters it was
+    asked for: an index in number order answers every filter, and nothing
+    counts the whole pool."""
     actor = request.actor
+    filters = {
+        "state": request.GET.get("state", "").strip(),
+        "type": request.GET.get("type", "").strip(),
+        "country": _digits(request.GET.get("country"), 3),
+        "area": _digits(request.GET.get("area"), 8),
+    }
+    if filters["state"] not in NumberStatus.values:
+        filters["state"] = ""
+    if filters["type"] not in NumberType.values:
+        filters["type"] = ""
+    queryset = PhoneNumber.objects.for_actor(actor)
+    if actor.is_operator:
+        filters["partner"] = request.GET.get("partner", "").strip()[:50]
+        partner = Partner.objects.filter(slug=filters["partner"]).first()
+        if partner is not None:
+            queryset = queryset.for_partner(partner)
+        else:
+            filters["partner"] = ""
+    queryset = queryset.select_related("partner", "subscriber").filtered(
+        country_code=filters["country"],
+        number_type=filters["type"],
+        area_code=filters["area"],
+    )
+    if filters["state"]:
+        queryset = queryset.in_state(filters["state"])
+    page = queryset.page(request.GET.get("after"))
+    given = {name: value for name, value in filters.items() if value}
+    return {
+        "page": page,
+        "filters": filters,
+        "filtered": bool(given),
+        "paged": bool(request.GET.get("after")),
+        "first_query": urlencode(given),
+        "next_query": urlencode({**given, "after": page.next_cursor})
+        if page.next_cursor
+        else "",
+        "states": NumberStatus.choices,
+        "types": NumberType.choices,
+        "now": timezone.now(),
+    }
+
+
+@staff_required("pool.view")
+def pool_admin(request):
+    """The partner's pool as a filtered, paged list; partner admins also add and
+    remove numbers beside it, everyone else only reads it."""
+    actor = request.actor
+    if request.method == "POST" and not actor.can("pool.manage"):
+        raise Http404
+    context = _pool_list(request)
+    if not actor.can("pool.manage"):
+        return render(request, "numberpool/pool_admin.html", context)
     choices = _partner_choices(actor)
     add_form = AddNumberForm(partner_choices=choices)
     remove_form = RemoveNumberForm()
@@ -87,7 +151,7 @@ def pool_admin(request):
     return render(
         request,
         "numberpool/pool_admin.html",
-        {"form": add_form, "remove_form": remove_form},
+        {**context, "form": add_form, "remove_form": remove_form},
     )
 
 

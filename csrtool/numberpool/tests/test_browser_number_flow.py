@@ -12,13 +12,17 @@ def test_add_browse_assign_and_unassign_a_number(cast, page):
 
     page.get_by_role("link", name="Number Pool Admin").click()
     assert_accessible(page)
-    page.get_by_label("Phone Number").fill("800-555-1234")
-    page.get_by_label("DNIS", exact=True).fill("8005551234")
-    page.get_by_label("Type").select_option("tollfree")
-    page.get_by_label("Country code").fill("1")
-    page.get_by_label("Area code").fill("800")
-    page.get_by_role("button", name="Add Number").click()
+    add = page.get_by_role("form", name="Add a number")
+    add.get_by_label("Phone Number").fill("800-555-1234")
+    add.get_by_label("DNIS", exact=True).fill("8005551234")
+    add.get_by_label("Type").select_option("tollfree")
+    add.get_by_label("Country code").fill("1")
+    add.get_by_label("Area code").fill("800")
+    add.get_by_role("button", name="Add Number").click()
     page.get_by_text("8005551234 (+1 800-555-1234) was added to the pool.").wait_for()
+    # The new number is in the pool's list beside the form.
+    pool = page.get_by_role("table", name="Numbers of the pool")
+    assert pool.get_by_role("link", name="+1 800-555-1234").is_visible()
 
     page.get_by_role("navigation").get_by_role(
         "link", name="Browse Available Numbers"
@@ -75,3 +79,37 @@ def test_retire_a_number_and_return_it_to_the_pool_from_its_page(cast, page):
     page.get_by_role("button", name="Return to pool").click()
     page.get_by_text("8005551234 is back in the pool, available.").wait_for()
     assert PhoneNumber.objects.get().status == NumberStatus.AVAILABLE
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_pool_list_filters_and_pages_and_a_csr_only_reads_it(cast, page):
+    for n in range(52):
+        make_number(cast.acme, f"21255501{n:02d}", number_type="local")
+    make_number(cast.acme, "8005550100", status=NumberStatus.RETIRED)
+    make_number(cast.globex, "8005550199")
+    browser_login(page, cast.bob)
+
+    page.get_by_role("navigation").get_by_role(
+        "link", name="Number Pool (view only)"
+    ).click()
+    page.get_by_role("heading", name="Number Pool", exact=True).wait_for()
+    assert page.get_by_role("button", name="Add Number").count() == 0
+    pool = page.get_by_role("table", name="Numbers of the pool")
+    assert pool.get_by_role("row").count() == 51  # a header and 50 rows
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Next page").click()
+    page.get_by_role("link", name="First page").wait_for()
+    assert pool.get_by_role("row").count() == 4
+    assert "+1 212-555-0151" in pool.inner_text()
+    assert "+1 800-555-0199" not in page.content()
+
+    filters = page.get_by_role("form", name="Filter the pool")
+    filters.get_by_label("State").select_option("retired")
+    filters.get_by_label("Area code").fill("800")
+    filters.get_by_role("button", name="Filter").click()
+    page.get_by_text("1 number that matches").wait_for()
+    assert pool.get_by_role("row").count() == 2
+    assert "Retired" in pool.inner_text()
+    assert_accessible(page)

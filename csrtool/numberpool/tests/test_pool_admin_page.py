@@ -86,11 +86,32 @@ def test_gina_cannot_remove_acmes_number(cast, client_for):
     assert PhoneNumber.objects.exists()
 
 
-def test_csrs_and_auditors_do_not_get_the_page(cast, client_for):
+def test_csrs_and_auditors_read_the_pool_but_cannot_change_it(cast, client_for):
+    make_number(cast.acme, "8005550100")
     for user in (cast.bob, cast.avery):
-        assert client_for(user).get("/numbers/admin/").status_code == 404
+        page = client_for(user).get("/numbers/admin/").text
+        assert "<h1>Number Pool</h1>" in page
+        assert "View only: partner admins add and remove numbers." in page
+        assert 'href="/numbers/8005550100/"' in page
+        assert "Add Number</button>" not in page
+        assert "Remove Number</button>" not in page
         assert client_for(user).post("/numbers/admin/", FIELDS).status_code == 404
-    assert not PhoneNumber.objects.exists()
+        removal = {"action": "remove", "remove-dnis": "8005550100"}
+        assert client_for(user).post("/numbers/admin/", removal).status_code == 404
+    assert list(PhoneNumber.objects.values_list("dnis", flat=True)) == ["8005550100"]
+
+
+def test_the_menu_says_who_only_reads_the_pool(cast, client_for):
+    def menu(user):
+        page = client_for(user).get("/").text
+        return page[page.index('class="sidemenu"') : page.index("</nav>")]
+
+    assert ">Number Pool Admin</a>" in menu(cast.alice)
+    assert "Number Pool (view only)" not in menu(cast.alice)
+    for user in (cast.bob, cast.avery):
+        assert '<a href="/numbers/admin/"' in menu(user)
+        assert ">Number Pool (view only)</a>" in menu(user)
+        assert "Number Pool Admin" not in menu(user)
 
 
 def test_the_operator_picks_the_partner(cast, client_for):

@@ -145,6 +145,41 @@ def test_browse_walks_an_index_in_number_order_for_any_filter(cast, filters, aft
         assert "number_type=" in seek or "area_code=" in seek, text
 
 
+POOL_LIST_FILTERS = [
+    ({}, ""),
+    ({}, "assigned"),
+    ({"number_type": "local"}, "available"),
+    ({"country_code": "1", "area_code": "212"}, "held"),
+    ({"area_code": "800"}, "retired"),
+]
+
+
+@pytest.mark.parametrize("filters, state", POOL_LIST_FILTERS)
+@pytest.mark.parametrize("after", [None, "+1212"])
+def test_the_pool_list_walks_an_index_in_number_order_for_any_filter(
+    cast, filters, state, after
+):
+    fill(cast.acme, 300)
+    fill(cast.globex, 300, start=1000)
+    queryset = (
+        PhoneNumber.objects.for_partner(cast.acme)
+        .select_related("partner", "subscriber")
+        .filtered(**filters)
+    )
+    if state:
+        queryset = queryset.in_state(state)
+
+    switches = ("enable_seqscan", "enable_bitmapscan", "enable_sort")
+    text = page_plan(queryset, after, switches)
+
+    assert any(index in text for index in ORDER_INDEXES), text
+    if connection.vendor == "sqlite":
+        assert "TEMP B-TREE" not in text, text
+        assert "SCAN numberpool_phonenumber" not in text, text
+    else:
+        assert "Sort" not in text, text
+
+
 @pytest.mark.parametrize(
     "filters",
     [
