@@ -17,7 +17,10 @@ class AddNumberForm(forms.Form):
     dnis = forms.CharField(
         label="DNIS",
         required=False,
-        help_text="The digits the carrier delivers, e.g. 8005551234.",
+        help_text=(
+            "The digits the carrier delivers, e.g. 8005551234. Left empty, they "
+            "are taken from a number given with + and its country code."
+        ),
     )
     number_type = forms.ChoiceField(
         label="Type",
@@ -25,7 +28,9 @@ class AddNumberForm(forms.Form):
         choices=[("", "Choose a type"), *NumberType.choices],
     )
     country_code = forms.CharField(
-        label="Country code", required=False, help_text="e.g. 1 or 44."
+        label="Country code",
+        required=False,
+        help_text="e.g. 1 or 44. Left empty, it is taken from a number given with +.",
     )
     area_code = forms.CharField(
         label="Area code",
@@ -35,7 +40,11 @@ class AddNumberForm(forms.Form):
     subscriber_id = forms.CharField(
         label="Subscriber ID",
         required=False,
-        help_text="Optional: the number is then added already assigned.",
+        max_length=254,
+        help_text=(
+            "Optional: the number is then added already assigned. Or the "
+            "subscriber's login email address."
+        ),
     )
 
     def __init__(self, *args, partner_choices=None, **kwargs):
@@ -57,7 +66,7 @@ class AddNumberForm(forms.Form):
         self.fields["area_code"].widget.attrs.update(
             {"inputmode": "numeric", "maxlength": 8}
         )
-        for name in ("number", "dnis", "number_type", "country_code"):
+        for name in ("number", "number_type"):
             self.fields[name].widget.attrs["required"] = True
 
 

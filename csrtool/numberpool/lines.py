@@ -125,6 +125,15 @@ def dnis_forms(number) -> set[str]:
     return forms
 
 
+def derived_dnis(number, region: str | None) -> str:
+    """The DNIS a carrier in the partner's country delivers for a number: its
+    national digits for a number of that country, else the country code too."""
+    national = phonenumbers.national_significant_number(number)
+    if region and number.country_code == phonenumbers.country_code_for_region(region):
+        return national
+    return f"{number.country_code}{national}"
+
+
 def clean_line(
     *,
     number,
@@ -133,8 +142,12 @@ def clean_line(
     country_code,
     area_code="",
     region: str | None,
+    derive: bool = False,
 ) -> dict:
-    """Check every field of a line, collecting all messages before raising."""
+    """Check every field of a line, collecting all messages before raising.
+
+    With `derive`, a number given in full international form (+ and its country
+    code) fills in a DNIS and a country code left blank."""
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
 
@@ -159,9 +172,16 @@ def clean_line(
         else:
             cleaned["number"] = e164(parsed)
 
+    international = parsed is not None and raw_number.startswith("+")
     raw_dnis = str(dnis or "").strip()
+    raw_country = str(country_code or "").strip().lstrip("+")
+    if derive and international:
+        raw_dnis = raw_dnis or derived_dnis(parsed, region)
+        raw_country = raw_country or str(parsed.country_code)
     if not raw_dnis:
         errors["dnis"] = ["DNIS is required: the digits the carrier delivers."]
+        if derive:
+            errors["dnis"][0] += " Or give the number with + and its country code."
     elif not raw_dnis.isascii() or not raw_dnis.isdigit():
         errors["dnis"] = ["DNIS must contain digits only, e.g. 8005551234."]
     elif len(raw_dnis) > DNIS_MAX_LENGTH:
@@ -183,7 +203,6 @@ def clean_line(
     else:
         cleaned["number_type"] = raw_type
 
-    raw_country = str(country_code or "").strip().lstrip("+")
     if not raw_country:
         errors["country_code"] = ["Country code is required, e.g. 1 or 44."]
     elif not raw_country.isascii() or not raw_country.isdigit() or len(raw_country) > 3:

@@ -111,6 +111,7 @@ def pool_admin(request):
         return render(request, "numberpool/pool_admin.html", context)
     choices = _partner_choices(actor)
     add_form = AddNumberForm(partner_choices=choices)
+    resolved = None
     remove_form = RemoveNumberForm()
     if request.method == "POST" and request.POST.get("action") == "remove":
         remove_form = RemoveNumberForm(request.POST)
@@ -130,7 +131,20 @@ def pool_admin(request):
                 return redirect("pool-admin")
     elif request.method == "POST":
         add_form = AddNumberForm(request.POST, partner_choices=choices)
-        if add_form.is_valid():
+        if add_form.is_valid() and "@" in add_form.cleaned_data["subscriber_id"]:
+            # A login email: say which account it is before adding anything.
+            try:
+                resolved = find_subscriber(
+                    actor=actor, value=add_form.cleaned_data["subscriber_id"]
+                )
+            except DomainError as e:
+                apply_errors(add_form, e)
+            else:
+                add_form = AddNumberForm(
+                    {**request.POST.dict(), "subscriber_id": resolved.public_id},
+                    partner_choices=choices,
+                )
+        elif add_form.is_valid():
             data = dict(add_form.cleaned_data)
             partner = None
             if actor.is_operator:
@@ -140,19 +154,40 @@ def pool_admin(request):
             except DomainError as e:
                 apply_errors(add_form, e)
             else:
-                text = f"{line.dnis} ({line.number_display}) was added to the pool"
-                if line.subscriber_id:
-                    text += (
-                        f", assigned to {line.subscriber.full_name} "
-                        f"(Subscriber ID {line.subscriber.public_id})"
-                    )
-                messages.success(request, text + ".")
+                messages.success(request, _added(line, data))
                 return redirect("pool-admin")
     return render(
         request,
         "numberpool/pool_admin.html",
-        {**context, "form": add_form, "remove_form": remove_form},
+        {
+            **context,
+            "form": add_form,
+            "remove_form": remove_form,
+            "resolved": resolved,
+        },
     )
+
+
+def _added(line, given: dict) -> str:
+    """The confirmation of an add, naming what was taken from the number."""
+    text = f"{line.dnis} ({line.number_display}) was added to the pool"
+    if line.subscriber_id:
+        text += (
+            f", assigned to {line.subscriber.full_name} "
+            f"(Subscriber ID {line.subscriber.public_id})"
+        )
+    derived = [
+        label
+        for field, label in (
+            ("dnis", f"DNIS {line.dnis}"),
+            ("country_code", f"country code {line.country_code}"),
+            ("area_code", f"area code {line.area_code}"),
+        )
+        if not str(given.get(field) or "").strip() and getattr(line, field)
+    ]
+    if derived:
+        text += ". Taken from the number: " + ", ".join(derived)
+    return text + "."
 
 
 @staff_required("pool.view")

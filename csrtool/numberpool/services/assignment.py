@@ -21,7 +21,7 @@ from csrtool.numberpool.services.history import (
 from csrtool.numberpool.services.lookup import find_number, owner_label, when_label
 from csrtool.partners.access import Actor
 from csrtool.subscribers.models import Status, Subscriber
-from csrtool.subscribers.services import get_subscriber
+from csrtool.subscribers.services import find_subscriber
 
 
 def ensure_assignable(*, subscriber: Subscriber, line: PhoneNumber) -> None:
@@ -132,13 +132,14 @@ def assign_number(
     subscriber_id: str,
     now: datetime | None = None,
 ) -> PhoneNumber:
-    """Give a number of the pool to a subscriber (the one it is held for, or its
-    previous owner while it ages, or anyone once it is available)."""
+    """Give a number of the pool to a subscriber, by Subscriber ID or login
+    email (the one it is held for, or its previous owner while it ages, or
+    anyone once it is available)."""
     actor.require("numbers.assign")
     now = now or timezone.now()
     with transaction.atomic():
         line = find_number(actor=actor, value=number)
-        subscriber = get_subscriber(actor=actor, public_id=subscriber_id)
+        subscriber = find_subscriber(actor=actor, value=subscriber_id)
         ensure_assignable(subscriber=subscriber, line=line)
         if not assign_line(actor=actor, line=line, subscriber=subscriber, now=now):
             line.refresh_from_db()
@@ -158,7 +159,7 @@ def hold_number(
     now = now or timezone.now()
     with transaction.atomic():
         line = find_number(actor=actor, value=number)
-        subscriber = get_subscriber(actor=actor, public_id=subscriber_id)
+        subscriber = find_subscriber(actor=actor, value=subscriber_id)
         ensure_assignable(subscriber=subscriber, line=line)
         before = line.audit_snapshot()
         until = now + timedelta(minutes=line.partner.number_hold_minutes)
@@ -227,7 +228,7 @@ def unassign_number(
         line = find_number(actor=actor, value=number, for_update=True)
         subscriber = None
         if str(subscriber_id or "").strip():
-            subscriber = get_subscriber(actor=actor, public_id=subscriber_id)
+            subscriber = find_subscriber(actor=actor, value=subscriber_id)
         status = line.effective_status(now)
         if status not in (NumberStatus.ASSIGNED, NumberStatus.HELD):
             raise Conflict(

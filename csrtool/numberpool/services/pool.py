@@ -14,7 +14,7 @@ from csrtool.numberpool.services.history import open_assignment, record_change
 from csrtool.numberpool.services.lookup import find_number, owner_label, when_label
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
-from csrtool.subscribers.services import get_subscriber
+from csrtool.subscribers.services import find_subscriber
 
 DNIS_TAKEN = "This DNIS is already in the pool of this installation."
 NUMBER_TAKEN = "This phone number is already in the pool of this installation."
@@ -32,7 +32,9 @@ def add_number(
     partner: Partner | None = None,
     now: datetime | None = None,
 ) -> PhoneNumber:
-    """Add a number to the pool, available, or already assigned to a subscriber."""
+    """Add a number to the pool, available, or already assigned to a subscriber
+    (by Subscriber ID or login email). A number given with + and its country
+    code fills in a DNIS, a country code and an area code left blank."""
     actor.require("pool.manage")
     partner = actor.require_partner(partner)
     now = now or timezone.now()
@@ -43,6 +45,7 @@ def add_number(
         country_code=country_code,
         area_code=area_code,
         region=region_for(partner),
+        derive=True,
     )
     subscriber_id = str(subscriber_id or "").strip()
     if subscriber_id:
@@ -58,8 +61,8 @@ def add_number(
         with transaction.atomic():
             subscriber = None
             if subscriber_id:
-                subscriber = get_subscriber(
-                    actor=actor.for_partner(partner), public_id=subscriber_id
+                subscriber = find_subscriber(
+                    actor=actor.for_partner(partner), value=subscriber_id
                 )
             line = PhoneNumber(partner=partner, created_at=now, updated_at=now)
             for field, value in cleaned.items():

@@ -23,6 +23,15 @@ def test_add_browse_assign_and_unassign_a_number(cast, page):
     # The new number is in the pool's list beside the form.
     pool = page.get_by_role("table", name="Numbers of the pool")
     assert pool.get_by_role("link", name="+1 800-555-1234").is_visible()
+    # A number with its country code is enough: the rest is taken from it.
+    add.get_by_label("Phone Number").fill("+1 212 555 0142")
+    add.get_by_label("Type").select_option("local")
+    add.get_by_role("button", name="Add Number").click()
+    page.get_by_text(
+        "Taken from the number: DNIS 2125550142, country code 1, area code 212."
+    ).wait_for()
+    assert pool.get_by_role("link", name="+1 212-555-0142").is_visible()
+    assert_accessible(page)
 
     page.get_by_role("navigation").get_by_role(
         "link", name="Browse Available Numbers"
@@ -43,11 +52,11 @@ def test_add_browse_assign_and_unassign_a_number(cast, page):
         f"(Subscriber ID {cast.sam.public_id})."
     ).wait_for()
     assert_accessible(page)
-    assert PhoneNumber.objects.get().subscriber_id == cast.sam.pk
+    assert PhoneNumber.objects.get(dnis="8005551234").subscriber == cast.sam
 
     page.get_by_role("button", name="Unassign").click()
     page.get_by_text("8005551234 is no longer assigned to Sam Sample").wait_for()
-    assert PhoneNumber.objects.get().status == NumberStatus.AGING
+    assert PhoneNumber.objects.get(dnis="8005551234").status == NumberStatus.AGING
 
 
 @pytest.mark.browser

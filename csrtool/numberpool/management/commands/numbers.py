@@ -53,17 +53,23 @@ class Command(DomainCommand):
 
         add = sub.add_parser("add", help="Add a number to the pool.")
         add.add_argument("--number", required=True, help="e.g. +1 800 555 1234")
-        add.add_argument("--dnis", required=True, help="e.g. 8005551234")
+        add.add_argument(
+            "--dnis", default="", help="e.g. 8005551234; omitted, taken from a +number"
+        )
         add.add_argument(
             "--type",
             dest="number_type",
             required=True,
             help="tollfree, local, intl_local or intl_tollfree",
         )
-        add.add_argument("--country-code", required=True, help="e.g. 1")
+        add.add_argument(
+            "--country-code", default="", help="e.g. 1; omitted, taken from a +number"
+        )
         add.add_argument("--area-code", default="", help="e.g. 800")
         add.add_argument(
-            "--subscriber", default="", help="Subscriber ID: add it assigned."
+            "--subscriber",
+            default="",
+            help="Subscriber ID or login email: add it assigned.",
         )
         add.add_argument("--partner", help="Partner slug (operator only).")
 
@@ -84,14 +90,16 @@ class Command(DomainCommand):
         ):
             p = sub.add_parser(name, help=text)
             p.add_argument("number", help="The number in any format, or its DNIS.")
-            p.add_argument("subscriber", help="Subscriber ID")
+            p.add_argument("subscriber", help="Subscriber ID or login email")
 
         unassign = sub.add_parser(
             "unassign", help="Take a number from its subscriber (it starts aging)."
         )
         unassign.add_argument("number")
         unassign.add_argument(
-            "--subscriber", default="", help="Refuse unless it is this subscriber's."
+            "--subscriber",
+            default="",
+            help="Refuse unless it is this subscriber's (ID or login email).",
         )
 
         show = sub.add_parser("show", help="A number, its status and its owners.")
@@ -135,7 +143,13 @@ class Command(DomainCommand):
             subscriber_id=options["subscriber"],
             partner=self.partner(options.get("partner")),
         )
-        self.emit(options, line_data(line), f"Added {line_text(line)}")
+        text = f"Added {line_text(line)}"
+        if line.subscriber_id:
+            text += (
+                f"\nAssigned to {line.subscriber.full_name} "
+                f"(Subscriber ID {line.subscriber.public_id})."
+            )
+        self.emit(options, line_data(line), text)
 
     def do_remove(self, actor, options):
         line = services.remove_number(actor=actor, dnis=options["dnis"])
