@@ -354,6 +354,12 @@ class PhoneNumber(models.Model):
                 fields=["partner", "area_code", "number"],
                 name="number_partner_area_order",
             ),
+            # Number Pool Admin's list by state: a rare state (retired, held)
+            # would otherwise walk the whole pool in number order for one page.
+            models.Index(
+                fields=["partner", "status", "number"],
+                name="number_partner_status_order",
+            ),
             models.Index(fields=["status", "held_until"], name="number_hold_expiry"),
             models.Index(fields=["status", "aging_until"], name="number_aging_expiry"),
         ]
