@@ -17,10 +17,13 @@ import_api.register(router)
 
 
 class NumberIn(Schema):
+    """A number given with + and its country code fills in a DNIS, country
+    code and area code left out; subscriber_id also takes the login email."""
+
     number: str
-    dnis: str
+    dnis: str = ""
     number_type: str
-    country_code: str
+    country_code: str = ""
     area_code: str = ""
     subscriber_id: str = ""
 

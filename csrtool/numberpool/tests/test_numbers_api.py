@@ -29,6 +29,37 @@ def test_a_partner_admin_key_adds_and_removes_a_number(cast, api_client_for):
     assert not PhoneNumber.objects.exists()
 
 
+def test_a_full_number_is_enough_and_the_subscriber_may_be_its_login_email(
+    cast, api_client_for
+):
+    api = api_client_for(cast.acme, Role.PARTNER_ADMIN)
+    created = api.post(
+        "/api/v1/numbers",
+        {
+            "number": "+1 800 555 1234",
+            "number_type": "tollfree",
+            "subscriber_id": "sam@customer.example",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["dnis"], body["country_code"], body["area_code"]) == (
+        "8005551234",
+        "1",
+        "800",
+    )
+    assert body["subscriber_id"] == cast.sam.public_id
+    refused = api.post(
+        "/api/v1/numbers",
+        {"number": "800-555-1235", "number_type": "tollfree"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    fields = {e["field"] for e in refused.json()["errors"]}
+    assert fields == {"dnis", "country_code"}
+
+
 def test_field_errors_come_back_as_problem_details(cast, api_client_for):
     api = api_client_for(cast.acme, Role.PARTNER_ADMIN)
     response = api.post(
