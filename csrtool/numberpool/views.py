@@ -95,7 +95,7 @@ def _pool_list(request):
         else "",
         "states": NumberStatus.choices,
         "types": NumberType.choices,
-        "now": timezone.now(),
+        "partners": (_partner_choices(actor) or [None])[1:],
     }
 
 

@@ -122,3 +122,36 @@ def test_the_pool_list_filters_and_pages_and_a_csr_only_reads_it(cast, page):
     assert pool.get_by_role("row").count() == 2
     assert "Retired" in pool.inner_text()
     assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_login_email_is_named_before_a_number_is_added_and_the_operator_filters(
+    cast, page
+):
+    make_number(cast.globex, "8005550199")
+    browser_login(page, cast.alice)
+    page.goto("/numbers/admin/")
+    add = page.get_by_role("form", name="Add a number")
+    add.get_by_label("Phone Number").fill("+1 800 555 0142")
+    add.get_by_label("Type").select_option("tollfree")
+    add.get_by_label("Subscriber ID").fill("sam@customer.example")
+    add.get_by_role("button", name="Add Number").click()
+    page.get_by_text("is the login of Sam Sample").wait_for()
+    assert not PhoneNumber.objects.filter(partner=cast.acme).exists()
+    assert_accessible(page)
+    add.get_by_role("button", name="Add Number").click()
+    page.get_by_text("assigned to Sam Sample").wait_for()
+    assert PhoneNumber.objects.get(dnis="8005550142").subscriber == cast.sam
+
+    page.context.clear_cookies()
+    browser_login(page, cast.olivia)
+    page.goto("/numbers/admin/")
+    filters = page.get_by_role("form", name="Filter the pool")
+    filters.get_by_label("Partner").select_option("globex")
+    filters.get_by_role("button", name="Filter").click()
+    page.get_by_text("1 number that matches").wait_for()
+    pool = page.get_by_role("table", name="Numbers of the pool")
+    assert "+1 800-555-0199" in pool.inner_text()
+    assert "+1 800-555-0142" not in pool.inner_text()
+    assert_accessible(page)

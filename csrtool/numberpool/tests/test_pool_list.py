@@ -184,7 +184,9 @@ def test_a_page_costs_the_same_queries_for_3_rows_as_for_60_and_counts_nothing(
 def test_the_operator_narrows_the_list_to_one_partner(cast, client_for):
     the_pool(cast)
     client = client_for(cast.olivia)
-    assert len(rows(client.get("/numbers/admin/").text)) == 7
+    page = client.get("/numbers/admin/").text
+    assert len(rows(page)) == 7
+    assert '<option value="globex">Globex Voice</option>' in page
     assert rows(client.get("/numbers/admin/", {"partner": "globex"}).text) == [
         "2125550199"
     ]
