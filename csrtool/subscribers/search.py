@@ -15,6 +15,7 @@ answers for what was typed.
 """
 
 import itertools
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class _Matches:
 
     condition: Q = field(default_factory=lambda: Q(pk__in=[]))
     ids: list[tuple[str, list]] = field(default_factory=list)
+    # The FTS5 query of the trigram match, when there is one, and its id query.
+    fts: str = ""
+    fts_ids: tuple[str, list] | None = None
 
     def add(self, condition: Q, sql: str, params: list) -> None:
         self.condition |= condition
@@ -170,11 +174,12 @@ def _partial(query: str) -> _Matches:
         condition |= Q(phone__contains=digits)
         terms.append(f"phone : {_phrase(digits)}")
     fts = " OR ".join(f"({term})" for term in terms)
-    matches.add(
-        condition,
+    matches.fts = fts
+    matches.fts_ids = (
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
         [fts],
     )
+    matches.add(condition, *matches.fts_ids)
     return matches
 
 
@@ -210,23 +215,105 @@ def _unindexed(name: str, output_field):
     return Func(F(name), template="+%(expressions)s", output_field=output_field)
 
 
-def _newest_first(queryset, cursor: str | None, size: int) -> Page:
-    """Newest first (created_at, then id) after the cursor, the match driving."""
-    queryset = queryset.alias(
-        _created=_unindexed("created_at", DateTimeField()),
-        _id=_unindexed("id", IntegerField()),
+def _after(queryset, position, created="created_at", pk="pk"):
+    """The rows after a cursor's position, newest first (by `created`, `pk`)."""
+    if position is None:
+        return queryset
+    at, last = position
+    return queryset.filter(
+        Q(**{f"{created}__lt": at}) | Q(**{created: at, f"{pk}__lt": last})
     )
-    position = decode_cursor(cursor)
-    if position is not None:
-        created_at, pk = position
-        queryset = queryset.filter(
-            Q(_created__lt=created_at) | Q(_created=created_at, _id__lt=pk)
-        )
-    items = list(queryset.order_by("-_created", "-_id")[: size + 1])
+
+
+def _page(items: list, size: int) -> Page:
     if len(items) <= size:
         return Page(items, None)
     items = items[:size]
     return Page(items, encode_cursor(items[-1].created_at, items[-1].pk))
+
+
+def _newest_first(
+    queryset, cursor: str | None, size: int, *, rows=None, common=None
+) -> Page:
+    """Newest first (created_at, then id) after the cursor, the match driving.
+
+    Given `rows` (the partner's subscribers, for matches inside text: possibly
+    thousands), the matches are put in order by their dates and ids alone, and
+    only the page's rows are read whole from `rows`, with their readiness.
+    `common` (the same subscribers and the plain condition) is given for a text
+    so common that reading them newest first finds a page sooner
+    (`_common_page`)."""
+    position = decode_cursor(cursor)
+    if common is not None:
+        page = _common_page(*common, position, size)
+        if page is not None:
+            return page
+    order = ("-_created", "-_id")
+    matches = _after(_driven(queryset), position, "_created", "_id").order_by(*order)
+    if rows is None:
+        return _page(list(matches[: size + 1]), size)
+    ids = matches.values("pk")[: size + 1]
+    return _page(list(_driven(rows).filter(pk__in=ids).order_by(*order)), size)
+
+
+def _driven(queryset):
+    """The queryset with `_created` and `_id` to order by, which on SQLite no
+    index serves: the condition's own index drives the plan."""
+    return queryset.alias(
+        _created=_unindexed("created_at", DateTimeField()),
+        _id=_unindexed("id", IntegerField()),
+    )
+
+
+# Trigram hits from which a text counts as common: reading a partner newest
+# first then meets a page of matches sooner than sorting every hit would.
+COMMON_HITS = 5000
+# How many of the partner's subscribers (after the cursor) that reading tests
+# at most before the trigram index drives after all.
+COMMON_WINDOW = 20_000
+
+
+def _is_common(matches: _Matches) -> bool:
+    """SQLite: whether the trigram index holds COMMON_HITS rows for the text.
+
+    Reading the hits stops there, so a common text costs no more than a rare
+    one; a rare text's hits, all read, then stand in for the trigram match in
+    the page's query (which would otherwise ask the index a second time)."""
+    if connection.vendor != "sqlite" or not matches.fts:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} "  # noqa: S608
+            f"WHERE {FTS_TABLE} MATCH %s LIMIT {COMMON_HITS}",
+            [matches.fts],
+        )
+        hits = [row[0] for row in cursor.fetchall()]
+    if len(hits) >= COMMON_HITS:
+        return True
+    matches.ids[matches.ids.index(matches.fts_ids)] = (
+        "SELECT value FROM json_each(%s)",
+        [json.dumps(hits)],
+    )
+    return False
+
+
+def _common_page(subscribers, condition: Q, position, size: int) -> Page | None:
+    """The page read from the partner's newest-first index, testing each row,
+    down to COMMON_WINDOW rows after the cursor; None when fewer than a page's
+    worth of matches are among them (the text is rarer for this partner)."""
+    after = _after(subscribers, position)
+    newest = after.order_by("-created_at", "-id").values_list("created_at", "id")
+    floor = next(iter(newest[COMMON_WINDOW - 1 : COMMON_WINDOW]), None)
+    window = after
+    if floor is not None:
+        created_at, pk = floor
+        window = after.filter(
+            Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gte=pk)
+        )
+    items = list(window.filter(condition).order_by("-created_at", "-id")[: size + 1])
+    if len(items) <= size and floor is not None:
+        return None
+    return _page(items, size)
 
 
 _EXACT_PHASE = "x."
@@ -287,11 +374,14 @@ def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> P
         if page.next_cursor:
             return Page(page.items, _EXACT_PHASE + page.next_cursor)
         items, cursor = page.items, None
-    rest = queryset.filter(_partial(query).indexed()).exclude(exact.condition)
     if len(items) == size:
         # A page full of whole-key matches: the rest follow on the next page.
         return Page(items, _REST_START)
     if cursor == _REST_START:
         cursor = None
-    page = _newest_first(rest, cursor, size - len(items))
+    partial, common = _partial(query), None
+    if _is_common(partial):
+        common = (queryset, partial.condition & ~exact.condition)
+    rest = queryset.filter(partial.indexed()).exclude(exact.condition)
+    page = _newest_first(rest, cursor, size - len(items), rows=queryset, common=common)
     return Page(items + page.items, page.next_cursor)

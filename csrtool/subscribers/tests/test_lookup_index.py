@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csrtool.conftest import make_subscriber
+from csrtool.subscribers import search
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.search import (
     exact_filter,
@@ -225,3 +226,50 @@ def test_every_lookup_is_answered_by_an_index(cast, query):
             assert "SCAN subscribers_subscriber" not in read, plan
         else:
             assert "Seq Scan on subscribers_subscriber" not in plan, plan
+
+
+def _all_pages(queryset, query, size) -> list[int]:
+    seen, cursor = [], None
+    for _ in range(50):
+        page = queryset.lookup(query, region="US", size=size, cursor=cursor)
+        seen += [s.pk for s in page.items]
+        if not (cursor := page.next_cursor):
+            return seen
+    raise AssertionError(f"no last page after 50 pages: {seen}")
+
+
+@pytest.mark.parametrize("every", [1, 2, 5])
+def test_a_common_text_pages_newest_first_as_a_scan_orders_it(cast, monkeypatch, every):
+    # Small thresholds stand for a text with thousands of hits in a partner of a
+    # million: every `every`-th subscriber matches, the window holds 4 rows, so
+    # a page of 2 is found inside the window (every 1 or 2) or not (every 5).
+    monkeypatch.setattr(search, "COMMON_HITS", 3)
+    monkeypatch.setattr(search, "COMMON_WINDOW", 4)
+    for n in range(15):
+        last = "Fairweather" if n % every == 0 else f"Other{n}"
+        make_subscriber(cast.acme, email=f"p{n}@common.example", last_name=last)
+    make_subscriber(cast.globex, email="g@common.example", last_name="Fairweather")
+    acme = Subscriber.objects.for_partner(cast.acme).with_readiness()
+    expected = list(
+        acme.filter(scan_filter("airweath"))
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == len(range(0, 15, every))
+    assert _all_pages(acme, "airweath", size=2) == expected
+
+
+def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
+    monkeypatch.setattr(search, "COMMON_HITS", 3)
+    for n in range(6):
+        make_subscriber(cast.acme, email=f"c{n}@walk.example", last_name="Fairweather")
+    acme = Subscriber.objects.for_partner(cast.acme).with_readiness()
+    with CaptureQueriesContext(connection) as captured:
+        page = acme.lookup("airweath", size=2)
+    assert len(page.items) == 2
+    walk = _plans(captured.captured_queries)[-1]
+    if connection.vendor == "sqlite":
+        # A page of a common text: the newest rows, tested in index order, are
+        # read instead of every hit sorted (no temporary sort of the matches).
+        assert "USING INDEX subscriber_newest (partner_id=?" in walk, walk
+        assert "USE TEMP B-TREE" not in walk, walk
