@@ -19,7 +19,9 @@ def test_lookup_results_cost_a_fixed_number_of_queries(
     for n in range(30):
         make_subscriber(cast.acme, email=f"sam{n}@customer.example")
     client = client_for(cast.bob)
-    with django_assert_max_num_queries(8):
+    # A part of a name is three queries of the lookup on SQLite (whole keys, the
+    # trigram hits, the page), whatever the number of rows.
+    with django_assert_max_num_queries(9):
         page = client.get("/subscribers/?q=sam").content.decode()
     assert page.count('<span class="readiness">') == 31
 
