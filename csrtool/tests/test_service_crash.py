@@ -27,6 +27,7 @@ from csrtool.numberpool.models import ImportStatus, NumberImport, PhoneNumber
 from csrtool.numberpool.tasks import IMPORT_LEASE, fail_lost_imports
 from csrtool.numberpool.tests.make import make_number
 from csrtool.numberpool.tests.test_import_in_background import block
+from csrtool.onboarding.delivery import LEASE, recover_stalled_emails
 from csrtool.onboarding.models import OutboundEmail
 from csrtool.onboarding.tests.test_worker import ROOT, database_url
 from csrtool.partners.access import cli_actor, staff_actor
@@ -157,12 +158,14 @@ def test_killing_the_whole_service_mid_burst_loses_no_acknowledged_change(cast, 
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
     # After a restart the import goes on (Continue, once its lease has run out)
-    # and every welcome email goes out.
+    # and every welcome email goes out (one killed mid-delivery once its lease
+    # has run out too).
     service = Service(smtpd)
     try:
         later = timezone.now() + IMPORT_LEASE + timedelta(seconds=1)
         if fail_lost_imports(now=later):
             start_import(actor=alice, import_id=job.pk)
+        recover_stalled_emails(now=timezone.now() + LEASE + timedelta(seconds=1))
         burst_emails = OutboundEmail.objects.filter(subscriber__first_name="Burst")
         deadline = timezone.now() + timedelta(seconds=120)
         while timezone.now() < deadline:
