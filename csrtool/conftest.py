@@ -262,6 +262,7 @@ class SMTPRecorder:
     """An aiosmtpd handler that keeps every message it accepts.
 
     `refuse_with` (e.g. "451 4.3.0 Try later") makes it answer DATA with an error;
+    `refuse_rcpt` maps an address to the answer RCPT TO gives it instead of 250;
     `stop()` and `start()` take the server down and bring it back on the same port;
     `hold` (an Event) keeps a client waiting at DATA and sets `holding`.
     """
@@ -271,9 +272,16 @@ class SMTPRecorder:
         self.messages: list = []
         self.envelopes: list = []
         self.refuse_with: str | None = None
+        self.refuse_rcpt: dict[str, str] = {}
         self.hold = None  # a threading.Event: DATA waits until it is set
         self.holding = threading.Event()
         self.controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_rcpt:
+            return self.refuse_rcpt[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio

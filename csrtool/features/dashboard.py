@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from csrtool.features.readiness import readiness_of
 from csrtool.numberpool.models import NumberStatus, NumberType, PhoneNumber
-from csrtool.onboarding.models import EmailKind, OutboundEmail
+from csrtool.onboarding.models import EmailKind, EmailStatus, OutboundEmail
 from csrtool.subscribers.models import Status, Subscriber
 
 DEFAULT_STUCK_DAYS = 7
@@ -180,20 +180,30 @@ def pool_use(actor, now=None) -> dict:
 
 
 def stuck(actor, *, days: int, now=None) -> dict:
-    """Subscribers older than `days` that are not ready, oldest first."""
+    """Subscribers older than `days` that are not ready, and those whose welcome
+    email the mail server refused for good (at once: waiting will not help),
+    oldest first."""
     now = now or timezone.now()
     welcome = OutboundEmail.objects.filter(
         subscriber=OuterRef("pk"), kind=EmailKind.WELCOME
     ).order_by("-created_at", "-id")
-    queryset = (
+    live = (
         Subscriber.objects.for_actor(actor)
         .filter(status__in=[Status.PENDING_ACTIVATION, Status.ACTIVE])
-        .filter(created_at__lt=now - timedelta(days=days))
+        .annotate(welcome_status=Subquery(welcome.values("status")[:1]))
+    )
+    failed = live.filter(
+        status=Status.PENDING_ACTIVATION, welcome_status=EmailStatus.FAILED
+    )
+    queryset = (
+        live.filter(
+            Q(created_at__lt=now - timedelta(days=days))
+            | Q(status=Status.PENDING_ACTIVATION, welcome_status=EmailStatus.FAILED)
+        )
         .with_readiness()
         .filter(
             Q(activated_at__isnull=True) | Q(has_number=False) | Q(has_features=False)
         )
-        .annotate(welcome_status=Subquery(welcome.values("status")[:1]))
         .select_related("partner")
         .order_by("created_at", "id")
     )
@@ -215,7 +225,12 @@ def stuck(actor, *, days: int, now=None) -> dict:
                 "missing": missing,
             }
         )
-    return {"days": days, "items": items, "more": len(subscribers) > STUCK_LIMIT}
+    return {
+        "days": days,
+        "items": items,
+        "more": len(subscribers) > STUCK_LIMIT,
+        "welcome_failed": failed.count(),
+    }
 
 
 def _welcome_label(status: str | None) -> str:

@@ -1,8 +1,10 @@
+import json
 from datetime import datetime
 
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Reply
 
+from csrtool.errors import DomainError
 from csrtool.onboarding import services
 from csrtool.onboarding.models import OutboundEmail
 from csrtool.pagination import keyset_page
@@ -53,18 +55,42 @@ class EmailFilters(Schema):
     limit: int = 50
 
 
+class ResendIn(Schema):
+    email: str | None = None
+
+
 @router.post(
     "/subscribers/{subscriber_id}/welcome-email",
     response={202: EmailOut},
     summary="Resend the welcome email",
     description=(
         "Queues a new welcome email with a new link; links in earlier emails stop "
-        "working. Only while the account is pending activation (409 otherwise)."
+        "working. Only while the account is pending activation (409 otherwise). "
+        "With `email`, the login email is corrected first (a mistyped address the "
+        "mail server refused) and the email goes there: both or neither."
     ),
 )
-def resend_welcome_email(request, subscriber_id: str):
-    email = services.resend_welcome(actor=request.auth, public_id=subscriber_id)
+def resend_welcome_email(request, subscriber_id: str, body: ResendIn | None = None):
+    if request.body.strip() and not isinstance(_json(request.body), dict):
+        # The body may be left out; when sent, it is an object.
+        raise DomainError(
+            'Send no body, or a JSON object such as {"email": "…"}.',
+            field="body",
+            code="invalid_body",
+        )
+    email = services.resend_welcome(
+        actor=request.auth,
+        public_id=subscriber_id,
+        email=body.email if body else None,
+    )
     return Reply(202, EmailOut.from_email(email))
+
+
+def _json(body: bytes):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 @router.get(

@@ -19,7 +19,7 @@ from csrtool.onboarding.tasks import deliver_email
 from csrtool.partners.access import Actor, subscriber_actor
 from csrtool.portal import throttle
 from csrtool.subscribers.models import Status, Subscriber
-from csrtool.subscribers.services import get_subscriber
+from csrtool.subscribers.services import correct_login_email, get_subscriber
 
 
 class TooManyRequests(DomainError):
@@ -151,9 +151,12 @@ def send_welcome(
 
 
 def resend_welcome(
-    *, actor: Actor, public_id: str, now: datetime | None = None
+    *, actor: Actor, public_id: str, email=None, now: datetime | None = None
 ) -> OutboundEmail:
-    """A CSR sends the welcome email again; every older link stops working."""
+    """A CSR sends the welcome email again; every older link stops working.
+
+    With `email`, the login email is corrected first (a mistyped address the
+    mail server refused), in the same transaction: one action, all or nothing."""
     actor.require("subscribers.change")
     with transaction.atomic():
         subscriber = get_subscriber(actor=actor, public_id=public_id, for_update=True)
@@ -163,11 +166,16 @@ def resend_welcome(
                 f"activation; it is {subscriber.get_status_display().lower()}.",
                 code="not_pending_activation",
             )
+        reason = "Resent by staff"
+        if email is not None and correct_login_email(
+            actor=actor, subscriber=subscriber, email=email
+        ):
+            reason = "Resent by staff to the corrected login email"
         return _issue_welcome(
             actor=actor,
             subscriber=subscriber,
             now=now or timezone.now(),
-            reason="Resent by staff",
+            reason=reason,
         )
 
 

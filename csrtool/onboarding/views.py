@@ -92,7 +92,11 @@ def new_link(request):
 @staff_required("subscribers.change")
 def resend(request, public_id):
     try:
-        email = services.resend_welcome(actor=request.actor, public_id=public_id)
+        email = services.resend_welcome(
+            actor=request.actor,
+            public_id=public_id,
+            email=request.POST.get("email"),
+        )
     except NotFound:
         raise Http404 from None
     except DomainError as e:

@@ -223,23 +223,57 @@ def update_subscriber(*, actor: Actor, public_id: str, **changes) -> Subscriber:
             raise Conflict("This account is closed and can no longer be changed.")
         data = {"time_zone": subscriber.time_zone, **changes}
         cleaned = _clean_fields(data, partner=subscriber.partner, fields=changes.keys())
-        before = subscriber.audit_snapshot()
-        for field, value in cleaned.items():
-            setattr(subscriber, field, value)
-        after = subscriber.audit_snapshot()
-        changed = {k for k in after if after[k] != before[k]}
-        if not changed:
-            return subscriber
-        subscriber.updated_at = timezone.now()
-        subscriber.save(update_fields=[*changed, "updated_at"])
-        record(
-            actor=actor,
-            action="subscriber.updated",
-            target=subscriber,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+        _save_changes(actor, subscriber, cleaned)
     return subscriber
+
+
+def _save_changes(actor, subscriber: Subscriber, values: dict, reason="") -> bool:
+    """Set and save the fields that differ, audited with before and after."""
+    before = subscriber.audit_snapshot()
+    for field, value in values.items():
+        setattr(subscriber, field, value)
+    after = subscriber.audit_snapshot()
+    changed = {k for k in after if after[k] != before[k]}
+    if not changed:
+        return False
+    subscriber.updated_at = timezone.now()
+    # The canonical form of the login email is stored beside it, unaudited.
+    columns = ["email_canonical"] if "email" in changed else []
+    subscriber.save(update_fields=[*changed, *columns, "updated_at"])
+    record(
+        actor=actor,
+        action="subscriber.updated",
+        target=subscriber,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
+        reason=reason,
+    )
+    return True
+
+
+def correct_login_email(*, actor: Actor, subscriber: Subscriber, email) -> bool:
+    """Correct the login email of a subscriber still waiting for activation (a
+    welcome email sent to a mistyped address), in the caller's transaction,
+    which holds the row. Returns whether it changed."""
+    actor.require("subscribers.change")
+    if subscriber.status != Status.PENDING_ACTIVATION:
+        raise Conflict(
+            "The login email can only be corrected here while the account is "
+            "pending activation; the subscriber changes it in their account.",
+            field="email",
+            code="not_pending_activation",
+        )
+    address, canonical = validation.clean_email(email)
+    if address == subscriber.email:
+        return False
+    if canonical != subscriber.email_canonical:
+        check_login_free(canonical)
+    return _save_changes(
+        actor,
+        subscriber,
+        {"email": address, "email_canonical": canonical},
+        reason="Login email corrected before activation",
+    )
 
 
 _TRANSITIONS = {

@@ -1,7 +1,13 @@
 from django import template
 from django.utils import timezone
 
-from csrtool.onboarding.models import EmailLink, LinkPurpose, OutboundEmail
+from csrtool.onboarding.models import (
+    EmailKind,
+    EmailLink,
+    EmailStatus,
+    LinkPurpose,
+    OutboundEmail,
+)
 from csrtool.portal.signin_lock import sign_in_locked_until
 
 register = template.Library()
@@ -27,6 +33,11 @@ def onboarding_panel(context, subscriber):
             .order_by("-created_at", "-id")
             .first()
         )
+    # The newest welcome email, when the mail server refused it for good.
+    welcome = next((e for e in emails if e.kind == EmailKind.WELCOME), None)
+    welcome_failed = (
+        welcome if welcome and welcome.status == EmailStatus.FAILED else None
+    )
     locked_until = None
     if subscriber.status != "closed":
         locked_until = sign_in_locked_until(actor=actor, subscriber=subscriber)
@@ -38,6 +49,7 @@ def onboarding_panel(context, subscriber):
         "actor": actor,
         "can": context.get("can"),
         "emails": emails,
+        "welcome_failed": welcome_failed,
         "link": link,
         "link_state": link.state() if link else "",
         "zone": subscriber.time_zone,

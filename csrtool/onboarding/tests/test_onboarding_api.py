@@ -5,12 +5,17 @@ from csrtool.onboarding.models import EmailLink, OutboundEmail
 from csrtool.partners.models import Role
 from csrtool.subscribers.models import Status
 
+# A POST with no body at all (the operation's body is optional).
+NO_BODY = {"content_type": "application/json"}
+
 
 def test_resending_over_the_api_queues_a_new_email_and_revokes_old_links(
     cast, api_client_for, sam_token
 ):
     api = api_client_for(cast.acme)
-    response = api.post(f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email")
+    response = api.post(
+        f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email", **NO_BODY
+    )
     assert response.status_code == 202
     body = response.json()
     assert body["kind"] == "welcome"
@@ -29,7 +34,7 @@ def test_listing_emails_over_the_api_pages_newest_first(
 ):
     api = api_client_for(cast.acme)
     for _ in range(2):
-        api.post(f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email")
+        api.post(f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email", **NO_BODY)
     first = api.get(f"/api/v1/subscribers/{cast.sam.public_id}/emails?limit=2").json()
     assert len(first["items"]) == 2
     assert first["next_cursor"]
@@ -48,7 +53,7 @@ def test_another_partners_subscriber_is_not_found_over_the_api(
 ):
     api = api_client_for(cast.globex)
     for response in (
-        api.post(f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email"),
+        api.post(f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email", **NO_BODY),
         api.get(f"/api/v1/subscribers/{cast.sam.public_id}/emails"),
     ):
         assert response.status_code == 404
@@ -65,7 +70,7 @@ def test_an_active_account_gets_no_welcome_email_over_the_api(cast, api_client_f
     cast.sam.status = Status.ACTIVE
     cast.sam.save()
     response = api_client_for(cast.acme).post(
-        f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email"
+        f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email", **NO_BODY
     )
     assert response.status_code == 409
     assert response.json()["code"] == "not_pending_activation"
@@ -73,7 +78,9 @@ def test_an_active_account_gets_no_welcome_email_over_the_api(cast, api_client_f
 
 def test_a_read_only_key_cannot_resend(cast, api_client_for):
     api = api_client_for(cast.acme, role=Role.AUDITOR)
-    response = api.post(f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email")
+    response = api.post(
+        f"/api/v1/subscribers/{cast.sam.public_id}/welcome-email", **NO_BODY
+    )
     assert response.status_code == 403
     assert (
         api.get(f"/api/v1/subscribers/{cast.sam.public_id}/emails").status_code == 200

@@ -43,6 +43,10 @@ class Command(DomainCommand):
             help="Send the welcome email again; links in earlier emails stop working.",
         )
         resend.add_argument("--subscriber", required=True, metavar="SUBSCRIBER_ID")
+        resend.add_argument(
+            "--email",
+            help="correct the login email first (a mistyped address) and send there",
+        )
         emails = sub.add_parser("emails", help="List a subscriber's emails.")
         emails.add_argument("--subscriber", required=True, metavar="SUBSCRIBER_ID")
         for subparser in (resend, emails):
@@ -52,7 +56,7 @@ class Command(DomainCommand):
         actor = self.actor(options)
         if options["action"] == "resend":
             email = services.resend_welcome(
-                actor=actor, public_id=options["subscriber"]
+                actor=actor, public_id=options["subscriber"], email=options["email"]
             )
             self.emit(
                 options,
