@@ -1,5 +1,7 @@
 from django import template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from csrtool import timezones
 from csrtool.validation import format_phone
@@ -19,6 +21,15 @@ def widget(field, **attrs):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def breakable(value):
+    """An email address that a narrow column may wrap after its @ and before its
+    dots, never inside a word (with `.breakable` in the stylesheet)."""
+    text = str(escape(value or ""))
+    text = text.replace("@", "@<wbr>").replace(".", "<wbr>.")
+    return mark_safe(f'<span class="breakable">{text}</span>')  # noqa: S308
 
 
 @register.filter

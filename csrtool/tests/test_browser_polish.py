@@ -58,3 +58,51 @@ def test_the_funnel_says_closed_accounts_are_not_counted(cast, page):
     caption = page.locator("#funnel-caption").inner_text()
     assert caption == "Onboarding funnel: 1 account, closed ones not counted"
     assert "open account" not in page.content()
+
+
+LINE_STARTS = """(el) => {
+    // The text of each line after the first, as the browser laid it out.
+    const text = el.textContent;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    const starts = [];
+    let offset = 0, top = null, node;
+    while ((node = walker.nextNode())) {
+        for (let i = 0; i < node.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = range.getClientRects()[0];
+            if (rect && rect.width > 0) {
+                if (top !== null && rect.top > top + 2) starts.push(offset + i);
+                top = rect.top;
+            }
+        }
+        offset += node.length;
+    }
+    return starts.map((i) => [text[i - 1], text[i]]);
+}"""
+
+
+def test_emails_and_ids_wrap_between_words_in_a_narrow_table(cast, page):
+    for n in range(3):
+        make_subscriber(
+            cast.acme,
+            email=f"first.middle.lastname{n}@subsidiary.customer.example",
+        )
+    page.set_viewport_size({"width": 360, "height": 800})
+    browser_login(page, cast.bob)
+    page.goto("/subscribers/?q=subsidiary")
+    emails = page.locator("table.results .breakable")
+    assert emails.count() == 3
+    wrapped = 0
+    for i in range(emails.count()):
+        breaks = page.evaluate(LINE_STARTS, emails.nth(i).element_handle())
+        wrapped += bool(breaks)
+        for before, first in breaks:
+            assert before == "@" or first == ".", (before, first)
+    assert wrapped, "at 360 px the addresses do wrap"
+    for i in range(page.locator("table.results td code").count()):
+        code = page.locator("table.results td code").nth(i)
+        for before, _ in page.evaluate(LINE_STARTS, code.element_handle()):
+            assert before == "-"
+    assert_accessible(page)

@@ -55,7 +55,8 @@ def test_results_show_id_name_email_status_and_created_date(cast, client_for, ad
     page = lookup(client_for(cast.bob), "lovelace")
     assert f'data-copy="{ada.public_id}"' in page
     assert "Ada Lovelace" in page
-    assert ada.email in page
+    # The address may wrap after its @ and before its dots (<wbr>), nowhere else.
+    assert f'<span class="breakable">{ada.email}</span>' in page.replace("<wbr>", "")
     assert "Pending activation" in page
     # Created date in the CSR's time zone (Acme's default, New York).
     local = ada.created_at.astimezone(
@@ -128,7 +129,7 @@ def test_the_list_costs_the_same_queries_for_3_and_30_results(cast, client_for, 
             for n in range(len(made), size)
         ]
         page, cost[size] = page_and_queries(client, "/subscribers/", search)
-        assert page.count("@queries.example</td>") == size
+        assert page.replace("<wbr>", "").count("@queries.example</span></td>") == size
         if user == "olivia":  # the operator sees each row's partner
             assert page.count("<td>Acme Telecom</td>") == size
         for subscriber in made:
