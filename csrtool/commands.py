@@ -9,6 +9,7 @@ from django.core.management.base import (
     CommandError,
     handle_default_options,
 )
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
 
 from csrtool.errors import DomainError, ValidationFailed
@@ -19,6 +20,17 @@ from csrtool.validation import canonical_email, refused_character
 LIMIT_MAX = 500
 # How many partner slugs an error message lists before it stops.
 SLUGS_SHOWN = 20
+
+
+class _JSONEncoder(DjangoJSONEncoder):
+    """The API's JSON (moments in RFC 3339, UTC: 2026-12-03T03:37:30.120Z), and
+    anything else as its text."""
+
+    def default(self, o):
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
 
 
 class CliError(CommandError):
@@ -182,7 +194,7 @@ class DomainCommand(BaseCommand):
     def emit(self, options, data, text: str):
         if options.get("json"):
             self.stdout.write(
-                json.dumps(data, ensure_ascii=False, default=str, indent=2)
+                json.dumps(data, ensure_ascii=False, cls=_JSONEncoder, indent=2)
             )
         else:
             self.stdout.write(text)

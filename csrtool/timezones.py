@@ -8,7 +8,7 @@ format. UTC, Etc/* and zones without a territory use ISO 8601.
 
 import functools
 import zoneinfo
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -108,3 +108,11 @@ __all__ = [
     "zone_choices",
     "zone_territory",
 ]
+
+
+def rfc3339(value: datetime) -> str:
+    """A moment as the API writes it (RFC 3339 in UTC, e.g.
+    2026-12-03T03:37:30.120Z), for CSV exports and the command line's JSON."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return DjangoJSONEncoder().default(value.astimezone(UTC))

@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.audit.services import record
 from csrtool.pagination import keyset_page
@@ -131,7 +132,7 @@ def audit_export(request):
         yield writer.writerow(columns)
         for event in events.iterator(chunk_size=1000):
             row = [
-                event.created_at.isoformat(),
+                timezones.rfc3339(event.created_at),
                 event.partner.slug if event.partner else "",
                 *(getattr(event, c) for c in columns[2:11]),
                 "" if event.before is None else _json(event.before),

@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import datetime
 
 import pytest
 
@@ -55,6 +56,12 @@ def test_an_auditor_exports_csv_and_the_export_is_itself_audited(
     ]
     assert rows[0]["partner"] == "acme"
     assert rows[0]["request_id"] == "req-abcdef12"
+    # Moments as the API writes them: RFC 3339 in UTC.
+    updated = AuditEvent.objects.get(request_id="req-abcdef12").created_at
+    assert rows[0]["created_at"].endswith("Z")
+    assert datetime.fromisoformat(rows[0]["created_at"]) == updated.replace(
+        microsecond=updated.microsecond // 1000 * 1000
+    )
     # A formula in a value is defused for spreadsheet programs.
     assert rows[0]["after"] == '{"billing_id": "=1+2"}'
     assert rows[0]["before"] == '{"billing_id": "ACME-100"}'

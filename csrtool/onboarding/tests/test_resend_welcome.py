@@ -140,3 +140,15 @@ def test_the_cli_keeps_partners_apart(cast):
         "csrtool onboarding: No subscriber has the Subscriber ID '<id>'.\n"
     )
     assert not OutboundEmail.objects.filter(subscriber=cast.sam).exists()
+
+
+def test_the_command_line_lists_emails_as_the_api_does(
+    cast, sam_token, api_client_for, capsys
+):
+    call_command("onboarding", "emails", "--subscriber", cast.sam.public_id, "--json")
+    listed = json.loads(capsys.readouterr().out)
+    api = api_client_for(cast.acme).get(
+        f"/api/v1/subscribers/{cast.sam.public_id}/emails"
+    )
+    assert listed == api.json()["items"]
+    assert listed[0]["created_at"].endswith("Z")

@@ -306,11 +306,11 @@ def run(*args):
 def test_the_command_line_shows_and_lifts_the_lock(sam, cast):
     until = lock_out(sam)
     shown = json.loads(run("show", sam.public_id, "--json"))
-    assert shown == {
-        "subscriber_id": sam.public_id,
-        "locked": True,
-        "locked_until": until.isoformat(),
-    }
+    locked_until = shown.pop("locked_until")
+    assert shown == {"subscriber_id": sam.public_id, "locked": True}
+    # As the API writes moments: RFC 3339 in UTC.
+    assert locked_until.endswith("Z")
+    assert abs(datetime.fromisoformat(locked_until) - until) < timedelta(milliseconds=1)
     output = run("unlock", sam.public_id, "--reason", REASON, "--as", cast.bob.email)
     assert "unlocked" in output
     event = unlocks().get()

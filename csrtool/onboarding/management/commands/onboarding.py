@@ -1,24 +1,12 @@
 from csrtool.commands import DomainCommand
 from csrtool.onboarding import services
+from csrtool.onboarding.api import EmailOut
 from csrtool.onboarding.models import OutboundEmail
 
 
 def email_data(email: OutboundEmail) -> dict:
-    return {
-        "id": email.pk,
-        "kind": email.kind,
-        "recipient": email.recipient,
-        "subject": email.subject,
-        "status": email.status,
-        "attempts": email.attempts,
-        "last_error": email.last_error,
-        "created_at": email.created_at.isoformat(),
-        "next_attempt_at": (
-            email.next_attempt_at.isoformat() if email.status == "queued" else None
-        ),
-        "sent_at": email.sent_at.isoformat() if email.sent_at else None,
-        "failed_at": email.failed_at.isoformat() if email.failed_at else None,
-    }
+    """An email as the API shows it (the JSON encoder writes its moments)."""
+    return EmailOut.from_email(email)
 
 
 def _line(email: OutboundEmail) -> str:

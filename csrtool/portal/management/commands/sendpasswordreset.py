@@ -22,7 +22,7 @@ class Command(DomainCommand):
                 "subscriber_id": email.subscriber.public_id,
                 "recipient": email.recipient,
                 "status": email.status,
-                "link_expires_at": email.link.expires_at.isoformat(),
+                "link_expires_at": email.link.expires_at,
             },
             f"Password-reset email queued for {email.recipient}; the link works "
             "for one hour.",

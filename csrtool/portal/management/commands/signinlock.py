@@ -39,7 +39,7 @@ class Command(DomainCommand):
                 {
                     "subscriber_id": subscriber.public_id,
                     "locked": until is not None,
-                    "locked_until": until.isoformat() if until else None,
+                    "locked_until": until,
                 },
                 _when(until),
             )
