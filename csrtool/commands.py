@@ -2,7 +2,9 @@
 
 import argparse
 import json
+import os
 import sys
+import zoneinfo
 
 from django.core.management.base import (
     BaseCommand,
@@ -11,7 +13,9 @@ from django.core.management.base import (
 )
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
+from django.utils import timezone
 
+from csrtool import timezones
 from csrtool.errors import DomainError, ValidationFailed
 from csrtool.partners.access import Actor, cli_actor
 from csrtool.partners.models import Partner, User
@@ -157,7 +161,18 @@ class DomainCommand(BaseCommand):
                 code="unknown_staff",
             ) from None
         self._actor = cli_actor(as_user=user)
+        self.show_times_in(user.effective_time_zone)
         return self._actor
+
+    def show_times_in(self, zone: str):
+        """Text output gives moments in this zone, as the pages do for its owner."""
+        if timezones.is_valid_zone(zone):
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+
+    def when(self, value) -> str:
+        """A moment in the viewer's zone and format: the --as member of staff's
+        zone, else the TZ environment variable's, else UTC."""
+        return timezones.viewer_datetime(value) if value else ""
 
     def partner(self, slug: str | None) -> Partner | None:
         """The partner a --partner slug names, among those the actor may see: another
@@ -200,6 +215,8 @@ class DomainCommand(BaseCommand):
             self.stdout.write(text)
 
     def handle(self, *args, **options):
+        timezone.deactivate()
+        self.show_times_in(os.environ.get("TZ", ""))
         try:
             return self.handle_domain(*args, **options)
         except ValidationFailed as e:
@@ -217,6 +234,8 @@ class DomainCommand(BaseCommand):
                 # door is an option.
                 message = f"{message} {self.partner_choices()}"
             raise CliError(message, code=e.code) from None
+        finally:
+            timezone.deactivate()
 
     def handle_domain(self, *args, **options):  # pragma: no cover
         raise NotImplementedError

@@ -76,6 +76,20 @@ def format_local_datetime(value: datetime, zone: str) -> str:
     return f"{format_local_date(local, zone)} {local:%H:%M} {local.tzname()}"
 
 
+def viewer_datetime(value: datetime) -> str:
+    """A moment in the viewer's zone (the one activated for this request or
+    command) and that zone's format: 3/6/26 21:30 EST, 2026-03-07 02:30 UTC."""
+    from django.utils import timezone
+
+    return format_local_datetime(value, timezone.get_current_timezone_name())
+
+
+def viewer_date(value: date | datetime) -> str:
+    from django.utils import timezone
+
+    return format_local_date(value, timezone.get_current_timezone_name())
+
+
 def utc_offset_label(name: str, at: datetime) -> str:
     offset = at.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
     minutes = int(offset.total_seconds() // 60)
@@ -105,6 +119,8 @@ __all__ = [
     "is_valid_zone",
     "sample_date",
     "utc_offset_label",
+    "viewer_date",
+    "viewer_datetime",
     "zone_choices",
     "zone_territory",
 ]

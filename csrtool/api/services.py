@@ -16,6 +16,7 @@ from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner, Role
+from csrtool.timezones import rfc3339
 
 KEY_PREFIX = "csr"
 MAX_LIFETIME_DAYS = 3650
@@ -95,7 +96,7 @@ def create_api_key(
                 "role": role,
                 "prefix": prefix,
                 "created_by": actor.user.email if actor.user else actor.label,
-                "expires_at": expires_at.isoformat() if expires_at else None,
+                "expires_at": rfc3339(expires_at) if expires_at else None,
             },
         )
     return key, secret

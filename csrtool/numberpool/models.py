@@ -10,6 +10,7 @@ from django.utils import timezone
 from csrtool.pagination import Page
 from csrtool.partners.models import Partner, PartnerScopedQuerySet
 from csrtool.subscribers.models import Subscriber
+from csrtool.timezones import rfc3339
 from csrtool.validation import format_phone
 
 # The FTS5 table that mirrors PhoneNumber.dnis on SQLite (see migration 0002).
@@ -392,8 +393,8 @@ class PhoneNumber(models.Model):
             "area_code": self.area_code,
             "status": self.status,
             "subscriber": self.subscriber.public_id if self.subscriber_id else None,
-            "held_until": self.held_until.isoformat() if self.held_until else None,
-            "aging_until": self.aging_until.isoformat() if self.aging_until else None,
+            "held_until": rfc3339(self.held_until) if self.held_until else None,
+            "aging_until": rfc3339(self.aging_until) if self.aging_until else None,
         }
 
 

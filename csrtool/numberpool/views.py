@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
@@ -380,7 +381,7 @@ def assign(request):
                         dnis=line.dnis,
                         owner=f"{owner.full_name} (Subscriber ID {owner.public_id})",
                         until=line.held_until
-                        and f"{line.held_until:%Y-%m-%d %H:%M} UTC",
+                        and timezones.viewer_datetime(line.held_until),
                     ),
                 )
                 if request.POST.get("return_to") == "subscriber":

@@ -20,6 +20,7 @@ from csrtool.partners.access import Actor, subscriber_actor
 from csrtool.portal import throttle
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import correct_login_email, get_subscriber
+from csrtool.timezones import rfc3339
 
 
 class TooManyRequests(DomainError):
@@ -116,7 +117,7 @@ def issue_link(
         target=subscriber,
         after={
             "recipient": email.recipient,
-            "link_expires_at": link.expires_at.isoformat(),
+            "link_expires_at": rfc3339(link.expires_at),
             "older_links_revoked": revoked,
         },
         reason=reason,

@@ -11,6 +11,7 @@ from csrtool.onboarding import verify
 from csrtool.onboarding.api import EmailOut
 from csrtool.onboarding.services import TooManyRequests
 from csrtool.portal import reset, signin_lock
+from csrtool.timezones import rfc3339
 
 router = Router(tags=["verify caller"])
 
@@ -44,7 +45,7 @@ def verify_caller(request, subscriber_id: str, data: VerifyIn):
         value=data.value,
     )
     if result.outcome == verify.REFUSED:
-        retry = result.retry_at.isoformat() if result.retry_at else "later"
+        retry = rfc3339(result.retry_at) if result.retry_at else "later"
         raise TooManyRequests(
             f"This account has had 5 verification tries in the last hour; try "
             f"again after {retry}."

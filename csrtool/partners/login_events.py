@@ -18,6 +18,7 @@ from csrtool.partners import sign_in
 from csrtool.partners.access import Actor, staff_actor
 from csrtool.partners.models import User
 from csrtool.portal import throttle
+from csrtool.timezones import rfc3339
 from csrtool.validation import canonical_email
 
 SESSION_LOGIN_AT = "staff_login_at"
@@ -80,5 +81,5 @@ def staff_sign_in_failed(sender, credentials, request=None, **kwargs):
             target=user,
             outcome="refused",
             reason="Too many failed sign-ins; the next try is checked after "
-            f"{held_until.isoformat()}.",
+            f"{rfc3339(held_until)}.",
         )

@@ -30,6 +30,7 @@ from csrtool.partners.access import Actor
 from csrtool.partners.models import User
 from csrtool.partners.services import get_staff
 from csrtool.portal import throttle
+from csrtool.timezones import rfc3339
 
 PAUSED = (
     "Too many failed attempts: signing in with this address is paused for a few "
@@ -109,7 +110,7 @@ def clear_sign_in(*, actor: Actor, staff_id) -> User:
             action="staff.sign_in_cleared",
             target=user,
             partner=user.partner,
-            before={"sign_in_held_until": until.isoformat() if until else None},
+            before={"sign_in_held_until": rfc3339(until) if until else None},
             after={"sign_in_held_until": None},
         )
     return user

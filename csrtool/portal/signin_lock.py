@@ -19,6 +19,7 @@ from csrtool.partners.access import Actor
 from csrtool.portal import throttle
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.services import get_subscriber
+from csrtool.timezones import rfc3339
 
 REASON_MAX_LENGTH = 500
 
@@ -85,7 +86,7 @@ def unlock_sign_in(
             actor=actor,
             action="portal.sign_in_unlocked",
             target=subscriber,
-            before={"sign_in_locked_until": until.isoformat()},
+            before={"sign_in_locked_until": rfc3339(until)},
             after={"sign_in_locked_until": None},
             reason=reason,
         )

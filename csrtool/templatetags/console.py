@@ -1,6 +1,6 @@
 from django import template
 from django.utils import timezone
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from csrtool import timezones
@@ -35,6 +35,32 @@ def breakable(value):
 @register.filter
 def phone(value):
     return format_phone(value)
+
+
+@register.filter
+def moment(value):
+    """A moment as every staff page shows it: in the viewer's time zone (the
+    middleware activates it), that zone's date format, a 24-hour time and the zone
+    named; the exact moment in UTC rides along in the element's datetime."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        timezones.rfc3339(value),
+        timezones.viewer_datetime(value),
+    )
+
+
+@register.filter
+def day(value):
+    """A moment's calendar day in the viewer's time zone and its date format."""
+    if not value:
+        return ""
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        timezones.rfc3339(value),
+        timezones.viewer_date(value),
+    )
 
 
 @register.filter

@@ -12,6 +12,7 @@ from csrtool.events.changes import EVENT_TYPES
 from csrtool.events.models import Event
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
+from csrtool.timezones import rfc3339
 from csrtool.webhooks import signing
 from csrtool.webhooks.addresses import check_url
 from csrtool.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -166,7 +167,7 @@ def rotate_secret(
             action="webhook_endpoint.secret_rotated",
             target=endpoint,
             target_id=endpoint.public_id,
-            after={"overlap_until": endpoint.previous_secret_until.isoformat()},
+            after={"overlap_until": rfc3339(endpoint.previous_secret_until)},
         )
     return endpoint, secret
 
@@ -213,8 +214,8 @@ def send_again(
             target_id=endpoint.public_id,
             after={
                 "event_id": event_id or None,
-                "since": since.isoformat() if since else None,
-                "until": until.isoformat() if until else None,
+                "since": rfc3339(since) if since else None,
+                "until": rfc3339(until) if until else None,
                 "deliveries": len(ids),
             },
         )

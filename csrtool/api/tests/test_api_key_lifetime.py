@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from csrtool import timezones
 from csrtool.api.models import ApiKey
 from csrtool.api.services import create_api_key
 from csrtool.audit.models import AuditEvent
@@ -179,10 +180,10 @@ def test_the_keys_page_shows_maker_last_use_expiry_and_state(
     with later(2):
         page = client_for(cast.alice).get("/settings/api-keys/").content.decode()
     assert "by alice@acme.example" in page
-    assert timezone.localdate().strftime("%Y-%m-%d") in page  # last used
-    assert (
-        expiry.isoformat() in page or (expiry + timedelta(days=1)).isoformat() in page
-    )
+    # Last used and expiry in Alice's zone (Acme's, New York), the zone named.
+    key = ApiKey.objects.get(name="Billing")
+    assert timezones.format_local_datetime(key.last_used_at, "America/New_York") in page
+    assert timezones.format_local_datetime(key.expires_at, "America/New_York") in page
     assert "Stopped: unused for 1 days" in page
 
 
@@ -199,7 +200,9 @@ def test_the_cli_lists_maker_last_use_expiry_and_state(cast, actor_of, capsys):
     assert row["last_used_at"] and row["expires_at"] and row["state"] == "active"
     call_command("apikeys", "list", "--as", "alice@acme.example")
     text = capsys.readouterr().out
-    assert "made by alice@acme.example" in text and "expires 20" in text
+    key = ApiKey.objects.get(pk=key.pk)
+    expires = timezones.format_local_datetime(key.expires_at, "America/New_York")
+    assert "made by alice@acme.example" in text and f"expires {expires}" in text
 
 
 def test_the_cli_creates_a_key_with_an_expiry(cast, capsys):

@@ -1,9 +1,10 @@
 """Finding a number of the actor's pool, and naming numbers and owners in messages."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.db.models import Q
 
+from csrtool import timezones
 from csrtool.errors import DomainError, NotFound
 from csrtool.numberpool.lines import number_keys, region_for
 from csrtool.numberpool.models import PhoneNumber
@@ -12,7 +13,8 @@ from csrtool.subscribers.models import Subscriber
 
 
 def when_label(value: datetime) -> str:
-    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    """A moment in a message, in the viewer's zone (UTC for the API)."""
+    return timezones.viewer_datetime(value)
 
 
 def owner_label(subscriber: Subscriber) -> str:

@@ -1,5 +1,4 @@
 from django import template
-from django.utils import timezone
 
 from csrtool.onboarding.models import (
     EmailKind,
@@ -44,14 +43,11 @@ def onboarding_panel(context, subscriber):
     return {
         "subscriber": subscriber,
         "sign_in_locked_until": locked_until,
-        # The CSR reads the lock's end in their own zone (set by the middleware).
-        "staff_zone": timezone.get_current_timezone_name(),
         "actor": actor,
         "can": context.get("can"),
         "emails": emails,
         "welcome_failed": welcome_failed,
         "link": link,
         "link_state": link.state() if link else "",
-        "zone": subscriber.time_zone,
         "csrf_token": context.get("csrf_token"),
     }

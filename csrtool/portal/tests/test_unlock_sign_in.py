@@ -95,7 +95,8 @@ def test_a_csr_unlocks_sign_in_and_the_subscriber_can_sign_in_again(
     assert event.actor_user == cast.bob and event.partner == cast.acme
     assert event.target_id == sam.public_id
     assert event.reason == REASON
-    assert event.before == {"sign_in_locked_until": until.isoformat()}
+    # The audit row writes the moment as the API does: RFC 3339 in UTC.
+    assert event.before == {"sign_in_locked_until": timezones.rfc3339(until)}
     assert event.after == {"sign_in_locked_until": None}
 
 
@@ -168,8 +169,8 @@ def test_the_subscriber_page_shows_the_lock_in_the_csrs_time_zone(
     until = lock_out(sam)
     page = client_for(cast.bob).get(f"/subscribers/{sam.public_id}/").content.decode()
     assert "Portal sign-in" in page
+    # Tokyo's date format, the zone named: 2026/12/04 11:30 JST.
     assert timezones.format_local_datetime(until, "Asia/Tokyo") in page
-    assert "Asia/Tokyo time" in page
     assert "Unlock sign-in" in page
 
 

@@ -1,3 +1,4 @@
+from csrtool import timezones
 from csrtool.api import services
 from csrtool.api.models import ApiKey
 from csrtool.commands import DomainCommand
@@ -106,18 +107,10 @@ class Command(DomainCommand):
                     f"{r['role']:<14} "
                     f"{r['state']:<8} {r['name']}\n"
                     f"          made by {r['created_by'] or 'the command line'}"
-                    f" {r['created_at']:%Y-%m-%d}, last used "
-                    + (
-                        f"{r['last_used_at']:%Y-%m-%d %H:%M}"
-                        if r["last_used_at"]
-                        else "never"
-                    )
+                    f" {timezones.viewer_date(r['created_at'])}, last used "
+                    + (self.when(r["last_used_at"]) if r["last_used_at"] else "never")
                     + ", expires "
-                    + (
-                        f"{r['expires_at']:%Y-%m-%d %H:%M}"
-                        if r["expires_at"]
-                        else "never"
-                    )
+                    + (self.when(r["expires_at"]) if r["expires_at"] else "never")
                     for r in rows
                 )
                 or "No API keys."

@@ -39,7 +39,7 @@ class Command(DomainCommand):
             "has_more": page.has_more,
         }
         lines = [
-            f"{e.created_at:%Y-%m-%d %H:%M:%S}  {e.public_id}  {e.partner.slug:<12} "
+            f"{self.when(e.created_at)}  {e.public_id}  {e.partner.slug:<12} "
             f"{e.type}  {_about(e)}"
             for e in page.items
         ]

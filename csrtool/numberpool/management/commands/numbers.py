@@ -188,7 +188,7 @@ class Command(DomainCommand):
             options,
             line_data(line),
             f"{line.dnis} is held for {line.subscriber.full_name} until "
-            f"{line.held_until:%Y-%m-%d %H:%M} UTC.",
+            f"{self.when(line.held_until)}.",
         )
 
     def do_unassign(self, actor, options):
@@ -219,10 +219,8 @@ class Command(DomainCommand):
             ]
         }
         lines = [line_text(line)] + [
-            f"  {o.subscriber.public_id}  {o.assigned_at:%Y-%m-%d %H:%M}"
-            f" → {o.released_at:%Y-%m-%d %H:%M}"
-            if o.released_at
-            else f"  {o.subscriber.public_id}  {o.assigned_at:%Y-%m-%d %H:%M} → now"
+            f"  {o.subscriber.public_id}  {self.when(o.assigned_at)}"
+            f" → {self.when(o.released_at) if o.released_at else 'now'}"
             for o in owners
         ]
         self.emit(options, data, "\n".join(lines))

@@ -1,3 +1,4 @@
+from csrtool import timezones
 from csrtool.commands import DomainCommand
 from csrtool.onboarding import services
 from csrtool.onboarding.api import EmailOut
@@ -12,7 +13,7 @@ def email_data(email: OutboundEmail) -> dict:
 def _line(email: OutboundEmail) -> str:
     when = email.sent_at or email.failed_at or email.created_at
     line = (
-        f"{when:%Y-%m-%d %H:%M} UTC  {email.kind:<15} {email.status:<8} "
+        f"{timezones.viewer_datetime(when)}  {email.kind:<15} {email.status:<8} "
         f"attempts={email.attempts}  to {email.recipient}"
     )
     if email.last_error and email.status != "sent":

@@ -1,5 +1,4 @@
-from datetime import UTC
-
+from csrtool import timezones
 from csrtool.commands import DomainCommand
 from csrtool.portal import signin_lock
 
@@ -7,7 +6,7 @@ from csrtool.portal import signin_lock
 def _when(until) -> str:
     if until is None:
         return "Portal sign-in is not locked."
-    return f"Portal sign-in is locked until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC."
+    return f"Portal sign-in is locked until {timezones.viewer_datetime(until)}."
 
 
 class Command(DomainCommand):
@@ -52,8 +51,7 @@ class Command(DomainCommand):
             {
                 "subscriber_id": public_id.strip().lower(),
                 "locked": False,
-                "was_locked_until": until.isoformat(),
+                "was_locked_until": until,
             },
-            "Portal sign-in unlocked (it was locked until "
-            f"{until.astimezone(UTC):%Y-%m-%d %H:%M} UTC).",
+            f"Portal sign-in unlocked (it was locked until {self.when(until)}).",
         )

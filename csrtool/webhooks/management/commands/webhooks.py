@@ -146,7 +146,7 @@ class Command(DomainCommand):
             {"secret": secret},
             f"New signing secret (shown only now): {secret}\n"
             "The previous one signs too until "
-            f"{endpoint.previous_secret_until:%Y-%m-%d %H:%M} UTC.",
+            f"{self.when(endpoint.previous_secret_until)}.",
         )
 
     def do_deliveries(self, actor, options):
@@ -163,12 +163,12 @@ class Command(DomainCommand):
         lines = []
         for row in rows:
             lines.append(
-                f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['event_id']}  "
+                f"{self.when(row['created_at'])}  {row['event_id']}  "
                 f"{row['event_type']:<30} {row['status']} ({row['attempts']} tries)"
             )
             for a in row["attempt_log"]:
                 lines.append(
-                    f"    {a['started_at']:%H:%M:%S}  {a['status_code'] or '---'}  "
+                    f"    {self.when(a['started_at'])}  {a['status_code'] or '---'}  "
                     f"{a['duration_ms']} ms  {a['error'] or a['response_excerpt'][:60]}"
                 )
         self.emit(options, rows, "\n".join(lines) or "No deliveries yet.")
