@@ -51,9 +51,9 @@ urlpatterns = [
     path("staff/new/", partner_views.staff_add, name="staff-add"),
     path("staff/<int:staff_id>/", partner_views.staff_edit, name="staff-edit"),
     path(
-        "staff/<int:staff_id>/password-link/",
-        partner_views.staff_password_link,
-        name="staff-password-link",
+        "staff/<int:staff_id>/invite/",
+        partner_views.staff_invite,
+        name="staff-invite",
     ),
     path(
         "staff/<int:staff_id>/clear-sign-in/",

@@ -13,7 +13,12 @@ from csrtool.api.services import api_actor, key_from_secret
 from csrtool.errors import DomainError, ValidationFailed
 
 # What an operator key (`csrtool apikeys create --operator`) may call.
-OPERATOR_PATHS = ("/api/v1/events",)
+OPERATOR_PATHS = (
+    "/api/v1/events",
+    "/api/v1/partners",
+    "/api/v1/staff",
+    "/api/v1/audit-events",
+)
 
 
 class ApiKeyAuth(HttpBearer):
@@ -29,7 +34,7 @@ class ApiKeyAuth(HttpBearer):
         if key is None:
             return None
         if key.partner_id is None and not request.path.startswith(OPERATOR_PATHS):
-            return None  # operator keys read the event feed, nothing else
+            return None  # operator keys: the event feed, partners, staff, audit
         return api_actor(
             key,
             source_ip=request.META.get("REMOTE_ADDR"),
@@ -134,3 +139,6 @@ api.add_router("/numbers", "csrtool.numberpool.api.router")
 api.add_router("/features", "csrtool.features.api.router")
 api.add_router("/events", "csrtool.events.api.router")
 api.add_router("/webhooks", "csrtool.webhooks.api.router")
+api.add_router("/partners", "csrtool.partners.api.partners_router")
+api.add_router("/staff", "csrtool.partners.api.staff_router")
+api.add_router("/audit-events", "csrtool.audit.api.router")

@@ -173,8 +173,9 @@ def switch_off_staff(*, actor: Actor, staff_id, revoke: list[str], **changes):
 def create_operator_key(
     *, actor: Actor, name: str, expires_on: date | str | None = None
 ) -> tuple[ApiKey, str]:
-    """A key for the platform operator's own systems; it reads the event feed
-    across partners (GET /api/v1/events) and nothing else. Shown once."""
+    """A key for the platform operator's own systems: the event feed across
+    partners, and partners, their staff and the audit log (OPERATOR_PATHS), nothing
+    of a partner's subscribers or pool. Shown once."""
     actor.require("partners.manage")
     name = validation.clean_text(name, field="name", label="Name", max_length=100)
     expires_at = None

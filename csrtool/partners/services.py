@@ -234,8 +234,8 @@ def create_staff(
 ) -> User:
     """Add a member of staff to a partner (or an operator, for the operator only).
 
-    Without a password the account gets none: its owner sets one through the
-    set-password link (`set_password_link`).
+    Without a password the account gets none, and an invitation with a
+    set-password link is emailed to it in the same transaction.
     """
     actor.require("staff.manage")
     role = _check_role(actor, role)
@@ -288,6 +288,8 @@ def create_staff(
                 partner=partner,
                 after=_staff_snapshot(user),
             )
+            if password is None:
+                _queue_invitation(actor=actor, user=user)
     except IntegrityError:
         raise ValidationFailed(
             {"email": ["This email address is already in use."]}
@@ -357,21 +359,41 @@ def _end_sessions(user: User) -> None:
             session.delete()
 
 
-def set_password_link(*, actor: Actor, staff_id) -> str:
-    """A link (valid PASSWORD_RESET_TIMEOUT) for the staff member to set a password.
+def set_password_url(user: User) -> str:
+    """The link in an invitation: it lets the member of staff set a password once,
+    and dies after PASSWORD_RESET_TIMEOUT or as soon as the password changes.
 
-    The token is Django's HMAC over the user's state: it needs no table and dies as
-    soon as the password changes.
+    The token is Django's HMAC over the user's state, so it needs no table. Only the
+    invitation email carries it; nobody who invites sees it.
     """
-    actor.require("staff.manage")
-    user = get_staff(actor=actor, staff_id=staff_id)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    record(
-        actor=actor,
-        action="staff.password_link_issued",
-        target=user,
-        partner=user.partner,
-    )
     path = reverse("staff-set-password", kwargs={"uidb64": uid, "token": token})
     return settings.BASE_URL + path
+
+
+def _queue_invitation(*, actor: Actor, user: User) -> None:
+    from csrtool.partners.tasks import send_staff_invitation
+
+    record(actor=actor, action="staff.invited", target=user, partner=user.partner)
+    if actor.user is not None:
+        inviter = actor.user.full_name or actor.user.email
+    else:
+        inviter = actor.partner.name if actor.partner else "The platform operator"
+    send_staff_invitation.enqueue(user.pk, inviter)
+
+
+def invite_staff(*, actor: Actor, staff_id) -> User:
+    """Email a member of staff a new set-password link (a first invitation that
+    went astray, or a forgotten password). Earlier links keep working until the
+    password is set, then every one of them stops."""
+    actor.require("staff.manage")
+    with transaction.atomic():
+        user = get_staff(actor=actor, staff_id=staff_id)
+        if not user.is_active:
+            raise DomainError(
+                f"{user.email} is switched off: switch them on before inviting them.",
+                code="inactive",
+            )
+        _queue_invitation(actor=actor, user=user)
+    return user

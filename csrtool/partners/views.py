@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404
@@ -166,15 +167,15 @@ def staff_add(request):
                 partner = Partner.objects.filter(slug=data.pop("partner", "")).first()
             try:
                 user = services.create_staff(actor=actor, partner=partner, **data)
-                link = services.set_password_link(actor=actor, staff_id=user.pk)
             except DomainError as e:
                 apply_errors(form, e)
             else:
-                return render(
+                messages.success(
                     request,
-                    "partners/staff_created.html",
-                    {"member": user, "link": link},
+                    f"{user.email} added as {user.get_role_display()}. An invitation "
+                    "to set a password is on its way to them by email.",
                 )
+                return redirect("staff-list")
     else:
         initial = {"role": "csr"}
         if actor.is_operator and request.GET.get("partner"):
@@ -225,6 +226,7 @@ def staff_edit(request, staff_id):
         {
             "form": form,
             "member": member,
+            "invite_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
             "sign_in_held_until": sign_in.held_until(member),
             "sign_in_failures": sign_in.has_failures(member),
             "member_keys": keys_made_by(actor=request.actor, user=member)
@@ -251,12 +253,15 @@ def staff_clear_sign_in(request, staff_id):
 
 @require_POST
 @staff_required("staff.manage")
-def staff_password_link(request, staff_id):
+def staff_invite(request, staff_id):
     try:
-        member = services.get_staff(actor=request.actor, staff_id=staff_id)
-        link = services.set_password_link(actor=request.actor, staff_id=member.pk)
+        member = services.invite_staff(actor=request.actor, staff_id=staff_id)
     except NotFound:
         raise Http404 from None
-    return render(
-        request, "partners/staff_created.html", {"member": member, "link": link}
-    )
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(
+            request, f"A new invitation is on its way to {member.email} by email."
+        )
+    return redirect("staff-edit", staff_id=staff_id)

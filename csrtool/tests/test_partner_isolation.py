@@ -55,7 +55,8 @@ def test_staff_of_another_partner_cannot_be_edited(cast, client_for):
     assert response.status_code == 404
     cast.bob.refresh_from_db()
     assert cast.bob.role == "csr"
-    assert client.post(f"/staff/{cast.bob.pk}/password-link/").status_code == 404
+    assert client.post(f"/staff/{cast.bob.pk}/invite/").status_code == 404
+    assert not AuditEvent.objects.filter(action="staff.invited").exists()
 
 
 def test_partner_pages_are_for_the_operator_only(cast, client_for):

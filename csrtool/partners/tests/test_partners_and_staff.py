@@ -6,16 +6,16 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from csrtool.audit.models import AuditEvent
-from csrtool.conftest import PASSWORD
+from csrtool.conftest import PASSWORD, run_jobs
 from csrtool.errors import NotFound, PermissionDenied, ValidationFailed
 from csrtool.partners.models import Partner, Role, User
 from csrtool.partners.services import (
     create_partner,
     create_staff,
-    set_password_link,
     update_partner,
     update_staff,
 )
+from csrtool.partners.tests.invitations import invitation_path
 
 
 def test_the_operator_creates_a_partner(cast, actor_of):
@@ -128,12 +128,15 @@ def test_nobody_switches_themselves_off(cast, actor_of):
         )
 
 
-def test_the_set_password_link_works_once(cast, actor_of):
+def test_an_invited_member_sets_a_password_once_from_the_emailed_link(
+    cast, actor_of, smtpd
+):
     user = create_staff(
         actor=actor_of(cast.alice), email="dee@acme.example", role="csr"
     )
-    link = set_password_link(actor=actor_of(cast.alice), staff_id=user.pk)
-    path = link.removeprefix("http://127.0.0.1:8000")
+    run_jobs()
+    [invitation] = smtpd.to("dee@acme.example")
+    path = invitation_path(invitation)
     client = Client()
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0]
@@ -174,7 +177,7 @@ def test_pages_need_a_login(db):
 # Command line
 
 
-def test_createpartner_and_createstaff(db, capsys):
+def test_createpartner_and_createstaff(db, capsys, smtpd):
     call_command(
         "createpartner",
         "--name",
@@ -217,7 +220,10 @@ def test_createpartner_and_createstaff(db, capsys):
         "--json",
     )
     out = capsys.readouterr().out
-    assert '"set_password_link": "http://127.0.0.1:8000/staff/set-password/' in out
+    assert '"invited": true' in out and "set-password" not in out
+    run_jobs()
+    [invitation] = smtpd.to("lee@initech.example")
+    assert "/staff/set-password/" in invitation_path(invitation)
     events = AuditEvent.objects.filter(channel="cli").values_list("action", flat=True)
     assert {"partner.created", "staff.created"} <= set(events)
 

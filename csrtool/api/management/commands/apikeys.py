@@ -16,8 +16,8 @@ class Command(DomainCommand):
         create.add_argument(
             "--operator",
             action="store_true",
-            help="A key of the platform operator: it reads every partner's event "
-            "feed (GET /api/v1/events) and nothing else.",
+            help="A key of the platform operator: every partner's event feed, "
+            "partners, staff and the audit log; no subscriber or number.",
         )
         create.add_argument("--name", required=True)
         create.add_argument(
@@ -54,8 +54,9 @@ class Command(DomainCommand):
                     "expires_at": key.expires_at,
                     "key": secret,
                 },
-                f"Created operator key {key.name} ({key.prefix}): it reads every "
-                f"partner's event feed.\nKey (shown only now): {secret}",
+                f"Created operator key {key.name} ({key.prefix}): every partner's "
+                "event feed, partners, staff and the audit log.\n"
+                f"Key (shown only now): {secret}",
             )
         elif action == "create":
             key, secret = services.create_api_key(

@@ -6,7 +6,8 @@ from csrtool.partners.models import Role
 class Command(DomainCommand):
     help = (
         "Add a member of staff to a partner. With --password-stdin the password is "
-        "read from standard input; without it a set-password link is printed."
+        "read from standard input; without it they are emailed an invitation with "
+        "a link to set their password."
     )
 
     def add_arguments(self, parser):
@@ -36,8 +37,10 @@ class Command(DomainCommand):
         }
         text = f"Added {user.email} as {user.get_role_display()}"
         text += f" of {user.partner.name}." if user.partner else "."
+        data["invited"] = password is None
         if password is None:
-            link = services.set_password_link(actor=actor, staff_id=user.pk)
-            data["set_password_link"] = link
-            text += f"\nThey set their password here: {link}"
+            text += (
+                f"\nAn invitation to set a password is on its way to {user.email} "
+                "(the worker sends it)."
+            )
         self.emit(options, data, text)

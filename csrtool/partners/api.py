@@ -1,0 +1,211 @@
+"""/api/v1/partners and /api/v1/staff: partners (the operator's) and their staff
+(a partner admin's), with the same rules as the pages."""
+
+from datetime import datetime
+
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Reply
+
+from csrtool.api.services import switch_off_staff
+from csrtool.partners import services
+from csrtool.partners.models import Partner, User
+
+partners_router = Router(tags=["partners"])
+staff_router = Router(tags=["staff"])
+
+
+class PartnerIn(Schema):
+    name: str
+    slug: str = Field(description="Lower-case letters, digits and hyphens.")
+    time_zone: str = Field(description="An IANA time zone, e.g. America/Chicago.")
+
+
+class PartnerPatch(Schema):
+    name: str | None = None
+    time_zone: str | None = None
+    product_name: str | None = None
+    sender_name: str | None = None
+    sender_email: str | None = None
+    support_email: str | None = None
+    support_phone: str | None = None
+    link_expiry_hours: int | None = None
+    number_aging_days: int | None = None
+    number_hold_minutes: int | None = None
+    self_service_numbers: bool | None = None
+    api_key_idle_days: int | None = None
+
+
+class PartnerOut(Schema):
+    slug: str
+    name: str
+    time_zone: str
+    is_active: bool
+    product_name: str
+    sender_name: str
+    sender_email: str
+    support_email: str
+    support_phone: str
+    link_expiry_hours: int
+    number_aging_days: int
+    number_hold_minutes: int
+    self_service_numbers: bool
+    api_key_idle_days: int
+    created_at: datetime
+
+
+def _partner(partner: Partner) -> dict:
+    return {name: getattr(partner, name) for name in PartnerOut.model_fields}
+
+
+@partners_router.get("", response=list[PartnerOut], summary="List partners")
+def list_partners(request):
+    """The operator sees every partner; a partner's own key sees its partner."""
+    actor = request.auth
+    actor.require("partner.settings")
+    partners = Partner.objects.order_by("slug")
+    if not actor.is_operator:
+        partners = partners.filter(pk=actor.partner.pk)
+    return [_partner(p) for p in partners]
+
+
+@partners_router.post("", response={201: PartnerOut}, summary="Add a partner")
+def create_partner(request, payload: PartnerIn):
+    partner = services.create_partner(actor=request.auth, **payload.dict())
+    return Reply(201, _partner(partner))
+
+
+@partners_router.get("/{slug}", response=PartnerOut, summary="One partner")
+def get_partner(request, slug: str):
+    request.auth.require("partner.settings")
+    return _partner(services.get_partner(actor=request.auth, slug=slug))
+
+
+@partners_router.patch(
+    "/{slug}", response=PartnerOut, summary="Change a partner's settings"
+)
+def update_partner(request, slug: str, payload: PartnerPatch):
+    changes = payload.dict(exclude_unset=True)
+    partner = services.update_partner(actor=request.auth, slug=slug, **changes)
+    return _partner(partner)
+
+
+class StaffIn(Schema):
+    email: str
+    role: str = Field(description="partner_admin, csr or auditor.")
+    full_name: str = ""
+    partner: str | None = Field(
+        None, description="Partner slug: the operator's keys only."
+    )
+
+
+class StaffPatch(Schema):
+    full_name: str | None = None
+    role: str | None = None
+    time_zone: str | None = Field(None, description="Empty: the partner's zone.")
+    is_active: bool | None = Field(None, description="false switches them off.")
+    revoke_keys: list[str] = Field(
+        [],
+        description="When switching off: prefixes of API keys they made to revoke "
+        "in the same step.",
+    )
+
+
+class StaffOut(Schema):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    partner: str | None
+    time_zone: str
+    is_active: bool
+    has_password: bool = Field(description="false until the invitation is used.")
+    last_login: datetime | None
+    date_joined: datetime
+
+
+class StaffFilters(Schema):
+    partner: str | None = Field(None, description="The operator's keys only.")
+    active: bool | None = None
+
+
+def _staff(user: User) -> dict:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role,
+        "partner": user.partner.slug if user.partner else None,
+        "time_zone": user.time_zone,
+        "is_active": user.is_active,
+        "has_password": user.has_usable_password(),
+        "last_login": user.last_login,
+        "date_joined": user.date_joined,
+    }
+
+
+@staff_router.get("", response=list[StaffOut], summary="List staff")
+def list_staff(request, filters: Query[StaffFilters]):
+    actor = request.auth
+    actor.require("staff.view")
+    staff = User.objects.for_actor(actor).select_related("partner")
+    if filters.partner and actor.is_operator:
+        staff = staff.filter(partner__slug=filters.partner.strip().lower())
+    if filters.active is not None:
+        staff = staff.filter(is_active=filters.active)
+    return [_staff(u) for u in staff.order_by("email_canonical")]
+
+
+@staff_router.post(
+    "",
+    response={201: StaffOut},
+    summary="Invite a member of staff",
+)
+def invite_new_staff(request, payload: StaffIn):
+    """Adds the member and emails them an invitation with a link to set their
+    password (single-use, expiring). The link is never in the answer."""
+    actor = request.auth
+    data = payload.dict()
+    slug = data.pop("partner")
+    # Another partner's slug answers as an unknown one.
+    partner = services.get_partner(actor=actor, slug=slug) if slug else None
+    user = services.create_staff(actor=actor, partner=partner, **data)
+    return Reply(201, _staff(user))
+
+
+@staff_router.get("/{staff_id}", response=StaffOut, summary="One member of staff")
+def get_staff(request, staff_id: int):
+    return _staff(services.get_staff(actor=request.auth, staff_id=staff_id))
+
+
+@staff_router.patch(
+    "/{staff_id}",
+    response=StaffOut,
+    summary="Change a member's name, role or time zone, or switch them off",
+)
+def update_staff(request, staff_id: int, payload: StaffPatch):
+    changes = payload.dict(exclude_unset=True)
+    revoke = changes.pop("revoke_keys", [])
+    if changes.get("time_zone") is None:
+        changes.pop("time_zone", None)
+    for name in ("full_name", "role", "is_active"):
+        if name in changes and changes[name] is None:
+            changes.pop(name)
+    if changes.get("is_active") is False or revoke:
+        user = switch_off_staff(
+            actor=request.auth, staff_id=staff_id, revoke=revoke, **changes
+        )
+    else:
+        user = services.update_staff(actor=request.auth, staff_id=staff_id, **changes)
+    return _staff(user)
+
+
+@staff_router.post(
+    "/{staff_id}/invitation",
+    response={202: StaffOut},
+    summary="Email a member of staff a new invitation",
+)
+def reinvite_staff(request, staff_id: int):
+    """A new set-password link by email: a first invitation gone astray, or a
+    forgotten password."""
+    user = services.invite_staff(actor=request.auth, staff_id=staff_id)
+    return Reply(202, _staff(user))
