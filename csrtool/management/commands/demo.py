@@ -120,15 +120,18 @@ class Command(BaseCommand):
             password = "demo-" + secrets.token_urlsafe(9)
             user = User.objects.filter(email_canonical=email).first()
             if user is None:
+                # With a password: the demo prints the logins, nobody is invited.
                 user = create_staff(
                     actor=actor,
                     partner=None if role == Role.OPERATOR else partner,
                     email=email,
                     role=role,
                     full_name=name,
+                    password=password,
                 )
-            user.set_password(password)
-            user.save(update_fields=["password"])
+            else:
+                user.set_password(password)
+                user.save(update_fields=["password"])
             logins.append((email, password, Role(role).label))
         self.add_demo_numbers(actor, partner)
         self.add_demo_plans(actor, partner)
