@@ -18,6 +18,8 @@ OPERATOR_PATHS = (
     "/api/v1/partners",
     "/api/v1/staff",
     "/api/v1/audit-events",
+    "/api/v1/features/catalog",
+    "/api/v1/features/entitlements",
 )
 
 
@@ -34,7 +36,7 @@ class ApiKeyAuth(HttpBearer):
         if key is None:
             return None
         if key.partner_id is None and not request.path.startswith(OPERATOR_PATHS):
-            return None  # operator keys: the event feed, partners, staff, audit
+            return None  # operator keys: only the OPERATOR_PATHS
         return api_actor(
             key,
             source_ip=request.META.get("REMOTE_ADDR"),

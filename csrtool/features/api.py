@@ -1,9 +1,11 @@
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
+from ninja.responses import Status as Reply
 
 from csrtool.features import services
 from csrtool.features.catalog import feature_state, grantable_keys, load_catalog
 from csrtool.features.models import Plan
 from csrtool.features.readiness import readiness_of
+from csrtool.partners.services import get_partner
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.services import get_subscriber
 
@@ -29,6 +31,31 @@ class PlanOut(Schema):
     name: str
     description: str
     features: list[str]
+
+
+class PlanWrite(Schema):
+    name: str
+    description: str = ""
+    features: list[str] = Field(description="Feature keys (see GET /catalog).")
+
+
+class FeatureWrite(Schema):
+    name: str
+    description: str = ""
+    dependencies: list[str] = []
+    active: bool = True
+
+
+class EntitlementsOut(Schema):
+    partner: str
+    restricted: bool = Field(description="false: the partner may grant the catalog.")
+    features: list[str] = Field(description="What the partner may grant.")
+
+
+class EntitlementsIn(Schema):
+    features: list[str] | None = Field(
+        description="What the partner may grant; null: the whole catalog."
+    )
 
 
 class PlanPage(Schema):
@@ -129,17 +156,91 @@ def plans(request):
     actor.require("features.view")
     plans = Plan.objects.for_actor(actor).prefetch_related("features")
     return {
-        "items": [
-            {
-                "id": p.pk,
-                "name": p.name,
-                "description": p.description,
-                "features": sorted(f.key for f in p.features.all()),
-            }
-            for p in plans.order_by("name", "pk")
-        ],
+        "items": [_plan(p) for p in plans.order_by("name", "pk")],
         "next_cursor": None,
     }
+
+
+def _plan(plan: Plan) -> dict:
+    return {
+        "id": plan.pk,
+        "name": plan.name,
+        "description": plan.description,
+        "features": sorted(f.key for f in plan.features.all()),
+    }
+
+
+@router.post("/plans", response={201: PlanOut}, summary="Define a plan")
+def create_plan(request, payload: PlanWrite):
+    """A named bundle of the features the partner may grant."""
+    plan = services.create_plan(actor=request.auth, **payload.dict())
+    return Reply(201, _plan(plan))
+
+
+@router.get("/plans/{plan_id}", response=PlanOut, summary="One plan")
+def get_plan(request, plan_id: int):
+    return _plan(services.get_plan(actor=request.auth, plan_id=plan_id))
+
+
+@router.put("/plans/{plan_id}", response=PlanOut, summary="Change a plan")
+def update_plan(request, plan_id: int, payload: PlanWrite):
+    """Subscribers on the plan keep their features until it is applied again."""
+    plan = services.update_plan(actor=request.auth, plan_id=plan_id, **payload.dict())
+    return _plan(plan)
+
+
+@router.delete("/plans/{plan_id}", response={204: None}, summary="Remove a plan")
+def delete_plan(request, plan_id: int):
+    """Subscribers on it keep its features, as individual ones."""
+    services.delete_plan(actor=request.auth, plan_id=plan_id)
+    return Reply(204, None)
+
+
+@router.put(
+    "/catalog/{key}",
+    response=FeatureOut,
+    summary="Change a feature of the catalog (the operator's key)",
+)
+def update_feature(request, key: str, payload: FeatureWrite):
+    data = payload.dict()
+    services.update_feature(
+        actor=request.auth,
+        key=key,
+        name=data["name"],
+        description=data["description"],
+        dependencies=data["dependencies"],
+        is_active=data["active"],
+    )
+    [item] = [f for f in catalog(request)["items"] if f["key"] == key]
+    return item
+
+
+def _entitlements(partner) -> dict:
+    restricted, keys = services.entitlements_of(partner)
+    return {"partner": partner.slug, "restricted": restricted, "features": sorted(keys)}
+
+
+@router.get(
+    "/entitlements/{slug}",
+    response=EntitlementsOut,
+    summary="What a partner may grant",
+)
+def entitlements(request, slug: str):
+    actor = request.auth
+    actor.require("features.view")
+    return _entitlements(get_partner(actor=actor, slug=slug))
+
+
+@router.put(
+    "/entitlements/{slug}",
+    response=EntitlementsOut,
+    summary="Narrow what a partner may grant (the operator's key)",
+)
+def set_entitlements(request, slug: str, payload: EntitlementsIn):
+    actor = request.auth
+    partner = get_partner(actor=actor, slug=slug)
+    services.set_entitlements(actor=actor, partner=partner, features=payload.features)
+    return _entitlements(partner)
 
 
 @router.get(
