@@ -16,7 +16,10 @@ COMMAND_GROUPS = [
         ["subscribers", "onboarding", "sendpasswordreset", "signinlock"],
     ),
     ("Numbers and features", ["numbers", "features"]),
-    ("Partners, staff and API keys", ["createpartner", "createstaff", "apikeys"]),
+    (
+        "Partners, staff and API keys",
+        ["createpartner", "createstaff", "staff", "apikeys"],
+    ),
     ("Events and webhooks", ["events", "webhooks"]),
 ]
 

@@ -128,7 +128,8 @@ class StaffFilters(Schema):
     active: bool | None = None
 
 
-def _staff(user: User) -> dict:
+def staff_json(user: User) -> dict:
+    """A member of staff as the API shows them."""
     return {
         "id": user.pk,
         "email": user.email,
@@ -152,7 +153,7 @@ def list_staff(request, filters: Query[StaffFilters]):
         staff = staff.filter(partner__slug=filters.partner.strip().lower())
     if filters.active is not None:
         staff = staff.filter(is_active=filters.active)
-    return [_staff(u) for u in staff.order_by("email_canonical")]
+    return [staff_json(u) for u in staff.order_by("email_canonical")]
 
 
 @staff_router.post(
@@ -169,12 +170,12 @@ def invite_new_staff(request, payload: StaffIn):
     # Another partner's slug answers as an unknown one.
     partner = services.get_partner(actor=actor, slug=slug) if slug else None
     user = services.create_staff(actor=actor, partner=partner, **data)
-    return Reply(201, _staff(user))
+    return Reply(201, staff_json(user))
 
 
 @staff_router.get("/{staff_id}", response=StaffOut, summary="One member of staff")
 def get_staff(request, staff_id: int):
-    return _staff(services.get_staff(actor=request.auth, staff_id=staff_id))
+    return staff_json(services.get_staff(actor=request.auth, staff_id=staff_id))
 
 
 @staff_router.patch(
@@ -196,7 +197,7 @@ def update_staff(request, staff_id: int, payload: StaffPatch):
         )
     else:
         user = services.update_staff(actor=request.auth, staff_id=staff_id, **changes)
-    return _staff(user)
+    return staff_json(user)
 
 
 @staff_router.post(
@@ -208,4 +209,4 @@ def reinvite_staff(request, staff_id: int):
     """A new set-password link by email: a first invitation gone astray, or a
     forgotten password."""
     user = services.invite_staff(actor=request.auth, staff_id=staff_id)
-    return Reply(202, _staff(user))
+    return Reply(202, staff_json(user))
