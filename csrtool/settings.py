@@ -436,6 +436,15 @@ EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 30)
 # The sender when a partner has not set its own address.
 DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where mail servers return undeliverable subscriber email (the envelope sender,
+# Return-Path). Set, each partner's email goes out from its own plus-address
+# (bounces+acme@…), so one partner's bounces are never mixed with another's;
+# unset, a partner's own sender address, else EMAIL_FROM.
+EMAIL_BOUNCE_ADDRESS = env_str("EMAIL_BOUNCE_ADDRESS", "").strip()
+if EMAIL_BOUNCE_ADDRESS and EMAIL_BOUNCE_ADDRESS.count("@") != 1:
+    raise ImproperlyConfigured(
+        "CSRTOOL_EMAIL_BOUNCE_ADDRESS must be one address, e.g. bounces@mail.example"
+    )
 # How many times the worker tries to deliver an email before marking it failed.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
 

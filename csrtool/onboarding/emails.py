@@ -90,6 +90,17 @@ CONTEXTS = {
 }
 
 
+def envelope_sender(partner) -> str:
+    """Where a mail server returns a partner's undeliverable email (SMTP MAIL FROM,
+    seen as Return-Path): the partner's plus-address of EMAIL_BOUNCE_ADDRESS
+    (bounces+acme@mail.example) when that is set, else the partner's own sender
+    address, else the default sender."""
+    if settings.EMAIL_BOUNCE_ADDRESS:
+        local, domain = settings.EMAIL_BOUNCE_ADDRESS.split("@")
+        return f"{local}+{partner.slug}@{domain}"
+    return partner.sender_email or settings.DEFAULT_FROM_EMAIL
+
+
 def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     """The message to send, and its template context (for the demo's console)."""
     partner, subscriber = email.partner, email.subscriber
@@ -106,10 +117,15 @@ def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=render_text(f"{template}.txt", ctx),
-        from_email=sender,
+        # The envelope sender; the From header is the partner's sender.
+        from_email=envelope_sender(partner),
         to=[email.recipient],
         reply_to=[partner.support_email] if partner.support_email else None,
-        headers={"Message-ID": email.message_id, "Auto-Submitted": "auto-generated"},
+        headers={
+            "From": sender,
+            "Message-ID": email.message_id,
+            "Auto-Submitted": "auto-generated",
+        },
     )
     message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
     return message, ctx

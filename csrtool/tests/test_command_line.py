@@ -165,3 +165,16 @@ def test_python_dash_m_and_any_django_command_work(fresh_env):
     result = run("check", env={**fresh_env, "CSRTOOL_DEBUG": "true"})
     assert result.returncode == 0
     assert "System check identified no issues" in result.stdout
+
+
+def test_it_refuses_a_bounce_address_that_is_not_one_address(fresh_env):
+    env = {
+        **fresh_env,
+        "CSRTOOL_SECRET_KEY": "x" * 50,
+        "CSRTOOL_EMAIL_BOUNCE_ADDRESS": "bounces at mail.example",
+    }
+    result = run("check", env=env)
+    assert result.returncode != 0
+    assert "CSRTOOL_EMAIL_BOUNCE_ADDRESS must be one address" in result.stderr
+    env["CSRTOOL_EMAIL_BOUNCE_ADDRESS"] = "bounces@mail.example"
+    assert run("check", env=env).returncode == 0
