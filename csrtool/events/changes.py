@@ -58,6 +58,7 @@ EVENT_TYPES = sorted(
         "welcome_email.delivered",
         "welcome_email.failed",
         "number_import.finished",
+        "subscriber_import.finished",
         *NUMBER_CHANGES.values(),
     }
 )
@@ -119,6 +120,17 @@ def record_change_events(audit, target) -> None:
             {
                 "object": {
                     "kind": "numbers",
+                    "import_id": audit.target_id,
+                    **_counts(audit),
+                }
+            },
+        )
+    elif action == "subscriber_import.completed":
+        emit(
+            "subscriber_import.finished",
+            {
+                "object": {
+                    "kind": "subscribers",
                     "import_id": audit.target_id,
                     **_counts(audit),
                 }

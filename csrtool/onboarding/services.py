@@ -50,9 +50,13 @@ def enqueue_email(
     link: EmailLink | None = None,
     link_seed: str = "",
     context: dict | None = None,
+    send_at: datetime | None = None,
 ) -> OutboundEmail:
     """Put an email in the outbox and enqueue its delivery job, in the caller's
-    transaction: both commit with the change that caused them, or neither does."""
+    transaction: both commit with the change that caused them, or neither does.
+
+    `send_at` holds it back until then (the pace of a bulk import's invitations).
+    """
     partner = subscriber.partner
     with transaction.atomic():
         email = OutboundEmail.objects.create(
@@ -68,8 +72,12 @@ def enqueue_email(
             link_seed=link_seed,
             context=context or {},
             created_by=actor.label[:300],
+            **({"next_attempt_at": send_at} if send_at else {}),
         )
-        deliver_email.enqueue(email.pk)
+        if send_at:
+            deliver_email.using(run_after=send_at).enqueue(email.pk)
+        else:
+            deliver_email.enqueue(email.pk)
     return email
 
 
@@ -85,6 +93,7 @@ def issue_link(
     reason: str = "",
     recipient: str | None = None,
     context: dict | None = None,
+    send_at: datetime | None = None,
 ) -> tuple[EmailLink, OutboundEmail]:
     """Revoke the subscriber's open links of `purpose`, issue a new one, queue the
     email carrying it and audit that as `action`."""
@@ -110,6 +119,7 @@ def issue_link(
         link=link,
         link_seed=seed,
         context=context,
+        send_at=send_at,
     )
     record(
         actor=actor,
@@ -125,7 +135,9 @@ def issue_link(
     return link, email
 
 
-def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reason=""):
+def _issue_welcome(
+    *, actor: Actor, subscriber: Subscriber, now: datetime, reason="", send_at=None
+):
     """Revoke older welcome links, issue a new one and queue its email."""
     _, email = issue_link(
         actor=actor,
@@ -136,18 +148,29 @@ def _issue_welcome(*, actor: Actor, subscriber: Subscriber, now: datetime, reaso
         now=now,
         action="onboarding.welcome_email_queued",
         reason=reason,
+        send_at=send_at,
     )
     return email
 
 
 def send_welcome(
-    *, actor: Actor, subscriber: Subscriber, now: datetime | None = None
+    *,
+    actor: Actor,
+    subscriber: Subscriber,
+    now: datetime | None = None,
+    send_at: datetime | None = None,
 ) -> OutboundEmail:
-    """Queue the first welcome email of a new subscriber (inside create_subscriber)."""
+    """Queue the first welcome email of a new subscriber (inside create_subscriber,
+    or a bulk import's invitations, held back until `send_at`). The link's
+    lifetime counts from when the email goes out."""
     actor.require("subscribers.add")
+    now = now or timezone.now()
     with transaction.atomic():
         return _issue_welcome(
-            actor=actor, subscriber=subscriber, now=now or timezone.now()
+            actor=actor,
+            subscriber=subscriber,
+            now=max(now, send_at) if send_at else now,
+            send_at=send_at,
         )
 
 

@@ -33,6 +33,7 @@ class PartnerPatch(Schema):
     number_hold_minutes: int | None = None
     self_service_numbers: bool | None = None
     api_key_idle_days: int | None = None
+    invitations_per_minute: int | None = None
 
 
 class PartnerOut(Schema):
@@ -50,6 +51,7 @@ class PartnerOut(Schema):
     number_hold_minutes: int
     self_service_numbers: bool
     api_key_idle_days: int
+    invitations_per_minute: int
     created_at: datetime
 
 

@@ -78,6 +78,12 @@ class PartnerSettingsForm(forms.Form):
         required=False,
         help_text="0 to 3650 days (default 90); 0: keys never stop for being unused.",
     )
+    invitations_per_minute = forms.CharField(
+        label="Welcome emails of a bulk import go out at (per minute)",
+        required=False,
+        help_text="1 to 6000 (default 60), so a big import does not flood your "
+        "customers' mail servers or your support line.",
+    )
     self_service_numbers = forms.BooleanField(
         label="Subscribers may add numbers from the pool themselves", required=False
     )

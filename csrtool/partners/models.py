@@ -44,6 +44,8 @@ class Partner(models.Model):
     self_service_numbers = models.BooleanField(default=True)
     # API keys nobody used for this many days stop working (0: never).
     api_key_idle_days = models.PositiveIntegerField(default=90)
+    # Welcome emails of a bulk import go out at most this many a minute.
+    invitations_per_minute = models.PositiveIntegerField(default=60)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

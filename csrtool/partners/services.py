@@ -30,6 +30,7 @@ PARTNER_SETTINGS = (
     "number_hold_minutes",
     "self_service_numbers",
     "api_key_idle_days",
+    "invitations_per_minute",
 )
 
 
@@ -91,12 +92,14 @@ def _clean_partner(data: dict, fields) -> dict:
                 "number_aging_days",
                 "number_hold_minutes",
                 "api_key_idle_days",
+                "invitations_per_minute",
             ):
                 limits = {
                     "link_expiry_hours": (1, 720),
                     "number_aging_days": (0, 3650),
                     "number_hold_minutes": (1, 1440),
                     "api_key_idle_days": (0, 3650),
+                    "invitations_per_minute": (1, 6000),
                 }[field]
                 try:
                     number = int(str(value).strip())

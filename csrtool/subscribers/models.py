@@ -146,3 +146,85 @@ class Subscriber(models.Model):
             "billing_id": self.billing_id,
             "status": self.status,
         }
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+
+
+class SubscriberImportQuerySet(PartnerScopedQuerySet):
+    def open(self):
+        return self.filter(status__in=[ImportStatus.PREVIEWED, ImportStatus.RUNNING])
+
+
+class SubscriberImport(models.Model):
+    """A bulk onboarding of a partner's existing customers from a CSV: the rows as
+    uploaded, what the preview found, and how far writing them has got, so that
+    an interrupted import continues where it stopped."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by_label = models.CharField(max_length=300, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_hash = models.CharField(max_length=64)
+    content = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    # True: each account's welcome email is queued as it is created (paced);
+    # False: "create now, invite later", until Send invitations.
+    invite_now = models.BooleanField(default=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    planned_add = models.PositiveIntegerField(default=0)
+    planned_present = models.PositiveIntegerField(default=0)
+    planned_errors = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    # One letter per row in file order (a: will add / added, p: already present,
+    # e: error); each error row's reason and each row's Subscriber ID by line.
+    outcomes = models.TextField(blank=True)
+    problems = models.JSONField(default=dict, blank=True)
+    subscriber_ids = models.JSONField(default=dict, blank=True)
+    invitations_queued = models.PositiveIntegerField(default=0)
+    # When this import's first welcome email was queued: the k-th goes out
+    # k // invitations_per_minute minutes later (the partner's pace).
+    invitations_from = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriberImportQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "file_hash"],
+                condition=Q(status__in=["previewed", "running"]),
+                name="subscriber_import_one_open_per_file",
+                violation_error_message="This file is already being imported.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rows_done__lte=models.F("total_rows")),
+                name="subscriber_import_progress_within_total",
+                violation_error_message="An import cannot do more rows than it has.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["partner", "-created_at", "-id"],
+                name="subscriber_import_newest",
+            ),
+        ]
+
+    def __str__(self):
+        return self.file_name or f"Import {self.pk}"

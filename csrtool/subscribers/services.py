@@ -1,5 +1,7 @@
 """Every write to subscribers: typed, keyword-only, one transaction, audited."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -167,8 +169,12 @@ def create_subscriber(
     billing_id: str,
     time_zone: str | None = None,
     partner: Partner | None = None,
+    welcome: bool = True,
+    welcome_at: datetime | None = None,
 ) -> Subscriber:
-    """Add an enterprise account in pending_activation."""
+    """Add an enterprise account in pending_activation, its welcome email queued
+    (held back until `welcome_at`; none with `welcome=False`: a bulk import's
+    "create now, invite later")."""
     actor.require("subscribers.add")
     partner = actor.require_partner(partner)
     data = {
@@ -199,7 +205,8 @@ def create_subscriber(
             # The welcome email's job commits with the subscriber, or neither does.
             from csrtool.onboarding.services import send_welcome
 
-            send_welcome(actor=actor, subscriber=subscriber)
+            if welcome:
+                send_welcome(actor=actor, subscriber=subscriber, send_at=welcome_at)
     except IntegrityError as e:
         # Two creates of one address raced past the check above; the unique
         # constraint settled it.

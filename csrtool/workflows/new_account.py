@@ -49,6 +49,8 @@ def open_account(
     plan: int | str | None = None,
     features: Iterable[str] = (),
     enable_dependencies: bool = False,
+    welcome: bool = True,
+    welcome_at=None,
 ) -> NewAccount:
     """Add an enterprise account and, when given, assign it `number` and enable
     `plan` and/or `features` (added on top of the plan): all or nothing."""
@@ -69,6 +71,8 @@ def open_account(
             phone=phone,
             billing_id=billing_id,
             time_zone=time_zone,
+            welcome=welcome,
+            welcome_at=welcome_at,
         )
         result = NewAccount(subscriber=subscriber)
         if number:

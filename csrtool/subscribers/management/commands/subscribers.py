@@ -3,6 +3,7 @@ from csrtool.commands import DomainCommand, limit
 from csrtool.subscribers import services
 from csrtool.subscribers.api import SubscriberOut
 from csrtool.subscribers.models import Status, Subscriber
+from csrtool.workflows import import_commands
 from csrtool.workflows.new_account import open_account
 
 
@@ -58,13 +59,16 @@ class Command(DomainCommand):
         status.add_argument("subscriber_id")
         status.add_argument("transition", choices=["suspend", "reactivate", "close"])
         status.add_argument("--reason", default="")
-        for subparser in (add, find, show, edit, status):
+        bulk = import_commands.add_parsers(self, sub)
+        for subparser in (add, find, show, edit, status, *bulk):
             self.add_common_arguments(subparser, subcommand=True)
 
     def handle_domain(self, *args, **options):
         actor = self.actor(options)
         action = options["action"]
-        if action == "add":
+        if action in import_commands.ACTIONS:
+            import_commands.handle(self, actor, options)
+        elif action == "add":
             new = open_account(
                 actor=actor,
                 partner=self.partner(options.get("partner")),

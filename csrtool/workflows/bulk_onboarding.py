@@ -1,0 +1,579 @@
+"""Bulk onboarding: a partner's existing customers from a CSV, previewed, then
+written chunk by chunk, resumably, with their welcome emails paced or held back.
+
+Each row becomes an account through `open_account`, as one customer added by a
+CSR would (its number and plan too, all or nothing, every step audited). A row
+whose login email the partner already has is "already present": an import run
+twice, or continued after a crash, creates nobody twice and sends no second
+welcome email. Chunks are claimed by moving `rows_done` with a conditional
+UPDATE, so two runs of one import never write the same rows.
+"""
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from csrtool import validation
+from csrtool.audit.services import record
+from csrtool.crashpoints import crash_point
+from csrtool.errors import DomainError, NotFound, ValidationFailed
+from csrtool.features.models import Plan
+from csrtool.numberpool.lines import number_keys, region_for
+from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.onboarding.models import EmailKind, OutboundEmail
+from csrtool.onboarding.services import send_welcome
+from csrtool.partners.access import Actor
+from csrtool.partners.models import Partner
+from csrtool.subscribers.models import (
+    ImportStatus,
+    Status,
+    Subscriber,
+    SubscriberImport,
+)
+from csrtool.subscribers.services import EMAIL_TAKEN, _clean_fields
+from csrtool.workflows.new_account import open_account
+
+COLUMNS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "time_zone",
+    "billing_id",
+    "number",
+    "plan",
+)
+REQUIRED_COLUMNS = ("first_name", "last_name", "email", "phone", "billing_id")
+# Header spellings a spreadsheet may use for the same column.
+ALIASES = {"contact_phone": "phone", "login_email": "email", "dnis": "number"}
+LABELS = {
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "email": "Email",
+    "phone": "Contact phone",
+    "time_zone": "Time zone",
+    "billing_id": "Billing ID",
+    "number": "Number",
+    "plan": "Plan",
+}
+MAX_ROWS = 100_000
+CHUNK_SIZE = 200
+
+WILL_ADD, PRESENT, ERROR = "a", "p", "e"
+OUTCOME_LABELS = {WILL_ADD: "added", PRESENT: "already present", ERROR: "error"}
+
+
+@dataclass
+class AccountRow:
+    """One line of the file: its values, its problems and its fate."""
+
+    line: int
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    outcome: str = ""
+    subscriber_id: str = ""
+    email_canonical: str = ""
+
+    @property
+    def reason(self) -> str:
+        return " ".join(self.errors)
+
+
+def _column(name: str) -> str:
+    key = "_".join(name.strip().lower().replace("-", " ").split())
+    return ALIASES.get(key, key)
+
+
+def parse_accounts(text: str) -> list[AccountRow]:
+    """Rows of a CSV whose first line names the columns, in any order."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header = None
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            header = [_column(cell) for cell in cells]
+            break
+    if header is None:
+        raise ValidationFailed({"file": ["The file is empty."]})
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    problems = []
+    if unknown:
+        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+    if missing:
+        problems.append(f"Missing column(s): {', '.join(missing)}.")
+    if twice:
+        problems.append(f"Column(s) given twice: {', '.join(twice)}.")
+    if problems:
+        problems.append(f"The first line must name the columns: {','.join(COLUMNS)}")
+        raise ValidationFailed({"file": problems})
+    rows = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ValidationFailed(
+                {
+                    "file": [
+                        f"The file has more than {MAX_ROWS:,} accounts. "
+                        "Split it into smaller files."
+                    ]
+                }
+            )
+        row = AccountRow(
+            line=reader.line_num,
+            values={
+                name: value.strip() for name, value in zip(header, cells, strict=False)
+            },
+        )
+        if len(cells) != len(header):
+            row.errors.append(f"Expected {len(header)} values, found {len(cells)}.")
+        rows.append(row)
+    if not rows:
+        raise ValidationFailed({"file": ["The file has a header but no accounts."]})
+    return rows
+
+
+def _check_fields(rows: list[AccountRow], partner: Partner) -> None:
+    """Each row on its own, with the rules of adding one account, then login
+    emails repeated within the file. No database query."""
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.errors:
+            continue
+        fields = ["first_name", "last_name", "phone", "billing_id"]
+        if row.values.get("time_zone"):
+            fields.append("time_zone")
+        try:
+            _clean_fields(row.values, partner=partner, fields=fields)
+        except ValidationFailed as e:
+            row.errors.extend(
+                f"{LABELS.get(name, name)}: {message}"
+                for name, messages in e.errors.items()
+                for message in messages
+            )
+        try:
+            _, row.email_canonical = validation.clean_email(row.values.get("email"))
+        except DomainError as e:
+            row.errors.append(f"Email: {e.message}")
+            continue
+        if row.email_canonical in first_line:
+            row.errors.append(
+                f"The same email is also on line {first_line[row.email_canonical]}."
+            )
+        else:
+            first_line[row.email_canonical] = row.line
+
+
+def _classify(rows: list[AccountRow], partner: Partner) -> None:
+    """Will add, already present or error, with one query each for the emails,
+    the numbers and the plans of a chunk."""
+    candidates = [row for row in rows if not row.errors]
+    existing = {
+        canonical: (partner_id, public_id)
+        for canonical, partner_id, public_id in Subscriber.objects.filter(
+            email_canonical__in=[row.email_canonical for row in candidates]
+        ).values_list("email_canonical", "partner_id", "public_id")
+    }
+    region = region_for(partner)
+    wanted = {}
+    for row in candidates:
+        if row.values.get("number"):
+            wanted[row.line] = number_keys(row.values["number"], region)
+    by_number, by_dnis = {}, {}
+    if wanted:
+        found = (
+            PhoneNumber.objects.for_partner(partner)
+            .with_number_or_dnis(
+                [e164 for _, e164 in wanted.values() if e164],
+                [digits for digits, _ in wanted.values() if digits],
+            )
+            .values_list("dnis", "number", "status")
+        )
+        for dnis, number, status in found:
+            by_dnis[dnis] = by_number[number] = (dnis, status)
+    claimed: dict[str, int] = {}
+    plans = {
+        name.lower()
+        for name in Plan.objects.for_partner(partner).values_list("name", flat=True)
+    }
+    for row in candidates:
+        found = existing.get(row.email_canonical)
+        if found is not None and found[0] == partner.pk:
+            row.outcome, row.subscriber_id = PRESENT, found[1]
+            continue
+        if found is not None:
+            row.errors.append(f"Email: {EMAIL_TAKEN}")
+        if row.line in wanted:
+            digits, e164 = wanted[row.line]
+            line = by_number.get(e164) or by_dnis.get(digits)
+            if line is None:
+                row.errors.append(
+                    f"Number: {row.values['number'][:40]!r} is not in your pool."
+                )
+            elif line[1] != NumberStatus.AVAILABLE:
+                row.errors.append(
+                    f"Number: {line[0]} is not available (it is {line[1]})."
+                )
+            elif line[0] in claimed:
+                row.errors.append(
+                    f"Number: {line[0]} is also on line {claimed[line[0]]}."
+                )
+            else:
+                claimed[line[0]] = row.line
+                row.values["number"] = line[0]
+        plan = row.values.get("plan", "")
+        if plan and plan.lower() not in plans:
+            row.errors.append(f"Plan: no plan is named {plan[:60]!r}.")
+    for row in rows:
+        if row.errors:
+            row.outcome = ERROR
+        elif not row.outcome:
+            row.outcome = WILL_ADD
+
+
+def _chunks(rows, size=CHUNK_SIZE):
+    for start in range(0, len(rows), size):
+        yield start, rows[start : start + size]
+
+
+def check_accounts(text: str, *, partner: Partner) -> list[AccountRow]:
+    """Every row checked against the rules and the database; nothing written."""
+    rows = parse_accounts(text)
+    _check_fields(rows, partner)
+    for _, chunk in _chunks(rows, 2000):
+        _classify(chunk, partner)
+    return rows
+
+
+def get_import(*, actor: Actor, import_id) -> SubscriberImport:
+    actor.require("subscribers.add")
+    try:
+        return SubscriberImport.objects.for_actor(actor).get(pk=int(import_id))
+    except (SubscriberImport.DoesNotExist, TypeError, ValueError):
+        raise NotFound(f"No import has the ID {str(import_id)[:20]!r}.") from None
+
+
+def _audit(actor, job, action, after=None):
+    record(
+        actor=actor,
+        action=action,
+        target_type="subscriber_import",
+        target_id=str(job.pk),
+        target_label=str(job),
+        partner=job.partner,
+        after=after,
+    )
+
+
+def preview_import(
+    *,
+    actor: Actor,
+    text: str,
+    file_name: str = "",
+    invite_now: bool = True,
+    partner: Partner | None = None,
+    now: datetime | None = None,
+) -> tuple[SubscriberImport, list[AccountRow]]:
+    """Check every row and record what importing would do; create nobody.
+
+    The same file previewed again while its import is open gives that import,
+    so an interrupted import continues instead of starting over.
+    """
+    actor.require("subscribers.add")
+    partner = actor.require_partner(partner)
+    now = now or timezone.now()
+    rows = check_accounts(text, partner=partner)
+    if any(row.values.get("number") for row in rows):
+        actor.require("numbers.assign")
+    if any(row.values.get("plan") for row in rows):
+        actor.require("features.change")
+    outcomes = "".join(row.outcome for row in rows)
+    planned = {
+        "planned_add": outcomes.count(WILL_ADD),
+        "planned_present": outcomes.count(PRESENT),
+        "planned_errors": outcomes.count(ERROR),
+    }
+    problems = {str(row.line): row.reason for row in rows if row.errors}
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with transaction.atomic():
+        job = (
+            SubscriberImport.objects.for_partner(partner)
+            .open()
+            .filter(file_hash=digest)
+            .select_for_update()
+            .first()
+        )
+        if job is not None:
+            if job.status == ImportStatus.PREVIEWED:
+                job.outcomes, job.problems, job.invite_now = (
+                    outcomes,
+                    problems,
+                    invite_now,
+                )
+                for name, value in planned.items():
+                    setattr(job, name, value)
+                job.updated_at = now
+                job.save()
+            return job, rows
+        job = SubscriberImport.objects.create(
+            partner=partner,
+            created_by=actor.user,
+            created_by_label=actor.label[:300],
+            file_name=str(file_name or "")[:200],
+            file_hash=digest,
+            content=text,
+            invite_now=invite_now,
+            total_rows=len(rows),
+            outcomes=outcomes,
+            problems=problems,
+            created_at=now,
+            updated_at=now,
+            **planned,
+        )
+        _audit(
+            actor,
+            job,
+            "subscriber_import.previewed",
+            {"file_name": job.file_name, "rows": len(rows), **planned},
+        )
+    return job, rows
+
+
+def run_import(
+    *, actor: Actor, import_id, now: datetime | None = None, progress=None
+) -> SubscriberImport:
+    """Write the import from where it stands, chunk by chunk, and finish it."""
+    job = get_import(actor=actor, import_id=import_id)
+    rows = parse_accounts(job.content)
+    while job.rows_done < job.total_rows:
+        start = job.rows_done
+        chunk = rows[start : start + CHUNK_SIZE]
+        _write_chunk(actor, job, chunk, start, now or timezone.now())
+        job.refresh_from_db()
+        if progress is not None:
+            progress(job.rows_done, job.total_rows)
+    _finish(actor, job, now or timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def import_accounts(
+    *,
+    actor: Actor,
+    text: str,
+    file_name: str = "",
+    invite_now: bool = True,
+    partner: Partner | None = None,
+    progress=None,
+) -> SubscriberImport:
+    """Preview and run at once (the command line and the API)."""
+    job, _ = preview_import(
+        actor=actor,
+        text=text,
+        file_name=file_name,
+        invite_now=invite_now,
+        partner=partner,
+    )
+    return run_import(actor=actor, import_id=job.pk, progress=progress)
+
+
+def _invitation_time(job: SubscriberImport, k: int, now: datetime) -> datetime:
+    """When the k-th welcome email of an import (from 0) may go out: a minute's
+    worth at once, then the next minute's, at the partner's pace."""
+    per_minute = job.partner.invitations_per_minute
+    start = job.invitations_from or now
+    return max(now, start + timedelta(minutes=k // per_minute))
+
+
+def _write_chunk(actor, job, chunk, start, now) -> None:
+    end = start + len(chunk)
+    partner = job.partner
+    with transaction.atomic():
+        claimed = (
+            SubscriberImport.objects.filter(pk=job.pk, rows_done=start)
+            .exclude(status=ImportStatus.COMPLETED)
+            .update(rows_done=end, status=ImportStatus.RUNNING, updated_at=now)
+        )
+        if not claimed:
+            return  # another run wrote it meanwhile
+        _check_fields(chunk, partner)
+        _classify(chunk, partner)
+        job.refresh_from_db(
+            fields=["invitations_from", "invitations_queued", "outcomes", "problems"]
+        )
+        if job.invite_now and job.invitations_from is None:
+            job.invitations_from = now
+        invited = 0
+        for row in chunk:
+            if row.outcome != WILL_ADD:
+                continue
+            values = row.values
+            try:
+                with transaction.atomic():
+                    account = open_account(
+                        actor=actor,
+                        partner=partner,
+                        first_name=values["first_name"],
+                        last_name=values["last_name"],
+                        email=values["email"],
+                        phone=values["phone"],
+                        billing_id=values["billing_id"],
+                        time_zone=values.get("time_zone") or None,
+                        number=values.get("number", ""),
+                        plan=values.get("plan") or None,
+                        welcome=job.invite_now,
+                        welcome_at=_invitation_time(
+                            job, job.invitations_queued + invited, now
+                        ),
+                    )
+            except DomainError as e:
+                row.outcome = ERROR
+                messages = getattr(e, "errors", {}) or {e.field or "": [e.message]}
+                row.errors.extend(m for ms in messages.values() for m in ms)
+                continue
+            row.subscriber_id = account.subscriber.public_id
+            if job.invite_now:
+                invited += 1
+        outcomes = "".join(row.outcome for row in chunk)
+        problems = {**job.problems}
+        for row in chunk:
+            problems.pop(str(row.line), None)
+            if row.errors:
+                problems[str(row.line)] = row.reason
+        ids = {str(row.line): row.subscriber_id for row in chunk if row.subscriber_id}
+        SubscriberImport.objects.filter(pk=job.pk).update(
+            added=F("added") + outcomes.count(WILL_ADD),
+            already_present=F("already_present") + outcomes.count(PRESENT),
+            failed=F("failed") + outcomes.count(ERROR),
+            outcomes=job.outcomes[:start] + outcomes + job.outcomes[end:],
+            problems=problems,
+            invitations_queued=F("invitations_queued") + invited,
+            invitations_from=job.invitations_from,
+        )
+        job.refresh_from_db(fields=["subscriber_ids"])
+        SubscriberImport.objects.filter(pk=job.pk).update(
+            subscriber_ids={**job.subscriber_ids, **ids}
+        )
+    crash_point("subscriber_import.chunk_written")
+
+
+def _finish(actor, job, now) -> None:
+    with transaction.atomic():
+        finished = (
+            SubscriberImport.objects.filter(pk=job.pk, rows_done=F("total_rows"))
+            .exclude(status=ImportStatus.COMPLETED)
+            .update(status=ImportStatus.COMPLETED, finished_at=now, updated_at=now)
+        )
+        if not finished:
+            return
+        job.refresh_from_db()
+        _audit(
+            actor,
+            job,
+            "subscriber_import.completed",
+            {
+                "rows": job.total_rows,
+                "added": job.added,
+                "already_present": job.already_present,
+                "errors": job.failed,
+                "invitations_queued": job.invitations_queued,
+            },
+        )
+
+
+def send_invitations(
+    *, actor: Actor, import_id, now: datetime | None = None
+) -> SubscriberImport:
+    """The welcome emails of a "create now, invite later" import, at the
+    partner's pace. Accounts that already have a welcome email, or are no longer
+    pending activation, are skipped: sending twice sends nobody a second one."""
+    now = now or timezone.now()
+    job = get_import(actor=actor, import_id=import_id)
+    if job.status != ImportStatus.COMPLETED:
+        raise DomainError(
+            "Finish the import first: invitations go to the accounts it created.",
+            code="import_not_finished",
+        )
+    created = [
+        job.subscriber_ids[line]
+        for line, letter in _lines_and_outcomes(job)
+        if letter == WILL_ADD and line in job.subscriber_ids
+    ]
+    for _, chunk in _chunks(created):
+        with transaction.atomic():
+            job = SubscriberImport.objects.select_for_update().get(pk=job.pk)
+            job.invitations_from = job.invitations_from or now
+            waiting = (
+                Subscriber.objects.for_partner(job.partner)
+                .filter(public_id__in=chunk, status=Status.PENDING_ACTIVATION)
+                .exclude(
+                    pk__in=OutboundEmail.objects.filter(kind=EmailKind.WELCOME).values(
+                        "subscriber_id"
+                    )
+                )
+                .select_for_update()
+                .order_by("pk")
+            )
+            sent = 0
+            for subscriber in waiting:
+                send_at = _invitation_time(job, job.invitations_queued + sent, now)
+                send_welcome(actor=actor, subscriber=subscriber, send_at=send_at)
+                sent += 1
+            SubscriberImport.objects.filter(pk=job.pk).update(
+                invitations_queued=F("invitations_queued") + sent,
+                invitations_from=job.invitations_from,
+            )
+    job.refresh_from_db()
+    _audit(
+        actor,
+        job,
+        "subscriber_import.invitations_sent",
+        {"invitations_queued": job.invitations_queued},
+    )
+    return job
+
+
+def _lines_and_outcomes(job: SubscriberImport):
+    rows = parse_accounts(job.content)
+    return [
+        (str(row.line), letter) for row, letter in zip(rows, job.outcomes, strict=True)
+    ]
+
+
+def result_rows(job: SubscriberImport):
+    """The import's result file: each row's Subscriber ID or why it was not
+    imported, as CSV lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def line(values):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield line(["line", "email", "outcome", "subscriber_id", "reason"])
+    rows = parse_accounts(job.content)
+    for row, letter in zip(rows, job.outcomes.ljust(len(rows), "-"), strict=True):
+        key = str(row.line)
+        yield line(
+            [
+                row.line,
+                _cell(row.values.get("email", "")),
+                OUTCOME_LABELS.get(letter, "not imported yet"),
+                job.subscriber_ids.get(key, ""),
+                _cell(job.problems.get(key, "")),
+            ]
+        )
+
+
+def _cell(value: str) -> str:
+    """Defuse what a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
