@@ -135,6 +135,7 @@ def unexpected(request, exc):
 
 
 api.add_router("/subscribers", "csrtool.subscribers.api.router")
+api.add_router("/subscriber-imports", "csrtool.workflows.import_api.router")
 api.add_router("", "csrtool.onboarding.api.router")
 api.add_router("", "csrtool.onboarding.verify_api.router")
 api.add_router("/numbers", "csrtool.numberpool.api.router")

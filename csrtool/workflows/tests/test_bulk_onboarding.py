@@ -16,9 +16,7 @@ from csrtool.conftest import run_jobs
 from csrtool.errors import NotFound
 from csrtool.events.models import Event
 from csrtool.features.catalog import feature_state
-from csrtool.features.tests.conftest import make_plan
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
-from csrtool.numberpool.tests.make import make_number
 from csrtool.onboarding.models import EmailKind, OutboundEmail
 from csrtool.partners.access import staff_actor
 from csrtool.subscribers.models import Subscriber, SubscriberImport
@@ -36,12 +34,6 @@ GOOD = accounts(
     "Bo,Diddley,bo@customer.example,+1 212 555 0102,,B-2,8005550111,Basic",
     "Cy,Young,cy@customer.example,+1 212 555 0103,Europe/Berlin,B-3,,",
 )
-
-
-@pytest.fixture
-def pool(cast):
-    make_number(cast.acme, "8005550111")
-    make_plan(cast.alice, "Basic", "sms")
 
 
 def welcome_emails(email=None):
