@@ -7,6 +7,7 @@ from csrtool.audit import views as audit_views
 from csrtool.partners import views as partner_views
 from csrtool.subscribers import add_flow
 from csrtool.subscribers import views as subscriber_views
+from csrtool.workflows import import_views
 
 urlpatterns = [
     path("", views.home, name="console-home"),
@@ -24,6 +25,27 @@ urlpatterns = [
         "subscribers/new/numbers/",
         add_flow.number_choices,
         name="subscriber-add-numbers",
+    ),
+    path("subscribers/import/", import_views.import_start, name="subscriber-import"),
+    path(
+        "subscribers/import/<int:import_id>/",
+        import_views.import_detail,
+        name="subscriber-import-detail",
+    ),
+    path(
+        "subscribers/import/<int:import_id>/run/",
+        import_views.import_run,
+        name="subscriber-import-run",
+    ),
+    path(
+        "subscribers/import/<int:import_id>/invite/",
+        import_views.import_invite,
+        name="subscriber-import-invite",
+    ),
+    path(
+        "subscribers/import/<int:import_id>/result.csv",
+        import_views.import_result,
+        name="subscriber-import-result",
     ),
     path(
         "subscribers/<str:public_id>/",

@@ -32,14 +32,18 @@ def write_number_import(import_id: int, user_id: int) -> dict:
 
 
 def fail_lost_imports(*, now: datetime | None = None) -> int:
-    """Mark import jobs whose worker died as failed, so they can be continued."""
+    """Mark import jobs (numbers and subscribers) whose worker died as failed, so
+    they can be continued."""
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
     return (
         DBTaskResult.objects.running()
         .filter(
-            task_path=write_number_import.module_path,
+            task_path__in=[
+                write_number_import.module_path,
+                "csrtool.workflows.tasks.write_subscriber_import",
+            ],
             started_at__lt=now - IMPORT_LEASE,
         )
         .update(

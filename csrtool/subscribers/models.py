@@ -202,6 +202,8 @@ class SubscriberImport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The background job writing the rows, once started from the page.
+    task_id = models.CharField(max_length=64, blank=True)
 
     objects = SubscriberImportQuerySet.as_manager()
 
@@ -228,3 +230,9 @@ class SubscriberImport(models.Model):
 
     def __str__(self):
         return self.file_name or f"Import {self.pk}"
+
+    @property
+    def percent_done(self) -> int:
+        if not self.total_rows:
+            return 100
+        return self.rows_done * 100 // self.total_rows

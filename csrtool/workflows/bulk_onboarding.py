@@ -364,6 +364,53 @@ def run_import(
     return job
 
 
+def start_import(*, actor: Actor, import_id, now: datetime | None = None):
+    """Hand the writing of an import to a background job (the page's Import and
+    Continue). Starting one whose job is queued or running changes nothing."""
+    from csrtool.workflows.tasks import write_subscriber_import
+
+    now = now or timezone.now()
+    job = get_import(actor=actor, import_id=import_id)
+    if job.status == ImportStatus.COMPLETED or import_in_progress(job):
+        return job
+    if actor.user is None:
+        raise DomainError("Run the import from the command line: subscribers import.")
+    with transaction.atomic():
+        task = write_subscriber_import.enqueue(job.pk, actor.user.pk)
+        started = SubscriberImport.objects.filter(
+            pk=job.pk, task_id=job.task_id
+        ).update(task_id=task.id, updated_at=now)
+        if not started:
+            # Another click started it a moment ago; its job does the work.
+            transaction.set_rollback(True)
+            job.refresh_from_db()
+            return job
+        _audit(
+            actor,
+            job,
+            "subscriber_import.started",
+            {"rows_done": job.rows_done, "total_rows": job.total_rows},
+        )
+    job.refresh_from_db()
+    return job
+
+
+def import_in_progress(job: SubscriberImport) -> bool:
+    """Whether the import's background job is waiting for a worker or running."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
+    from csrtool.workflows.tasks import write_subscriber_import
+
+    if not job.task_id or job.status == ImportStatus.COMPLETED:
+        return False
+    try:
+        result = write_subscriber_import.get_result(job.task_id)
+    except TaskResultDoesNotExist:
+        return False
+    return result.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+
+
 def import_accounts(
     *,
     actor: Actor,
