@@ -155,6 +155,7 @@ def test_the_partner_admin_sets_the_idle_limit_on_the_settings_page(cast, client
             "number_aging_days": "90",
             "number_hold_minutes": "30",
             "api_key_idle_days": "45",
+            "invitations_per_minute": "60",
         },
     )
     cast.acme.refresh_from_db()

@@ -106,3 +106,21 @@ def test_bulk_onboarding_in_the_browser(cast, pool, page, tmp_path, smtpd):
     assert_accessible(page)
     run_jobs()
     assert len(smtpd.messages) == 3
+
+
+def test_the_partner_admin_sets_the_pace_of_welcome_emails(cast, client_for):
+    settings = {
+        "name": cast.acme.name,
+        "time_zone": cast.acme.time_zone,
+        "product_name": cast.acme.product_name,
+        "link_expiry_hours": "72",
+        "number_aging_days": "90",
+        "number_hold_minutes": "30",
+        "api_key_idle_days": "90",
+    }
+    client = client_for(cast.alice)
+    refused = client.post("/settings/", {**settings, "invitations_per_minute": "0"})
+    assert "Enter a number from 1 to 6000." in refused.content.decode()
+    client.post("/settings/", {**settings, "invitations_per_minute": "500"})
+    cast.acme.refresh_from_db()
+    assert cast.acme.invitations_per_minute == 500
