@@ -1,0 +1,133 @@
+"""Bulk onboarding's throughput: a CSV of new customers through the command line's
+code path (preview, then every account with its welcome email queued), next to
+the ceiling of inserting the same subscriber rows with one executemany, on a
+fresh database. Not part of the test run.
+
+    python -m bench.subscriber_import --rows 2000
+    python -m bench.subscriber_import --rows 2000 \\
+        --database postgresql://postgres@127.0.0.1:5432/bench_subimport
+"""
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+
+from bench import django_env
+
+
+def customers(count: int) -> str:
+    lines = ["first_name,last_name,email,phone,billing_id"]
+    lines += [
+        f"Cust,Omer{i},c{i}@customer.example,+1 212 555 {1000 + i % 9000},B-{i}"
+        for i in range(count)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def ceiling(rows: int, partner) -> float:
+    """Rows per second of inserting the same subscribers with raw SQL, rolled
+    back afterwards."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from csrtool.subscribers.models import Subscriber, new_public_id
+
+    meta = Subscriber._meta
+    columns = [
+        "public_id",
+        "partner_id",
+        "first_name",
+        "last_name",
+        "email",
+        "email_canonical",
+        "contact_email",
+        "phone",
+        "time_zone",
+        "billing_id",
+        "status",
+        "created_at",
+        "updated_at",
+    ]
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({names}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    values = [
+        (
+            new_public_id(),
+            partner.pk,
+            "Cust",
+            f"Ceil{i}",
+            f"x{i}@ceiling.example",
+            f"x{i}@ceiling.example",
+            "",
+            "+12125551000",
+            "UTC",
+            f"C-{i}",
+            "pending_activation",
+            now,
+            now,
+        )
+        for i in range(rows)
+    ]
+    started = time.perf_counter()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, values)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return rows / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--database", help="Default: a new SQLite file.")
+    args = parser.parse_args()
+    database = args.database or "sqlite:///" + os.path.join(
+        tempfile.mkdtemp(prefix="csrtool-bench-"), "bench.sqlite3"
+    )
+    django_env.setup(database)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from csrtool.partners.access import cli_actor, staff_actor
+    from csrtool.partners.models import Role
+    from csrtool.partners.services import create_partner, create_staff
+    from csrtool.workflows.bulk_onboarding import import_accounts
+
+    operator = cli_actor()
+    partner = create_partner(
+        actor=operator, name="Bench Import", slug="bench-import", time_zone="UTC"
+    )
+    partner.invitations_per_minute = 6000
+    partner.save(update_fields=["invitations_per_minute"])
+    user = create_staff(
+        actor=operator,
+        partner=partner,
+        email="csr@bench.example",
+        role=Role.CSR,
+        password="a long enough bench passphrase",
+    )
+    text = customers(args.rows)
+    started = time.perf_counter()
+    job = import_accounts(actor=staff_actor(user, channel="cli"), text=text)
+    elapsed = time.perf_counter() - started
+    assert job.added == args.rows, (job.added, job.problems)
+    product = args.rows / elapsed
+    raw = ceiling(args.rows, partner)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(
+        f"bulk onboarding, {args.rows} rows on {database.split(':')[0]}: "
+        f"{product:,.0f} rows/s ({elapsed:.1f} s, preview included); "
+        f"raw INSERT ceiling {raw:,.0f} rows/s; ratio {raw / product:,.0f}x; "
+        f"peak memory {peak} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
