@@ -3,9 +3,9 @@ written chunk by chunk, resumably, with their welcome emails paced or held back.
 
 Each row becomes an account through `open_account`, as one customer added by a
 CSR would (its number and plan too, all or nothing, every step audited). A row
-whose login email the partner already has is "already present": an import run
-twice, or continued after a crash, creates nobody twice and sends no second
-welcome email. Chunks are claimed by moving `rows_done` with a conditional
+whose login email or Billing ID the partner already has is "already present":
+an import run twice, or continued after a crash, creates nobody twice and sends
+no second welcome email. Chunks are claimed by moving `rows_done` with a conditional
 UPDATE, so two runs of one import never write the same rows.
 """
 
@@ -79,6 +79,7 @@ class AccountRow:
     outcome: str = ""
     subscriber_id: str = ""
     email_canonical: str = ""
+    billing_id: str = ""
 
     @property
     def reason(self) -> str:
@@ -142,8 +143,9 @@ def parse_accounts(text: str) -> list[AccountRow]:
 
 def _check_fields(rows: list[AccountRow], partner: Partner) -> None:
     """Each row on its own, with the rules of adding one account, then login
-    emails repeated within the file. No database query."""
+    emails and Billing IDs repeated within the file. No database query."""
     first_line: dict[str, int] = {}
+    first_billing: dict[str, int] = {}
     for row in rows:
         if row.errors:
             continue
@@ -151,7 +153,8 @@ def _check_fields(rows: list[AccountRow], partner: Partner) -> None:
         if row.values.get("time_zone"):
             fields.append("time_zone")
         try:
-            _clean_fields(row.values, partner=partner, fields=fields)
+            cleaned = _clean_fields(row.values, partner=partner, fields=fields)
+            row.billing_id = cleaned["billing_id"]
         except ValidationFailed as e:
             row.errors.extend(
                 f"{LABELS.get(name, name)}: {message}"
@@ -169,11 +172,20 @@ def _check_fields(rows: list[AccountRow], partner: Partner) -> None:
             )
         else:
             first_line[row.email_canonical] = row.line
+        if row.billing_id in first_billing:
+            row.errors.append(
+                f"The same Billing ID is also on line {first_billing[row.billing_id]}."
+            )
+        elif row.billing_id:
+            first_billing[row.billing_id] = row.line
 
 
 def _classify(rows: list[AccountRow], partner: Partner) -> None:
     """Will add, already present or error, with one query each for the emails,
-    the numbers and the plans of a chunk."""
+    the Billing IDs, the numbers and the plans of a chunk.
+
+    A customer the partner already has, by login email or by Billing ID, is
+    already present."""
     candidates = [row for row in rows if not row.errors]
     existing = {
         canonical: (partner_id, public_id)
@@ -181,6 +193,12 @@ def _classify(rows: list[AccountRow], partner: Partner) -> None:
             email_canonical__in=[row.email_canonical for row in candidates]
         ).values_list("email_canonical", "partner_id", "public_id")
     }
+    billed = dict(
+        Subscriber.objects.for_partner(partner)
+        .filter(billing_id__in=[row.billing_id for row in candidates])
+        .order_by("-created_at", "-id")
+        .values_list("billing_id", "public_id")
+    )
     region = region_for(partner)
     wanted = {}
     for row in candidates:
@@ -210,6 +228,9 @@ def _classify(rows: list[AccountRow], partner: Partner) -> None:
             continue
         if found is not None:
             row.errors.append(f"Email: {EMAIL_TAKEN}")
+        elif row.billing_id in billed:
+            row.outcome, row.subscriber_id = PRESENT, billed[row.billing_id]
+            continue
         if row.line in wanted:
             digits, e164 = wanted[row.line]
             line = by_number.get(e164) or by_dnis.get(digits)
@@ -431,6 +452,19 @@ def import_accounts(
     return run_import(actor=actor, import_id=job.pk, progress=progress)
 
 
+def _keep_pace_from(job: SubscriberImport, now: datetime) -> None:
+    """Start the import's pace now, or carry it on from where it stands: after
+    a pause (a worker killed mid-import, invitations sent days after the
+    import) the next email is due now and the rest at the pace from there,
+    never every overdue one at once."""
+    if job.invitations_from is None:
+        job.invitations_from = now
+        return
+    per_minute = job.partner.invitations_per_minute
+    earliest = now - timedelta(minutes=job.invitations_queued // per_minute)
+    job.invitations_from = max(job.invitations_from, earliest)
+
+
 def _invitation_time(job: SubscriberImport, k: int, now: datetime) -> datetime:
     """When the k-th welcome email of an import (from 0) may go out: a minute's
     worth at once, then the next minute's, at the partner's pace."""
@@ -455,8 +489,8 @@ def _write_chunk(actor, job, chunk, start, now) -> None:
         job.refresh_from_db(
             fields=["invitations_from", "invitations_queued", "outcomes", "problems"]
         )
-        if job.invite_now and job.invitations_from is None:
-            job.invitations_from = now
+        if job.invite_now:
+            _keep_pace_from(job, now)
         invited = 0
         for row in chunk:
             if row.outcome != WILL_ADD:
@@ -556,7 +590,7 @@ def send_invitations(
     for _, chunk in _chunks(created):
         with transaction.atomic():
             job = SubscriberImport.objects.select_for_update().get(pk=job.pk)
-            job.invitations_from = job.invitations_from or now
+            _keep_pace_from(job, now)
             waiting = (
                 Subscriber.objects.for_partner(job.partner)
                 .filter(public_id__in=chunk, status=Status.PENDING_ACTIVATION)

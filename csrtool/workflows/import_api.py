@@ -82,9 +82,10 @@ def import_subscribers(request, dry_run: bool = False, invite_later: bool = Fals
     """The body is CSV with the header
     `first_name,last_name,email,phone,time_zone,billing_id,number,plan` (number
     and plan optional). With `dry_run=true` nobody is created and the answer says
-    what importing would do, row by row. Customers the partner already has are
-    "already present": sending the same file again creates nobody and sends no
-    second welcome email, and an import cut short continues. Welcome emails go
+    what importing would do, row by row. Customers the partner already has (by
+    login email or Billing ID) are "already present": sending the same file
+    again creates nobody and sends no second welcome email, and an import cut
+    short continues. Welcome emails go
     out at the partner's pace; `invite_later=true` holds them back until POST
     …/invitations."""
     actor = request.auth

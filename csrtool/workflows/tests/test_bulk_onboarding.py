@@ -231,3 +231,56 @@ def test_two_runs_never_write_the_same_chunk(cast, pool):
     # Counted once: 3 added, not 3 added and then 3 "already present".
     assert (job.rows_done, job.added, job.already_present) == (3, 3, 0)
     assert welcome_emails().count() == 3
+
+
+def test_a_customer_already_billed_is_already_present(cast, pool, smtpd):
+    text = accounts(
+        "Sam,Sample,sam.new@customer.example,+1 212 555 0109,,ACME-100,,",
+        "Di,Dunn,di@customer.example,+1 212 555 0110,,B-7,,",
+        "Ed,Eve,ed@customer.example,+1 212 555 0111,,B-7,,",
+    )
+
+    job = bulk_onboarding.import_accounts(actor=staff_actor(cast.bob), text=text)
+    run_jobs()
+
+    assert (job.added, job.already_present, job.failed) == (1, 1, 1)
+    assert job.subscriber_ids["2"] == cast.sam.public_id
+    assert job.problems["4"] == "The same Billing ID is also on line 3."
+    assert not Subscriber.objects.filter(email="sam.new@customer.example").exists()
+    assert [str(m["To"]) for m in smtpd.messages] == ["di@customer.example"]
+
+
+def test_after_a_pause_the_welcome_emails_keep_the_pace(cast, pool, monkeypatch):
+    cast.acme.invitations_per_minute = 1
+    cast.acme.save(update_fields=["invitations_per_minute"])
+    monkeypatch.setattr(bulk_onboarding, "CHUNK_SIZE", 1)
+    actor = staff_actor(cast.bob)
+    start = timezone.now()
+    job, _ = bulk_onboarding.preview_import(actor=actor, text=GOOD, now=start)
+
+    def die_after_first_chunk(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bulk_onboarding.run_import(
+            actor=actor, import_id=job.pk, now=start, progress=die_after_first_chunk
+        )
+    # The worker was down for an hour; Continue then.
+    later = start + timedelta(hours=1)
+    bulk_onboarding.run_import(actor=actor, import_id=job.pk, now=later)
+
+    times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
+    assert times == [start, later, later + timedelta(minutes=1)]
+
+
+def test_invitations_sent_days_later_keep_the_pace(cast, pool):
+    cast.acme.invitations_per_minute = 2
+    cast.acme.save(update_fields=["invitations_per_minute"])
+    actor = staff_actor(cast.bob)
+    job = bulk_onboarding.import_accounts(actor=actor, text=GOOD, invite_now=False)
+    later = timezone.now() + timedelta(days=3)
+
+    bulk_onboarding.send_invitations(actor=actor, import_id=job.pk, now=later)
+
+    times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
+    assert times == [later, later, later + timedelta(minutes=1)]
