@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.template import loader
 
 from csrtool.features import dashboard
+from csrtool.features.readiness import annotate_readiness
 from csrtool.health import work_health
 from csrtool.partners.access import actor_from_request, staff_required
 from csrtool.subscribers.models import Subscriber
@@ -15,10 +16,9 @@ def home(request):
     context = {"recent": [], "days": dashboard.parse_days(request.GET.get("days", ""))}
     if actor.can("subscribers.view"):
         context["recent"] = list(
-            Subscriber.objects.for_actor(actor)
-            .select_related("partner")
-            .with_readiness()
-            .newest_first()[:10]
+            annotate_readiness(
+                Subscriber.objects.for_actor(actor).select_related("partner")
+            ).newest_first()[:10]
         )
         context["funnel"] = dashboard.funnel(actor)
         context["stuck"] = dashboard.stuck(actor, days=context["days"])

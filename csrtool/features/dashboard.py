@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
-from csrtool.features.readiness import readiness_of
+from csrtool.features.readiness import annotate_readiness, readiness_of
 from csrtool.numberpool.models import NumberStatus, NumberType, PhoneNumber
 from csrtool.onboarding.models import EmailKind, EmailStatus, OutboundEmail
 from csrtool.subscribers.models import Status, Subscriber
@@ -61,23 +61,18 @@ class Bar:
 
 def funnel(actor) -> dict:
     """Subscribers (not closed) that reached each onboarding stage, in order."""
-    counts = (
-        Subscriber.objects.for_actor(actor)
-        .exclude(status=Status.CLOSED)
-        .with_readiness()
-        .aggregate(
-            created=Count("pk"),
-            onboarded=Count("pk", filter=Q(activated_at__isnull=False)),
-            number=Count("pk", filter=Q(activated_at__isnull=False, has_number=True)),
-            ready=Count(
-                "pk",
-                filter=Q(
-                    activated_at__isnull=False, has_number=True, has_features=True
-                ),
-            ),
-            any_number=Count("pk", filter=Q(has_number=True)),
-            any_features=Count("pk", filter=Q(has_features=True)),
-        )
+    counts = annotate_readiness(
+        Subscriber.objects.for_actor(actor).exclude(status=Status.CLOSED)
+    ).aggregate(
+        created=Count("pk"),
+        onboarded=Count("pk", filter=Q(activated_at__isnull=False)),
+        number=Count("pk", filter=Q(activated_at__isnull=False, has_number=True)),
+        ready=Count(
+            "pk",
+            filter=Q(activated_at__isnull=False, has_number=True, has_features=True),
+        ),
+        any_number=Count("pk", filter=Q(has_number=True)),
+        any_features=Count("pk", filter=Q(has_features=True)),
     )
     stages = [
         ("Account created", counts["created"], counts["created"]),
@@ -196,11 +191,12 @@ def stuck(actor, *, days: int, now=None) -> dict:
         status=Status.PENDING_ACTIVATION, welcome_status=EmailStatus.FAILED
     )
     queryset = (
-        live.filter(
-            Q(created_at__lt=now - timedelta(days=days))
-            | Q(status=Status.PENDING_ACTIVATION, welcome_status=EmailStatus.FAILED)
+        annotate_readiness(
+            live.filter(
+                Q(created_at__lt=now - timedelta(days=days))
+                | Q(status=Status.PENDING_ACTIVATION, welcome_status=EmailStatus.FAILED)
+            )
         )
-        .with_readiness()
         .filter(
             Q(activated_at__isnull=True) | Q(has_number=False) | Q(has_features=False)
         )

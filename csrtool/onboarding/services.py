@@ -174,6 +174,15 @@ def send_welcome(
         )
 
 
+def welcome_new_subscriber(
+    *, actor: Actor, subscriber: Subscriber, welcome: bool, welcome_at=None
+) -> None:
+    """A new account's first welcome email (create_subscriber's step, see
+    subscribers/hooks.py); none for a bulk import's "invite later"."""
+    if welcome:
+        send_welcome(actor=actor, subscriber=subscriber, send_at=welcome_at)
+
+
 def resend_welcome(
     *, actor: Actor, public_id: str, email=None, now: datetime | None = None
 ) -> OutboundEmail:

@@ -43,12 +43,6 @@ class SubscriberQuerySet(PartnerScopedQuerySet):
     def newest_first(self):
         return self.order_by("-created_at", "-id")
 
-    def with_readiness(self):
-        """Annotate onboarding progress so list pages need no query per row."""
-        from csrtool.features.readiness import annotate_readiness
-
-        return annotate_readiness(self)
-
 
 class Subscriber(models.Model):
     """An enterprise account: the customer a CSR brings onto CX Builder."""

@@ -10,6 +10,7 @@ from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
+from csrtool.subscribers import hooks
 from csrtool.subscribers.models import Status, Subscriber
 
 EMAIL_TAKEN = "This email address is already in use."
@@ -202,11 +203,14 @@ def create_subscriber(
                 target=subscriber,
                 after=subscriber.audit_snapshot(),
             )
-            # The welcome email's job commits with the subscriber, or neither does.
-            from csrtool.onboarding.services import send_welcome
-
-            if welcome:
-                send_welcome(actor=actor, subscriber=subscriber, send_at=welcome_at)
+            # The welcome email's job commits with the subscriber, or neither does
+            # (onboarding registers it: see hooks.py).
+            hooks.created(
+                actor=actor,
+                subscriber=subscriber,
+                welcome=welcome,
+                welcome_at=welcome_at,
+            )
     except IntegrityError as e:
         # Two creates of one address raced past the check above; the unique
         # constraint settled it.
@@ -334,9 +338,6 @@ def change_status(
             reason=reason,
         )
         if target == Status.CLOSED:
-            from csrtool.numberpool.services import release_subscriber_numbers
-
-            release_subscriber_numbers(
-                actor=actor, subscriber=subscriber, now=subscriber.closed_at
-            )
+            # The number pool releases the account's numbers (see hooks.py).
+            hooks.closed(actor=actor, subscriber=subscriber, now=subscriber.closed_at)
     return subscriber

@@ -8,7 +8,7 @@ from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
-from csrtool.features.readiness import readiness_of
+from csrtool.features.readiness import annotate_readiness, readiness_of
 from csrtool.partners.access import staff_required
 from csrtool.subscribers import services
 from csrtool.subscribers.forms import StatusForm, SubscriberEditForm
@@ -38,10 +38,8 @@ def lookup(request):
     status = request.GET.get("status", "")
     page = None
     if query or status:
-        queryset = (
-            Subscriber.objects.for_actor(actor)
-            .select_related("partner")
-            .with_readiness()
+        queryset = annotate_readiness(
+            Subscriber.objects.for_actor(actor).select_related("partner")
         )
         if status in Status.values:
             queryset = queryset.filter(status=status)

@@ -66,7 +66,7 @@ def _in_place(context, subscriber, state, catalog) -> dict:
 def readiness_badge(subscriber):
     """The compact onboarding-progress indicator shown wherever a subscriber shows.
 
-    List pages annotate their subscribers (`Subscriber.objects.with_readiness()`),
+    List pages annotate their subscribers (`annotate_readiness(queryset)`),
     so the badge costs no query there.
     """
     return {"readiness": readiness_of(subscriber)}

@@ -1,4 +1,4 @@
-from csrtool.features.readiness import readiness_of
+from csrtool.features.readiness import annotate_readiness, readiness_of
 from csrtool.features.tests.conftest import activate, give, make_number
 from csrtool.subscribers.models import Subscriber
 
@@ -52,7 +52,7 @@ def test_a_held_number_or_a_removed_plan_feature_does_not_count(cast):
 def test_the_annotated_list_agrees_with_the_single_subscriber_answer(cast):
     activate(cast.sam)
     give(cast.sam, "sms", by=cast.bob)
-    annotated = Subscriber.objects.with_readiness().get(pk=cast.sam.pk)
+    annotated = annotate_readiness(Subscriber.objects.all()).get(pk=cast.sam.pk)
     assert readiness_of(annotated) == readiness_of(cast.sam)
 
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csrtool.conftest import make_subscriber
+from csrtool.features.readiness import annotate_readiness
 from csrtool.subscribers import search
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.search import (
@@ -207,7 +208,7 @@ def test_every_lookup_is_answered_by_an_index(cast, query):
         )
         for n in range(3000)
     )
-    acme = Subscriber.objects.for_partner(cast.acme).with_readiness()
+    acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # 3,000 rows are cheaper to read whole; forbid that, and the plan
@@ -249,7 +250,7 @@ def test_a_common_text_pages_newest_first_as_a_scan_orders_it(cast, monkeypatch,
         last = "Fairweather" if n % every == 0 else f"Other{n}"
         make_subscriber(cast.acme, email=f"p{n}@common.example", last_name=last)
     make_subscriber(cast.globex, email="g@common.example", last_name="Fairweather")
-    acme = Subscriber.objects.for_partner(cast.acme).with_readiness()
+    acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
     expected = list(
         acme.filter(scan_filter("airweath"))
         .order_by("-created_at", "-id")
@@ -263,7 +264,7 @@ def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
     monkeypatch.setattr(search, "COMMON_HITS", 3)
     for n in range(6):
         make_subscriber(cast.acme, email=f"c{n}@walk.example", last_name="Fairweather")
-    acme = Subscriber.objects.for_partner(cast.acme).with_readiness()
+    acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
     with CaptureQueriesContext(connection) as captured:
         page = acme.lookup("airweath", size=2)
     assert len(page.items) == 2
