@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from csrtool.partners.models import Partner, PartnerScopedQuerySet, Role
+from csrtool.partners.models import Partner, Role
+from csrtool.scoping import PartnerScopedQuerySet
 
 
 class ApiKeyQuerySet(PartnerScopedQuerySet):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.scoping import PartnerScopedQuerySet
 
 
 class AuditEventQuerySet(PartnerScopedQuerySet):
@@ -18,7 +18,11 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "partners.Partner",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,7 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.partners.models import Partner
+from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.subscribers.models import Subscriber
 
 

@@ -8,7 +8,8 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from csrtool.pagination import Page
-from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.partners.models import Partner
+from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.subscribers.models import Subscriber
 from csrtool.timezones import rfc3339
 from csrtool.validation import format_phone

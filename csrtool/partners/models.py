@@ -3,21 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.validation import canonical_email
-
-
-class PartnerScopedQuerySet(models.QuerySet):
-    """Every partner-scoped read starts here, so no query can forget the partner."""
-
-    partner_field = "partner"
-
-    def for_partner(self, partner):
-        return self.filter(**{self.partner_field: partner})
-
-    def for_actor(self, actor):
-        if actor.is_operator:
-            return self
-        return self.for_partner(actor.partner)
 
 
 class Partner(models.Model):

@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from csrtool import timezones
-from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.partners.models import Partner
+from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.validation import format_phone
 
 

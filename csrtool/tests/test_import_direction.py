@@ -55,6 +55,13 @@ def test_each_app_imports_only_the_apps_below_it():
     assert wrong == []
 
 
+def test_the_audit_trail_imports_no_app():
+    """Every app writes audit rows, so the audit app imports none of them (its
+    partner column names the model by its label)."""
+    for module, apps in app_imports("audit").items():
+        assert apps == set(), module
+
+
 def test_subscribers_imports_only_the_foundation():
     for module, apps in app_imports("subscribers").items():
         assert apps <= FOUNDATION, module

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from csrtool.events.models import Event
-from csrtool.partners.models import Partner, PartnerScopedQuerySet
+from csrtool.partners.models import Partner
+from csrtool.scoping import PartnerScopedQuerySet
 
 
 def new_endpoint_id() -> str:
