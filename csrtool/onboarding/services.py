@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, ValidationFailed
 from csrtool.onboarding import emails, hashing, links, policy
@@ -17,7 +18,6 @@ from csrtool.onboarding.models import (
 )
 from csrtool.onboarding.tasks import deliver_email
 from csrtool.partners.access import Actor, subscriber_actor
-from csrtool.portal import throttle
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import correct_login_email, get_subscriber
 from csrtool.timezones import rfc3339

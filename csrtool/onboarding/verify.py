@@ -11,12 +11,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.errors import Conflict, ValidationFailed
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import Actor
-from csrtool.portal import throttle
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.services import get_subscriber
 

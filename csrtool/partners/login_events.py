@@ -13,11 +13,11 @@ from django.contrib.auth.signals import (
 )
 from django.dispatch import receiver
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.partners import sign_in
 from csrtool.partners.access import Actor, staff_actor
 from csrtool.partners.models import User
-from csrtool.portal import throttle
 from csrtool.timezones import rfc3339
 from csrtool.validation import canonical_email
 

@@ -24,12 +24,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.errors import Conflict
 from csrtool.partners.access import Actor
 from csrtool.partners.models import User
 from csrtool.partners.services import get_staff
-from csrtool.portal import throttle
 from csrtool.timezones import rfc3339
 
 PAUSED = (

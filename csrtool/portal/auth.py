@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import Actor, subscriber_actor
-from csrtool.portal import throttle
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.validation import canonical_email
 

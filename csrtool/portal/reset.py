@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.errors import Conflict, ValidationFailed
 from csrtool.onboarding import hashing, links, policy
@@ -25,7 +26,7 @@ from csrtool.onboarding.services import (
     usable_link,
 )
 from csrtool.partners.access import Actor
-from csrtool.portal import auth, throttle
+from csrtool.portal import auth
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import get_subscriber
 from csrtool.validation import canonical_email

@@ -13,10 +13,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.errors import Conflict, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
-from csrtool.portal import throttle
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.services import get_subscriber
 from csrtool.timezones import rfc3339

@@ -10,8 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Lowest first: an app's domain modules import only the apps before it here.
 LAYERS = ["subscribers", "onboarding", "numberpool", "features", "workflows"]
-# Below every one of them: who acts, for which partner, and the audit trail.
-FOUNDATION = {"partners", "audit", "events"}
+# Below every one of them: who acts, for which partner, and the audit trail. (The
+# event outbox sits above them all: it reads every app to describe a change.)
+FOUNDATION = {"partners", "audit"}
 # The project's own modules (pagination, timezones, validation…) are not apps.
 APPS = {path.parent.name for path in ROOT.glob("*/apps.py")} | set(LAYERS)
 DOORS = re.compile(
@@ -60,6 +61,15 @@ def test_the_audit_trail_imports_no_app():
     partner column names the model by its label)."""
     for module, apps in app_imports("audit").items():
         assert apps == set(), module
+
+
+def test_the_foundation_imports_nothing_above_it():
+    """Staff sign-in and caller checks share the portal's rate limiter; it lives
+    below them all (csrtool/throttle.py, its counters in partners)."""
+    above = set(LAYERS) | {"portal", "webhooks", "api", "events"}
+    for foundation in FOUNDATION:
+        for module, apps in app_imports(foundation).items():
+            assert not apps & above, module
 
 
 def test_subscribers_imports_only_the_foundation():

@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.models import AuditEvent
 from csrtool.conftest import PASSWORD
 from csrtool.partners import sign_in
-from csrtool.portal import throttle
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.models import AuditEvent
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import EmailLink, LinkPurpose, SubscriberCredentials
-from csrtool.portal import auth, reset, throttle
+from csrtool.portal import auth, reset
 from csrtool.portal.tests.conftest import (
     SAM_ANSWER,
     SAM_PASSWORD,

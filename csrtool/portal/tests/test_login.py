@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from csrtool import throttle
 from csrtool.audit.models import AuditEvent
 from csrtool.onboarding import hashing
-from csrtool.portal import auth, throttle
+from csrtool.portal import auth
 from csrtool.portal.tests.conftest import SAM_PASSWORD, portal_session_subscriber
 from csrtool.subscribers.models import Status
 

@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from csrtool.portal import throttle
-from csrtool.portal.models import Throttle
+from csrtool import throttle
+from csrtool.partners.models import Throttle
 from csrtool.tests.races import race
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -91,7 +91,7 @@ def test_concurrent_failures_are_all_counted():
         three_failures,
         three_failures,
         three_failures,
-        pause_after="csrtool.portal.throttle._row_for_update",
+        pause_after="csrtool.throttle._row_for_update",
     )
 
     assert outcomes == [[False, False, False]] * 3

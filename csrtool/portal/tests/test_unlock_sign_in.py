@@ -7,12 +7,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from csrtool import timezones
+from csrtool import throttle, timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.conftest import assert_accessible, browser_login
 from csrtool.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from csrtool.partners.access import cli_actor
-from csrtool.portal import signin_lock, throttle
+from csrtool.portal import signin_lock
 from csrtool.portal.tests.conftest import SAM_PASSWORD, activate
 from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID, assert_cli_answers_alike
 

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from csrtool.portal.models import Throttle
+from csrtool.partners.models import Throttle
 
 
 @dataclass(frozen=True)
