@@ -69,6 +69,7 @@ urlpatterns = [
     ),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
+    path("brand/<slug:slug>.css", partner_views.brand_css, name="partner-brand-css"),
     path("staff/", partner_views.staff_list, name="staff-list"),
     path("staff/new/", partner_views.staff_add, name="staff-add"),
     path("staff/<int:staff_id>/", partner_views.staff_edit, name="staff-edit"),

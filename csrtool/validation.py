@@ -5,6 +5,7 @@ a message a CSR can act on.
 """
 
 import contextlib
+import re
 import unicodedata
 
 import phonenumbers
@@ -277,3 +278,51 @@ def format_phone(e164: str) -> str:
     return phonenumbers.format_number(
         number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
+
+
+# WCAG 2.2 AA: normal text needs a contrast ratio of at least 4.5:1.
+TEXT_CONTRAST = 4.5
+_HEX_COLOUR = re.compile(r"^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG's relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted(
+        (relative_luminance(first), relative_luminance(second)), reverse=True
+    )
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def clean_brand_colour(value, *, field: str, label: str) -> str:
+    """A brand colour as #rrggbb, or "" for the product's own. White text sits on
+    it (buttons, the top bar) and it colours links on white, so it must contrast
+    with white as WCAG 2.2 AA asks of text."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    match = _HEX_COLOUR.match(text)
+    if not match:
+        raise DomainError(
+            f"{label}: enter a colour as #RRGGBB, e.g. #0B5394.", field=field
+        )
+    digits = match.group(1).lower()
+    if len(digits) == 3:
+        digits = "".join(ch * 2 for ch in digits)
+    colour = f"#{digits}"
+    ratio = contrast_ratio(colour, "#ffffff")
+    if ratio < TEXT_CONTRAST:
+        raise DomainError(
+            f"{label}: white text on {colour.upper()} has a contrast ratio of "
+            f"{ratio:.2f}:1; WCAG 2.2 AA needs at least {TEXT_CONTRAST}:1. "
+            "Choose a darker colour.",
+            field=field,
+        )
+    return colour

@@ -45,6 +45,7 @@ def _base_context(subscriber, partner) -> dict:
         "sender_name": partner.display_sender_name,
         "support_email": partner.support_email,
         "support_phone": partner.support_phone,
+        "brand_primary": partner.brand_primary,
         "login_id": subscriber.email,
     }
 

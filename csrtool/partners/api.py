@@ -34,6 +34,8 @@ class PartnerPatch(Schema):
     self_service_numbers: bool | None = None
     api_key_idle_days: int | None = None
     invitations_per_minute: int | None = None
+    brand_primary: str | None = None
+    brand_accent: str | None = None
 
 
 class PartnerOut(Schema):
@@ -52,6 +54,8 @@ class PartnerOut(Schema):
     self_service_numbers: bool
     api_key_idle_days: int
     invitations_per_minute: int
+    brand_primary: str
+    brand_accent: str
     created_at: datetime
 
 

@@ -84,6 +84,17 @@ class PartnerSettingsForm(forms.Form):
         help_text="1 to 6000 (default 60), so a big import does not flood your "
         "customers' mail servers or your support line.",
     )
+    brand_primary = forms.CharField(
+        label="Primary colour (buttons and links your customers see)",
+        required=False,
+        help_text="#RRGGBB; empty for the standard blue. White text must be "
+        "readable on it (WCAG 2.2 AA: contrast at least 4.5:1).",
+    )
+    brand_accent = forms.CharField(
+        label="Accent colour (the top bar of your customers' pages)",
+        required=False,
+        help_text="#RRGGBB; empty for the standard dark blue. Same contrast rule.",
+    )
     self_service_numbers = forms.BooleanField(
         label="Subscribers may add numbers from the pool themselves", required=False
     )

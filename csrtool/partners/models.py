@@ -31,6 +31,10 @@ class Partner(models.Model):
     self_service_numbers = models.BooleanField(default=True)
     # API keys nobody used for this many days stop working (0: never).
     api_key_idle_days = models.PositiveIntegerField(default=90)
+    # The brand on what the partner's customers see (pages and emails), #rrggbb;
+    # empty: the product's own. Primary: buttons and links; accent: the top bar.
+    brand_primary = models.CharField(max_length=7, blank=True)
+    brand_accent = models.CharField(max_length=7, blank=True)
     # Welcome emails of a bulk import go out at most this many a minute.
     invitations_per_minute = models.PositiveIntegerField(default=60)
     created_at = models.DateTimeField(default=timezone.now)

@@ -31,6 +31,8 @@ PARTNER_SETTINGS = (
     "self_service_numbers",
     "api_key_idle_days",
     "invitations_per_minute",
+    "brand_primary",
+    "brand_accent",
 )
 
 
@@ -110,6 +112,11 @@ def _clean_partner(data: dict, fields) -> dict:
                         f"Enter a number from {limits[0]} to {limits[1]}.", field=field
                     )
                 cleaned[field] = number
+            elif field in ("brand_primary", "brand_accent"):
+                label = {"brand_primary": "Primary", "brand_accent": "Accent"}[field]
+                cleaned[field] = validation.clean_brand_colour(
+                    value, field=field, label=f"{label} colour"
+                )
             elif field == "self_service_numbers":
                 cleaned[field] = bool(value)
         except DomainError as e:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -142,6 +142,23 @@ def partner_edit(request, slug):
     except NotFound:
         raise Http404 from None
     return _settings_view(request, partner)
+
+
+def brand_css(request, slug):
+    """A partner's brand colours for its customers' pages: custom properties over
+    the product's stylesheet. The values were checked (#rrggbb) when saved."""
+    partner = Partner.objects.filter(slug=slug, is_active=True).first()
+    if partner is None:
+        raise Http404
+    properties = []
+    if partner.brand_primary:
+        properties.append(f"--brand: {partner.brand_primary};")
+    if partner.brand_accent:
+        properties.append(f"--brand-dark: {partner.brand_accent};")
+    return HttpResponse(
+        ":root { " + " ".join(properties) + " }\n",
+        content_type="text/css; charset=utf-8",
+    )
 
 
 @staff_required("staff.view")
