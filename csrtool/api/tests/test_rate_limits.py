@@ -2,7 +2,10 @@
 Retry-After; counts shared through the database, or Redis when configured."""
 
 import json
+import time
+import types
 import uuid
+from unittest import mock
 
 import pytest
 import redis
@@ -30,7 +33,12 @@ def backend(request):
         "REDIS_URL": REDIS if request.param == "redis" else "",
         "REDIS_KEY_PREFIX": prefix,
     }
-    with override_settings(**limits):
+    # The limits count per clock minute: a test's calls straddling a minute's end
+    # (a slow machine) would start a new count. The limiter's clock stands still
+    # a second into the current minute.
+    frozen = time.time() // ratelimit.WINDOW * ratelimit.WINDOW + 1
+    clock = types.SimpleNamespace(time=lambda: frozen)
+    with override_settings(**limits), mock.patch.object(ratelimit, "time", clock):
         yield request.param
     if request.param == "redis":
         connection = redis.Redis.from_url(REDIS)
