@@ -130,7 +130,9 @@ class StaffOut(Schema):
 
 
 class StaffFilters(Schema):
-    partner: str | None = Field(None, description="The operator's keys only.")
+    partner: str | None = Field(
+        None, description="A partner's slug (a partner's own key: its own)."
+    )
     active: bool | None = None
 
 
@@ -155,8 +157,10 @@ def list_staff(request, filters: Query[StaffFilters]):
     actor = request.auth
     actor.require("staff.view")
     staff = User.objects.for_actor(actor).select_related("partner")
-    if filters.partner and actor.is_operator:
-        staff = staff.filter(partner__slug=filters.partner.strip().lower())
+    if filters.partner:
+        # Another partner's slug answers as an unknown one.
+        partner = services.get_partner(actor=actor, slug=filters.partner)
+        staff = staff.filter(partner=partner)
     if filters.active is not None:
         staff = staff.filter(is_active=filters.active)
     return [staff_json(u) for u in staff.order_by("email_canonical")]

@@ -89,6 +89,8 @@ def test_staff_of_another_partner_answer_as_unknown(cast, api_client_for, smtpd)
         assert response.status_code == 404
     listed = {m["email"] for m in api.get("/api/v1/staff").json()}
     assert listed == {"charlie@globex.example", "gina@globex.example"}
+    assert api.get("/api/v1/staff", {"partner": "acme"}).status_code == 404
+    assert len(api.get("/api/v1/staff", {"partner": "globex"}).json()) == 2
     # Naming Acme when inviting: as unknown as a partner nobody has.
     assert post(api, "/api/v1/staff", {**NEW, "partner": "acme"}).status_code == 404
     run_jobs()
