@@ -1,6 +1,7 @@
 """What csrtool commands share: who acts, domain errors as a clean exit, --json."""
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -61,6 +62,29 @@ def limit(value: str) -> int:
     if not 1 <= number <= LIMIT_MAX:
         raise argparse.ArgumentTypeError(f"must be from 1 to {LIMIT_MAX}, not {number}")
     return number
+
+
+@contextlib.contextmanager
+def import_progress(*, quiet: bool):
+    """A progress bar on standard error while a bulk import runs ("Checking
+    rows", then "Importing N/M"); yields the `progress(done, total)` callback."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(file=sys.stderr, quiet=quiet)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Checking rows", total=None)
+
+        def advance(done, total):
+            progress.update(task, description="Importing", total=total, completed=done)
+
+        yield advance
 
 
 def json_error(error: CommandError) -> str:

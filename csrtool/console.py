@@ -103,3 +103,41 @@ def apply_errors(form, error: DomainError) -> None:
         form.add_error(
             error.field if error.field in form.fields else None, error.message
         )
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def preview_upload(form, preview, *, max_bytes=MAX_UPLOAD_BYTES):
+    """Hand a form's CSV (an uploaded `file` or pasted `text`) to
+    `preview(text, name)` and return what it returns. Every refusal (nothing
+    given, too large, not UTF-8, a bad header or row) becomes the form's error,
+    on the field that held the CSV; then None."""
+    from csrtool.csvfiles import decode_upload
+
+    upload = form.cleaned_data.get("file")
+    pasted = form.cleaned_data.get("text") or ""
+    if upload is None and not pasted.strip():
+        form.add_error("file", "Choose a CSV file or paste its lines.")
+        return None
+    if upload is not None and upload.size > max_bytes:
+        form.add_error(
+            "file",
+            f"The file is larger than {max_bytes // (1024 * 1024)} MB. "
+            "Split it into smaller files.",
+        )
+        return None
+    try:
+        if upload is not None:
+            text, name = decode_upload(upload.read()), upload.name
+        else:
+            text, name = pasted.replace("\r\n", "\n"), "Pasted lines"
+        return preview(text, name)
+    except DomainError as e:
+        field = "file" if upload is not None else "text"
+        if getattr(e, "errors", None) and "file" in e.errors:
+            e.errors = {field: e.errors.pop("file"), **e.errors}
+        elif e.field is None:
+            e.field = field
+        apply_errors(form, e)
+        return None

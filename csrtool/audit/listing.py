@@ -11,6 +11,7 @@ from django.utils import timezone
 from csrtool import timezones
 from csrtool.audit.models import AuditEvent
 from csrtool.audit.services import record
+from csrtool.csvfiles import spreadsheet_safe
 
 FILTERS = ("action", "actor", "target", "since", "until")
 
@@ -118,7 +119,7 @@ def export_rows(actor, params):
                 event.request_id,
                 event.source_ip or "",
             ]
-            yield writer.writerow([_cell(value) for value in row])
+            yield writer.writerow([spreadsheet_safe(value) for value in row])
 
     return rows()
 
@@ -129,11 +130,3 @@ def export_filename() -> str:
 
 def _json(value):
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def _cell(value) -> str:
-    """Defuse values a spreadsheet would run as a formula (CSV injection)."""
-    value = "" if value is None else str(value)
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

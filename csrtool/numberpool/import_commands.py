@@ -1,16 +1,12 @@
 """`csrtool numbers import FILE.csv` and `csrtool numbers export`: the bulk doors
 of the number pool, as subcommands of the `numbers` command."""
 
-import sys
-from pathlib import Path
-
 from django.core.management.base import CommandError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from csrtool.commands import import_progress
+from csrtool.csvfiles import read_file_argument
 from csrtool.numberpool.exports import export_numbers
 from csrtool.numberpool.imports import (
-    decode_upload,
     import_numbers,
     import_rows,
     preview_import,
@@ -49,16 +45,6 @@ def handle(command, actor, options) -> None:
         _export(command, actor, options)
 
 
-def _read(path: str) -> tuple[str, str]:
-    if path == "-":
-        return decode_upload(sys.stdin.buffer.read()), "stdin"
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise CommandError(f"Cannot read {path}: {e.strerror}.") from None
-    return decode_upload(data), Path(path).name
-
-
 def _error_lines(rows) -> list[dict]:
     return [
         {"line": row.line, "number": row.number, "reason": row.reason} for row in rows
@@ -66,7 +52,7 @@ def _error_lines(rows) -> list[dict]:
 
 
 def _import(command, actor, options) -> None:
-    text, name = _read(options["file"])
+    text, name = read_file_argument(options["file"])
     partner = command.partner(options.get("partner"))
     if options.get("dry_run"):
         job = preview_import(actor=actor, text=text, file_name=name, partner=partner)
@@ -110,19 +96,7 @@ def _import(command, actor, options) -> None:
 
 
 def _run(actor, text, name, partner, *, quiet: bool):
-    console = Console(file=sys.stderr, quiet=quiet)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Checking rows", total=None)
-
-        def advance(done, total):
-            progress.update(task, description="Importing", total=total, completed=done)
-
+    with import_progress(quiet=quiet) as advance:
         return import_numbers(
             actor=actor, text=text, file_name=name, partner=partner, progress=advance
         )

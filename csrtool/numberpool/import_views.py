@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from csrtool.console import apply_errors
+from csrtool.console import apply_errors, preview_upload
 from csrtool.errors import DomainError, NotFound
 from csrtool.numberpool import imports
 from csrtool.numberpool.exports import export_file_name, export_numbers
@@ -18,7 +18,6 @@ from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
 
 ROWS_PER_PAGE = 100
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class ImportFileForm(forms.Form):
@@ -129,37 +128,13 @@ def import_start(request):
 
 
 def _preview_file(request, form):
-    upload = form.cleaned_data.get("file")
-    pasted = form.cleaned_data.get("text") or ""
-    if upload is None and not pasted.strip():
-        form.add_error("file", "Choose a CSV file or paste its lines.")
-        return None
-    if upload is not None and upload.size > MAX_UPLOAD_BYTES:
-        form.add_error(
-            "file",
-            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
-            "Split it into smaller files.",
-        )
-        return None
-    try:
-        if upload is not None:
-            text, name = imports.decode_upload(upload.read()), upload.name
-        else:
-            text, name = pasted.replace("\r\n", "\n"), "Pasted lines"
-        return imports.preview_import(
-            actor=request.actor,
-            text=text,
-            file_name=name,
-            partner=_chosen_partner(request.actor, form.cleaned_data),
-        )
-    except DomainError as e:
-        field = "file" if upload is not None else "text"
-        if getattr(e, "errors", None) and "file" in e.errors:
-            e.errors = {field: e.errors.pop("file"), **e.errors}
-        elif e.field is None:
-            e.field = field
-        apply_errors(form, e)
-        return None
+    partner = _chosen_partner(request.actor, form.cleaned_data)
+    return preview_upload(
+        form,
+        lambda text, name: imports.preview_import(
+            actor=request.actor, text=text, file_name=name, partner=partner
+        ),
+    )
 
 
 def _load(request, import_id) -> NumberImport:

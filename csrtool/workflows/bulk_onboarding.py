@@ -22,6 +22,7 @@ from django.utils import timezone
 from csrtool import validation
 from csrtool.audit.services import record
 from csrtool.crashpoints import crash_point
+from csrtool.csvfiles import open_csv, spreadsheet_safe
 from csrtool.errors import DomainError, NotFound, ValidationFailed
 from csrtool.features.models import Plan
 from csrtool.numberpool.lines import number_keys, region_for
@@ -93,27 +94,9 @@ def _column(name: str) -> str:
 
 def parse_accounts(text: str) -> list[AccountRow]:
     """Rows of a CSV whose first line names the columns, in any order."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    header = None
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            header = [_column(cell) for cell in cells]
-            break
-    if header is None:
-        raise ValidationFailed({"file": ["The file is empty."]})
-    unknown = [name for name in header if name not in COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    twice = sorted({name for name in header if header.count(name) > 1})
-    problems = []
-    if unknown:
-        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
-    if missing:
-        problems.append(f"Missing column(s): {', '.join(missing)}.")
-    if twice:
-        problems.append(f"Column(s) given twice: {', '.join(twice)}.")
-    if problems:
-        problems.append(f"The first line must name the columns: {','.join(COLUMNS)}")
-        raise ValidationFailed({"file": problems})
+    header, reader = open_csv(
+        text, columns=COLUMNS, required=REQUIRED_COLUMNS, column_name=_column
+    )
     rows = []
     for cells in reader:
         if not any(cell.strip() for cell in cells):
@@ -647,14 +630,9 @@ def result_rows(job: SubscriberImport):
         yield line(
             [
                 row.line,
-                _cell(row.values.get("email", "")),
+                spreadsheet_safe(row.values.get("email", "")),
                 OUTCOME_LABELS.get(letter, "not imported yet"),
                 job.subscriber_ids.get(key, ""),
-                _cell(job.problems.get(key, "")),
+                spreadsheet_safe(job.problems.get(key, "")),
             ]
         )
-
-
-def _cell(value: str) -> str:
-    """Defuse what a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -4,8 +4,8 @@ from django.http import StreamingHttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status as Reply
 
+from csrtool.csvfiles import decode_upload
 from csrtool.errors import ValidationFailed
-from csrtool.numberpool.imports import decode_upload
 from csrtool.subscribers.models import SubscriberImport
 from csrtool.workflows import bulk_onboarding
 

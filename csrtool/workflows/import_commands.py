@@ -1,13 +1,10 @@
 """`csrtool subscribers import FILE.csv`, `import-invite ID` and `import-result ID`:
 bulk onboarding from the command line, as subcommands of `subscribers`."""
 
-import sys
-
 from django.core.management.base import CommandError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from csrtool.numberpool.import_commands import _read
+from csrtool.commands import import_progress
+from csrtool.csvfiles import read_file_argument
 from csrtool.workflows import bulk_onboarding
 
 ACTIONS = ("import", "import-invite", "import-result")
@@ -81,7 +78,7 @@ def _summary(job) -> dict:
 
 
 def _import(command, actor, options) -> None:
-    text, name = _read(options["file"])
+    text, name = read_file_argument(options["file"])
     partner = command.partner(options.get("partner"))
     invite_now = not options.get("invite_later")
     if options.get("dry_run"):
@@ -140,19 +137,7 @@ def _import(command, actor, options) -> None:
 
 
 def _run(actor, text, name, partner, invite_now, quiet):
-    console = Console(file=sys.stderr, quiet=quiet)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Checking rows", total=None)
-
-        def advance(done, total):
-            progress.update(task, description="Importing", total=total, completed=done)
-
+    with import_progress(quiet=quiet) as advance:
         return bulk_onboarding.import_accounts(
             actor=actor,
             text=text,

@@ -8,16 +8,14 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from csrtool.console import apply_errors
+from csrtool.console import preview_upload
 from csrtool.errors import DomainError, NotFound
-from csrtool.numberpool.imports import decode_upload
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
 from csrtool.subscribers.models import ImportStatus, SubscriberImport
 from csrtool.workflows import bulk_onboarding
 
 ROWS_PER_PAGE = 100
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class AccountsFileForm(forms.Form):
@@ -85,27 +83,12 @@ def import_start(request):
 
 
 def _preview(request, form):
-    upload = form.cleaned_data.get("file")
-    pasted = form.cleaned_data.get("text") or ""
-    if upload is None and not pasted.strip():
-        form.add_error("file", "Choose a CSV file or paste its lines.")
-        return None
-    if upload is not None and upload.size > MAX_UPLOAD_BYTES:
-        form.add_error(
-            "file",
-            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
-            "Split it into smaller files.",
-        )
-        return None
     partner = None
     if request.actor.is_operator:
         slug = form.cleaned_data.get("partner", "")
         partner = Partner.objects.filter(slug=slug).first()
-    try:
-        if upload is not None:
-            text, name = decode_upload(upload.read()), upload.name
-        else:
-            text, name = pasted.replace("\r\n", "\n"), "Pasted lines"
+
+    def preview(text, name):
         job, _ = bulk_onboarding.preview_import(
             actor=request.actor,
             text=text,
@@ -114,14 +97,8 @@ def _preview(request, form):
             partner=partner,
         )
         return job
-    except DomainError as e:
-        field = "file" if upload is not None else "text"
-        if getattr(e, "errors", None) and "file" in e.errors:
-            e.errors = {field: e.errors.pop("file"), **e.errors}
-        elif e.field is None:
-            e.field = field
-        apply_errors(form, e)
-        return None
+
+    return preview_upload(form, preview)
 
 
 def _load(request, import_id) -> SubscriberImport:

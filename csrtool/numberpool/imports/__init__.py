@@ -7,6 +7,7 @@ the import runs; it then writes chunk by chunk, so an interrupted import continu
 where it stopped and the same file imported twice adds nothing new.
 """
 
+from csrtool.csvfiles import decode_upload
 from csrtool.numberpool.imports.jobs import (
     ImportReport,
     classify,
@@ -27,7 +28,6 @@ from csrtool.numberpool.imports.rows import (
     ImportRow,
     Outcome,
     check_fields,
-    decode_upload,
     expand_range,
     file_hash,
     parse_csv,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from csrtool.csvfiles import open_csv
 from csrtool.errors import ValidationFailed
 from csrtool.numberpool.lines import clean_line, e164, parse_number
 
@@ -59,40 +60,9 @@ def file_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def decode_upload(data: bytes) -> str:
-    """Uploaded bytes as text: UTF-8 (with or without a byte-order mark)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            {"file": ["The file is not UTF-8 text. Save it as CSV (UTF-8) and retry."]}
-        ) from None
-
-
 def parse_csv(text: str) -> list[ImportRow]:
     """Rows of a CSV with a header naming the columns, in any order."""
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = None
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            header = [cell.strip().lower() for cell in cells]
-            break
-    if header is None:
-        raise ValidationFailed({"file": ["The file is empty."]})
-    unknown = [name for name in header if name not in COLUMNS]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    duplicated = sorted({name for name in header if header.count(name) > 1})
-    problems = []
-    if unknown:
-        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
-    if missing:
-        problems.append(f"Missing column(s): {', '.join(missing)}.")
-    if duplicated:
-        problems.append(f"Column(s) given twice: {', '.join(duplicated)}.")
-    if problems:
-        problems.append(f"The first line must name the columns: {','.join(COLUMNS)}")
-        raise ValidationFailed({"file": problems})
+    header, reader = open_csv(text, columns=COLUMNS, required=REQUIRED_COLUMNS)
     rows = []
     for cells in reader:
         if not any(cell.strip() for cell in cells):

@@ -1,0 +1,77 @@
+"""CSV files in and out, as every bulk door reads and writes them: the upload's
+encoding, a header naming the columns, a file named on the command line, and
+cells a spreadsheet must not run as formulas."""
+
+import csv
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from csrtool.errors import ValidationFailed
+
+
+def decode_upload(data: bytes) -> str:
+    """Uploaded bytes as text: UTF-8 (with or without a byte-order mark)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            {"file": ["The file is not UTF-8 text. Save it as CSV (UTF-8) and retry."]}
+        ) from None
+
+
+def open_csv(
+    text: str,
+    *,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    column_name: Callable[[str], str] = lambda cell: cell.strip().lower(),
+):
+    """The header's column names, and a reader at the first row after it.
+
+    The first non-blank line names the columns, in any order; unknown, missing
+    and repeated columns are refused together, with the expected header."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    header = None
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            header = [column_name(cell) for cell in cells]
+            break
+    if header is None:
+        raise ValidationFailed({"file": ["The file is empty."]})
+    unknown = [name for name in header if name not in columns]
+    missing = [name for name in required if name not in header]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    problems = []
+    if unknown:
+        problems.append(f"Unknown column(s): {', '.join(unknown)}.")
+    if missing:
+        problems.append(f"Missing column(s): {', '.join(missing)}.")
+    if twice:
+        problems.append(f"Column(s) given twice: {', '.join(twice)}.")
+    if problems:
+        problems.append(f"The first line must name the columns: {','.join(columns)}")
+        raise ValidationFailed({"file": problems})
+    return header, reader
+
+
+def read_file_argument(path: str) -> tuple[str, str]:
+    """A CSV named on the command line (- for standard input): its text and name."""
+    if path == "-":
+        return decode_upload(sys.stdin.buffer.read()), "stdin"
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise CommandError(f"Cannot read {path}: {e.strerror}.") from None
+    return decode_upload(data), Path(path).name
+
+
+def spreadsheet_safe(value) -> str:
+    """Defuse a value a spreadsheet would run as a formula (CSV injection)."""
+    value = "" if value is None else str(value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
