@@ -5,6 +5,7 @@ a message a CSR can act on.
 """
 
 import contextlib
+import functools
 import re
 import unicodedata
 
@@ -172,6 +173,20 @@ def email_look_alikes(canonical: str) -> set[str]:
 
 
 def _as_latin(part: str) -> str:
+    if part.isascii():
+        # Character by character, as below, from a table (a bulk import asks this
+        # of thousands of addresses).
+        return part.translate(_ascii_as_latin())
+    return _look_up_as_latin(part)
+
+
+@functools.cache
+def _ascii_as_latin() -> dict[int, str]:
+    table = {chr(code): _look_up_as_latin(chr(code)) for code in range(128)}
+    return str.maketrans({ch: latin for ch, latin in table.items() if latin != ch})
+
+
+def _look_up_as_latin(part: str) -> str:
     found = confusables.is_confusable(part, greedy=True, preferred_aliases=["latin"])
     replacements = {}
     for item in found or []:

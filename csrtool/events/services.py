@@ -1,5 +1,7 @@
 """Writing events: always inside the transaction of the change they describe."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,12 +11,33 @@ from django.utils import timezone
 from csrtool.events.models import Event
 from csrtool.partners.models import Partner
 
+# Events held back by `written_together`, in the order they were recorded.
+_held: ContextVar[list[Event] | None] = ContextVar("held_events", default=None)
+
 
 def record_event(*, partner: Partner, type: str, actor_kind: str, data: dict) -> Event:
     """Write one event into the outbox. Call it inside the change's transaction."""
-    return Event.objects.create(
-        partner=partner, type=type, actor_kind=actor_kind, data=data
-    )
+    event = Event(partner=partner, type=type, actor_kind=actor_kind, data=data)
+    held = _held.get()
+    if held is None:
+        event.save()
+    else:
+        held.append(event)
+    return event
+
+
+@contextmanager
+def written_together():
+    """Hold back the events recorded inside, then write them all with one
+    INSERT, in order (a bulk import's thousands of accounts). Use it inside the
+    changes' transaction: an error inside writes none of them."""
+    held: list[Event] = []
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+    Event.objects.bulk_create(held)
 
 
 def purge_old_events(*, now=None) -> int:

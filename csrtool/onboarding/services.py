@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from csrtool import throttle
-from csrtool.audit.services import record
+from csrtool.audit.services import record, record_many
 from csrtool.errors import Conflict, DomainError, ValidationFailed
 from csrtool.onboarding import emails, hashing, links, policy
 from csrtool.onboarding.models import (
@@ -16,7 +16,7 @@ from csrtool.onboarding.models import (
     OutboundEmail,
     SubscriberCredentials,
 )
-from csrtool.onboarding.tasks import deliver_email
+from csrtool.onboarding.tasks import deliver_email, deliver_emails
 from csrtool.partners.access import Actor, subscriber_actor
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import correct_login_email, get_subscriber
@@ -41,6 +41,36 @@ class LinkUnusable(Conflict):
         self.state = state
 
 
+def _new_email(
+    *,
+    subscriber: Subscriber,
+    kind: str,
+    actor: Actor,
+    recipient: str | None = None,
+    link: EmailLink | None = None,
+    link_seed: str = "",
+    context: dict | None = None,
+    send_at: datetime | None = None,
+) -> OutboundEmail:
+    """An outbox email, not yet saved."""
+    partner = subscriber.partner
+    return OutboundEmail(
+        partner=partner,
+        subscriber=subscriber,
+        kind=kind,
+        recipient=recipient or subscriber.email,
+        subject=emails.render_subject(
+            kind, subscriber=subscriber, partner=partner, context=context
+        ),
+        message_id=emails.new_message_id(partner),
+        link=link,
+        link_seed=link_seed,
+        context=context or {},
+        created_by=actor.label[:300],
+        **({"next_attempt_at": send_at} if send_at else {}),
+    )
+
+
 def enqueue_email(
     *,
     subscriber: Subscriber,
@@ -57,28 +87,36 @@ def enqueue_email(
 
     `send_at` holds it back until then (the pace of a bulk import's invitations).
     """
-    partner = subscriber.partner
     with transaction.atomic():
-        email = OutboundEmail.objects.create(
-            partner=partner,
+        email = _new_email(
             subscriber=subscriber,
             kind=kind,
-            recipient=recipient or subscriber.email,
-            subject=emails.render_subject(
-                kind, subscriber=subscriber, partner=partner, context=context
-            ),
-            message_id=emails.new_message_id(partner),
+            actor=actor,
+            recipient=recipient,
             link=link,
             link_seed=link_seed,
-            context=context or {},
-            created_by=actor.label[:300],
-            **({"next_attempt_at": send_at} if send_at else {}),
+            context=context,
+            send_at=send_at,
         )
+        email.save()
         if send_at:
             deliver_email.using(run_after=send_at).enqueue(email.pk)
         else:
             deliver_email.enqueue(email.pk)
     return email
+
+
+def _new_link(*, subscriber, purpose, lifetime, now) -> tuple[EmailLink, str]:
+    """A link, not yet saved, and the seed its email rebuilds the token from."""
+    seed = links.new_seed()
+    link = EmailLink(
+        subscriber=subscriber,
+        purpose=purpose,
+        token_hash=links.token_hash(links.token_from_seed(seed)),
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    return link, seed
 
 
 def issue_link(
@@ -103,14 +141,10 @@ def issue_link(
         consumed_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=now)
-    seed = links.new_seed()
-    link = EmailLink.objects.create(
-        subscriber=subscriber,
-        purpose=purpose,
-        token_hash=links.token_hash(links.token_from_seed(seed)),
-        created_at=now,
-        expires_at=now + lifetime,
+    link, seed = _new_link(
+        subscriber=subscriber, purpose=purpose, lifetime=lifetime, now=now
     )
+    link.save()
     email = enqueue_email(
         subscriber=subscriber,
         kind=kind,
@@ -181,6 +215,57 @@ def welcome_new_subscriber(
     subscribers/hooks.py); none for a bulk import's "invite later"."""
     if welcome:
         send_welcome(actor=actor, subscriber=subscriber, send_at=welcome_at)
+
+
+def welcome_new_subscribers(
+    *, actor: Actor, subscribers: list[Subscriber], welcome: bool, welcome_at=None
+) -> None:
+    """The first welcome emails of many new accounts at once (a bulk import; see
+    subscribers/hooks.py): what `send_welcome` does for each, with one INSERT per
+    table. `welcome_at` holds each back until its own moment (a list in the
+    order of `subscribers`). New accounts have no older link to revoke."""
+    if not welcome or not subscribers:
+        return
+    now = timezone.now()
+    moments = welcome_at or [None] * len(subscribers)
+    made = []
+    for subscriber, send_at in zip(subscribers, moments, strict=True):
+        link, seed = _new_link(
+            subscriber=subscriber,
+            purpose=LinkPurpose.WELCOME,
+            lifetime=timedelta(hours=subscriber.partner.link_expiry_hours),
+            now=max(now, send_at) if send_at else now,
+        )
+        made.append((subscriber, link, seed, send_at))
+    EmailLink.objects.bulk_create([link for _, link, _, _ in made])
+    outbox = [
+        _new_email(
+            subscriber=subscriber,
+            kind=EmailKind.WELCOME,
+            actor=actor,
+            link=link,
+            link_seed=seed,
+            send_at=send_at,
+        )
+        for subscriber, link, seed, send_at in made
+    ]
+    OutboundEmail.objects.bulk_create(outbox)
+    deliver_emails(outbox)
+    record_many(
+        actor=actor,
+        changes=[
+            {
+                "action": "onboarding.welcome_email_queued",
+                "target": subscriber,
+                "after": {
+                    "recipient": email.recipient,
+                    "link_expires_at": rfc3339(link.expires_at),
+                    "older_links_revoked": 0,
+                },
+            }
+            for (subscriber, link, _, _), email in zip(made, outbox, strict=True)
+        ],
+    )
 
 
 def resend_welcome(

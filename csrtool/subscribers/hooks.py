@@ -11,6 +11,7 @@ outside a request (the CLI, a worker, an import) runs them as well.
 from collections.abc import Callable
 
 _created: list[Callable] = []
+_created_together: list[Callable] = []
 _closed: list[Callable] = []
 
 
@@ -18,6 +19,14 @@ def on_created(step: Callable) -> Callable:
     """Register `step(*, actor, subscriber, welcome, welcome_at)`."""
     if step not in _created:
         _created.append(step)
+    return step
+
+
+def on_created_together(step: Callable) -> Callable:
+    """Register `step(*, actor, subscribers, welcome, welcome_at)`: the same as
+    an `on_created` step, for many accounts created at once."""
+    if step not in _created_together:
+        _created_together.append(step)
     return step
 
 
@@ -30,6 +39,11 @@ def on_closed(step: Callable) -> Callable:
 
 def created(**details) -> None:
     for step in _created:
+        step(**details)
+
+
+def created_together(**details) -> None:
+    for step in _created_together:
         step(**details)
 
 

@@ -186,10 +186,10 @@ class SubscriberImport(models.Model):
     already_present = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     # One letter per row in file order (a: will add / added, p: already present,
-    # e: error); each error row's reason and each row's Subscriber ID by line.
+    # e: error) and each error row's reason by line. The Subscriber IDs are in
+    # its parts, one per chunk written.
     outcomes = models.TextField(blank=True)
     problems = models.JSONField(default=dict, blank=True)
-    subscriber_ids = models.JSONField(default=dict, blank=True)
     invitations_queued = models.PositiveIntegerField(default=0)
     # When this import's first welcome email was queued: the k-th goes out
     # k // invitations_per_minute minutes later (the partner's pace).
@@ -226,8 +226,39 @@ class SubscriberImport(models.Model):
     def __str__(self):
         return self.file_name or f"Import {self.pk}"
 
+    def subscriber_ids(self) -> dict[str, str]:
+        """Each written row's Subscriber ID (added or already present), by line."""
+        ids: dict[str, str] = {}
+        for part in self.parts.order_by("first_row").values_list(
+            "subscriber_ids", flat=True
+        ):
+            ids.update(part)
+        return ids
+
     @property
     def percent_done(self) -> int:
         if not self.total_rows:
             return 100
         return self.rows_done * 100 // self.total_rows
+
+
+class SubscriberImportPart(models.Model):
+    """The Subscriber IDs one chunk of an import wrote, by line: written once
+    with its chunk, so an import of any size writes each ID once."""
+
+    subscriber_import = models.ForeignKey(
+        SubscriberImport, on_delete=models.CASCADE, related_name="parts"
+    )
+    first_row = models.PositiveIntegerField()
+    subscriber_ids = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber_import", "first_row"],
+                name="subscriber_import_part_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber_import} from row {self.first_row}"

@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from csrtool.audit.services import record
 from csrtool.crashpoints import crash_point
 from csrtool.csvfiles import open_csv, spreadsheet_safe
 from csrtool.errors import DomainError, NotFound, ValidationFailed
+from csrtool.events.services import written_together
 from csrtool.features.models import Plan
 from csrtool.numberpool.lines import number_keys, region_for
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
@@ -36,8 +37,14 @@ from csrtool.subscribers.models import (
     Status,
     Subscriber,
     SubscriberImport,
+    SubscriberImportPart,
 )
-from csrtool.subscribers.services import EMAIL_TAKEN, _clean_fields
+from csrtool.subscribers.services import (
+    EMAIL_TAKEN,
+    clean_new_account,
+    create_subscribers,
+    logins_taken,
+)
 from csrtool.workflows.new_account import open_account
 
 COLUMNS = (
@@ -64,9 +71,12 @@ LABELS = {
     "plan": "Plan",
 }
 MAX_ROWS = 100_000
-CHUNK_SIZE = 200
+CHUNK_SIZE = 250
 
 WILL_ADD, PRESENT, ERROR = "a", "p", "e"
+EMAIL_LOOKS_LIKE_ANOTHER = (
+    "This email address looks the same as another one in the file."
+)
 OUTCOME_LABELS = {WILL_ADD: "added", PRESENT: "already present", ERROR: "error"}
 
 
@@ -79,8 +89,17 @@ class AccountRow:
     errors: list[str] = field(default_factory=list)
     outcome: str = ""
     subscriber_id: str = ""
-    email_canonical: str = ""
-    billing_id: str = ""
+    # What `_check_fields` found, kept apart so the database can be asked again.
+    field_errors: list[str] = field(default_factory=list)
+    cleaned: dict | None = None
+
+    @property
+    def email_canonical(self) -> str:
+        return self.cleaned["email_canonical"] if self.cleaned else ""
+
+    @property
+    def billing_id(self) -> str:
+        return self.cleaned["billing_id"] if self.cleaned else ""
 
     @property
     def reason(self) -> str:
@@ -117,7 +136,9 @@ def parse_accounts(text: str) -> list[AccountRow]:
             },
         )
         if len(cells) != len(header):
-            row.errors.append(f"Expected {len(header)} values, found {len(cells)}.")
+            row.field_errors.append(
+                f"Expected {len(header)} values, found {len(cells)}."
+            )
         rows.append(row)
     if not rows:
         raise ValidationFailed({"file": ["The file has a header but no accounts."]})
@@ -130,36 +151,28 @@ def _check_fields(rows: list[AccountRow], partner: Partner) -> None:
     first_line: dict[str, int] = {}
     first_billing: dict[str, int] = {}
     for row in rows:
-        if row.errors:
-            continue
-        fields = ["first_name", "last_name", "phone", "billing_id"]
-        if row.values.get("time_zone"):
-            fields.append("time_zone")
+        if row.field_errors or row.cleaned:
+            continue  # checked already
         try:
-            cleaned = _clean_fields(row.values, partner=partner, fields=fields)
-            row.billing_id = cleaned["billing_id"]
+            row.cleaned = clean_new_account(row.values, partner=partner)
         except ValidationFailed as e:
-            row.errors.extend(
+            row.field_errors.extend(
                 f"{LABELS.get(name, name)}: {message}"
                 for name, messages in e.errors.items()
                 for message in messages
             )
-        try:
-            _, row.email_canonical = validation.clean_email(row.values.get("email"))
-        except DomainError as e:
-            row.errors.append(f"Email: {e.message}")
             continue
         if row.email_canonical in first_line:
-            row.errors.append(
+            row.field_errors.append(
                 f"The same email is also on line {first_line[row.email_canonical]}."
             )
         else:
             first_line[row.email_canonical] = row.line
         if row.billing_id in first_billing:
-            row.errors.append(
+            row.field_errors.append(
                 f"The same Billing ID is also on line {first_billing[row.billing_id]}."
             )
-        elif row.billing_id:
+        else:
             first_billing[row.billing_id] = row.line
 
 
@@ -168,7 +181,9 @@ def _classify(rows: list[AccountRow], partner: Partner) -> None:
     the Billing IDs, the numbers and the plans of a chunk.
 
     A customer the partner already has, by login email or by Billing ID, is
-    already present."""
+    already present. Asking again answers afresh."""
+    for row in rows:
+        row.errors, row.outcome, row.subscriber_id = list(row.field_errors), "", ""
     candidates = [row for row in rows if not row.errors]
     existing = {
         canonical: (partner_id, public_id)
@@ -199,6 +214,10 @@ def _classify(rows: list[AccountRow], partner: Partner) -> None:
         )
         for dnis, number, status in found:
             by_dnis[dnis] = by_number[number] = (dnis, status)
+    taken = logins_taken(
+        row.email_canonical for row in candidates if row.email_canonical not in existing
+    )
+    in_file = {row.email_canonical for row in candidates}
     claimed: dict[str, int] = {}
     plans = {
         name.lower()
@@ -211,6 +230,10 @@ def _classify(rows: list[AccountRow], partner: Partner) -> None:
             continue
         if found is not None:
             row.errors.append(f"Email: {EMAIL_TAKEN}")
+        elif row.email_canonical in taken:
+            row.errors.append(f"Email: {taken[row.email_canonical]}")
+        elif validation.email_look_alikes(row.email_canonical) & in_file:
+            row.errors.append(f"Email: {EMAIL_LOOKS_LIKE_ANOTHER}")
         elif row.billing_id in billed:
             row.outcome, row.subscriber_id = PRESENT, billed[row.billing_id]
             continue
@@ -351,11 +374,19 @@ def preview_import(
 
 
 def run_import(
-    *, actor: Actor, import_id, now: datetime | None = None, progress=None
+    *,
+    actor: Actor,
+    import_id,
+    now: datetime | None = None,
+    progress=None,
+    rows: list[AccountRow] | None = None,
 ) -> SubscriberImport:
-    """Write the import from where it stands, chunk by chunk, and finish it."""
+    """Write the import from where it stands, chunk by chunk, and finish it.
+
+    `rows` are the file's rows as its preview just checked them, if at hand."""
     job = get_import(actor=actor, import_id=import_id)
-    rows = parse_accounts(job.content)
+    if rows is None:
+        rows = parse_accounts(job.content)
     while job.rows_done < job.total_rows:
         start = job.rows_done
         chunk = rows[start : start + CHUNK_SIZE]
@@ -425,14 +456,14 @@ def import_accounts(
     progress=None,
 ) -> SubscriberImport:
     """Preview and run at once (the command line and the API)."""
-    job, _ = preview_import(
+    job, rows = preview_import(
         actor=actor,
         text=text,
         file_name=file_name,
         invite_now=invite_now,
         partner=partner,
     )
-    return run_import(actor=actor, import_id=job.pk, progress=progress)
+    return run_import(actor=actor, import_id=job.pk, progress=progress, rows=rows)
 
 
 def _keep_pace_from(job: SubscriberImport, now: datetime) -> None:
@@ -459,7 +490,7 @@ def _invitation_time(job: SubscriberImport, k: int, now: datetime) -> datetime:
 def _write_chunk(actor, job, chunk, start, now) -> None:
     end = start + len(chunk)
     partner = job.partner
-    with transaction.atomic():
+    with transaction.atomic(), written_together():
         claimed = (
             SubscriberImport.objects.filter(pk=job.pk, rows_done=start)
             .exclude(status=ImportStatus.COMPLETED)
@@ -474,37 +505,27 @@ def _write_chunk(actor, job, chunk, start, now) -> None:
         )
         if job.invite_now:
             _keep_pace_from(job, now)
-        invited = 0
-        for row in chunk:
-            if row.outcome != WILL_ADD:
-                continue
-            values = row.values
-            try:
-                with transaction.atomic():
-                    account = open_account(
-                        actor=actor,
-                        partner=partner,
-                        first_name=values["first_name"],
-                        last_name=values["last_name"],
-                        email=values["email"],
-                        phone=values["phone"],
-                        billing_id=values["billing_id"],
-                        time_zone=values.get("time_zone") or None,
-                        number=values.get("number", ""),
-                        plan=values.get("plan") or None,
-                        welcome=job.invite_now,
-                        welcome_at=_invitation_time(
-                            job, job.invitations_queued + invited, now
-                        ),
-                    )
-            except DomainError as e:
-                row.outcome = ERROR
-                messages = getattr(e, "errors", {}) or {e.field or "": [e.message]}
-                row.errors.extend(m for ms in messages.values() for m in ms)
-                continue
-            row.subscriber_id = account.subscriber.public_id
-            if job.invite_now:
-                invited += 1
+        adding = [row for row in chunk if row.outcome == WILL_ADD]
+        welcome_at = {
+            row.line: _invitation_time(job, job.invitations_queued + k, now)
+            if job.invite_now
+            else None
+            for k, row in enumerate(adding)
+        }
+        # Accounts alone go in together; one with a number or a plan, or all of
+        # them when a login was taken meanwhile, one at a time.
+        together = [
+            row
+            for row in adding
+            if not row.values.get("number") and not row.values.get("plan")
+        ]
+        done = {row.line for row in together}
+        if not _add_together(actor, job, together, welcome_at):
+            done = set()
+        for row in adding:
+            if row.line not in done:
+                _add_one(actor, job, row, welcome_at[row.line])
+        invited = sum(1 for row in adding if row.subscriber_id) if job.invite_now else 0
         outcomes = "".join(row.outcome for row in chunk)
         problems = {**job.problems}
         for row in chunk:
@@ -521,11 +542,58 @@ def _write_chunk(actor, job, chunk, start, now) -> None:
             invitations_queued=F("invitations_queued") + invited,
             invitations_from=job.invitations_from,
         )
-        job.refresh_from_db(fields=["subscriber_ids"])
-        SubscriberImport.objects.filter(pk=job.pk).update(
-            subscriber_ids={**job.subscriber_ids, **ids}
+        SubscriberImportPart.objects.create(
+            subscriber_import=job, first_row=start, subscriber_ids=ids
         )
     crash_point("subscriber_import.chunk_written")
+
+
+def _add_together(actor, job, rows, welcome_at) -> bool:
+    """The rows' accounts with one INSERT per table; False, with nothing
+    written, when a login was taken since the rows were checked."""
+    if not rows:
+        return True
+    try:
+        with transaction.atomic(), written_together():
+            subscribers = create_subscribers(
+                actor=actor,
+                partner=job.partner,
+                accounts=[row.cleaned for row in rows],
+                welcome=job.invite_now,
+                welcome_at=[welcome_at[row.line] for row in rows],
+            )
+    except IntegrityError:
+        return False
+    for row, subscriber in zip(rows, subscribers, strict=True):
+        row.subscriber_id = subscriber.public_id
+    return True
+
+
+def _add_one(actor, job, row, welcome_at) -> None:
+    """One row's account, with its number and plan, as a CSR adds one."""
+    values = row.values
+    try:
+        with transaction.atomic():
+            account = open_account(
+                actor=actor,
+                partner=job.partner,
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                email=values["email"],
+                phone=values["phone"],
+                billing_id=values["billing_id"],
+                time_zone=values.get("time_zone") or None,
+                number=values.get("number", ""),
+                plan=values.get("plan") or None,
+                welcome=job.invite_now,
+                welcome_at=welcome_at,
+            )
+    except DomainError as e:
+        row.outcome = ERROR
+        messages = getattr(e, "errors", {}) or {e.field or "": [e.message]}
+        row.errors.extend(m for ms in messages.values() for m in ms)
+        return
+    row.subscriber_id = account.subscriber.public_id
 
 
 def _finish(actor, job, now) -> None:
@@ -565,10 +633,11 @@ def send_invitations(
             "Finish the import first: invitations go to the accounts it created.",
             code="import_not_finished",
         )
+    ids = job.subscriber_ids()
     created = [
-        job.subscriber_ids[line]
+        ids[line]
         for line, letter in _lines_and_outcomes(job)
-        if letter == WILL_ADD and line in job.subscriber_ids
+        if letter == WILL_ADD and line in ids
     ]
     for _, chunk in _chunks(created):
         with transaction.atomic():
@@ -625,6 +694,7 @@ def result_rows(job: SubscriberImport):
 
     yield line(["line", "email", "outcome", "subscriber_id", "reason"])
     rows = parse_accounts(job.content)
+    ids = job.subscriber_ids()
     for row, letter in zip(rows, job.outcomes.ljust(len(rows), "-"), strict=True):
         key = str(row.line)
         yield line(
@@ -632,7 +702,7 @@ def result_rows(job: SubscriberImport):
                 row.line,
                 spreadsheet_safe(row.values.get("email", "")),
                 OUTCOME_LABELS.get(letter, "not imported yet"),
-                job.subscriber_ids.get(key, ""),
+                ids.get(key, ""),
                 spreadsheet_safe(job.problems.get(key, "")),
             ]
         )

@@ -71,7 +71,7 @@ def import_start(request):
     recent = (
         SubscriberImport.objects.for_actor(actor)
         .select_related("partner")
-        .defer("content", "outcomes", "problems", "subscriber_ids")
+        .defer("content", "outcomes", "problems")
         .order_by("-created_at", "-id")[:20]
     )
     partner = actor.partner
@@ -112,10 +112,11 @@ def _load(request, import_id) -> SubscriberImport:
 def import_detail(request, import_id):
     job = _load(request, import_id)
     rows = bulk_onboarding.parse_accounts(job.content)
+    ids = job.subscriber_ids()
     shown = []
     for row, letter in zip(rows, job.outcomes, strict=False):
         row.outcome = letter
-        row.subscriber_id = job.subscriber_ids.get(str(row.line), "")
+        row.subscriber_id = ids.get(str(row.line), "")
         row.errors = [job.problems[str(row.line)]] if letter == "e" else []
         shown.append(row)
     errors_only = request.GET.get("show") == "errors"

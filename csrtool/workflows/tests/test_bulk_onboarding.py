@@ -244,7 +244,7 @@ def test_a_customer_already_billed_is_already_present(cast, pool, smtpd):
     run_jobs()
 
     assert (job.added, job.already_present, job.failed) == (1, 1, 1)
-    assert job.subscriber_ids["2"] == cast.sam.public_id
+    assert job.subscriber_ids()["2"] == cast.sam.public_id
     assert job.problems["4"] == "The same Billing ID is also on line 3."
     assert not Subscriber.objects.filter(email="sam.new@customer.example").exists()
     assert [str(m["To"]) for m in smtpd.messages] == ["di@customer.example"]

@@ -14,7 +14,7 @@ from csrtool.partners.access import staff_actor
 from csrtool.subscribers.models import ImportStatus, Subscriber
 from csrtool.workflows import bulk_onboarding
 
-ROWS = 450  # three chunks
+ROWS = 2 * bulk_onboarding.CHUNK_SIZE - 50  # a chunk and most of another
 
 
 def customers(count: int) -> str:
