@@ -3,12 +3,17 @@ code path (preview, then every account with its welcome email queued), next to
 the ceiling of inserting the same subscriber rows with one executemany, on a
 fresh database. Not part of the test run.
 
-    python -m bench.subscriber_import --rows 2000
+    python -m bench.subscriber_import --rows 2000 [--breakdown]
     python -m bench.subscriber_import --rows 2000 \\
         --database postgresql://postgres@127.0.0.1:5432/bench_subimport
+
+--breakdown also prints where the time goes, in milliseconds per row: each
+table's bulk INSERTs and each step of the import (timed by wrapping them, which
+costs a little).
 """
 
 import argparse
+import collections
 import os
 import resource
 import tempfile
@@ -83,10 +88,42 @@ def ceiling(rows: int, partner) -> float:
     return rows / elapsed
 
 
+def time_parts() -> collections.Counter:
+    """Wrap the bulk INSERTs and the import's steps to add up their time."""
+    from django.db.models.query import QuerySet
+
+    from csrtool.workflows import bulk_onboarding
+
+    spent: collections.Counter = collections.Counter()
+
+    def timed(function, name):
+        def wrapper(*args, **kwargs):
+            label = name(*args) if callable(name) else name
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - started
+
+        return wrapper
+
+    QuerySet.bulk_create = timed(
+        QuerySet.bulk_create, lambda qs, *_: f"INSERT {qs.model.__name__}"
+    )
+    for step in ("check_accounts", "_classify", "_add_together", "_add_one"):
+        setattr(
+            bulk_onboarding,
+            step,
+            timed(getattr(bulk_onboarding, step), f"step {step.strip('_')}"),
+        )
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--database", help="Default: a new SQLite file.")
+    parser.add_argument("--breakdown", action="store_true")
     args = parser.parse_args()
     database = args.database or "sqlite:///" + os.path.join(
         tempfile.mkdtemp(prefix="csrtool-bench-"), "bench.sqlite3"
@@ -98,7 +135,9 @@ def main() -> None:
     from csrtool.partners.access import cli_actor, staff_actor
     from csrtool.partners.models import Role
     from csrtool.partners.services import create_partner, create_staff
-    from csrtool.workflows.bulk_onboarding import import_accounts
+    from csrtool.workflows import bulk_onboarding
+
+    spent = time_parts() if args.breakdown else None
 
     operator = cli_actor()
     partner = create_partner(
@@ -115,7 +154,9 @@ def main() -> None:
     )
     text = customers(args.rows)
     started = time.perf_counter()
-    job = import_accounts(actor=staff_actor(user, channel="cli"), text=text)
+    job = bulk_onboarding.import_accounts(
+        actor=staff_actor(user, channel="cli"), text=text
+    )
     elapsed = time.perf_counter() - started
     assert job.added == args.rows, (job.added, job.problems)
     product = args.rows / elapsed
@@ -127,6 +168,8 @@ def main() -> None:
         f"raw INSERT ceiling {raw:,.0f} rows/s; ratio {raw / product:,.0f}x; "
         f"peak memory {peak} MB"
     )
+    for label, seconds in sorted((spent or {}).items(), key=lambda p: -p[1]):
+        print(f"  {label:28} {seconds * 1000 / args.rows:.3f} ms/row")
 
 
 if __name__ == "__main__":
