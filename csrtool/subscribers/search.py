@@ -7,8 +7,9 @@ answers for what was typed.
   too, and those rows come first.
 - Three characters or more also match inside names, email addresses and Billing
   IDs, and four digits or more inside phone numbers, through trigram indexes (an
-  FTS5 trigram table on SQLite, pg_trgm GIN indexes on PostgreSQL). The answers
-  are those of a plain scan with `scan_filter`; the index only finds them.
+  FTS5 trigram table on SQLite, pg_trgm GIN indexes on UPPER(…) on PostgreSQL,
+  so equality never uses them). The answers are those of a plain scan with
+  `scan_filter`; the index only finds them.
 - One or two characters cannot use a trigram index: they match a first name, a
   last name or a Billing ID that is exactly what was typed, in any case (a
   surname such as Wu or Li).
@@ -144,7 +145,7 @@ def _partial(query: str) -> _Matches:
             _equal(matches, column, variants)
         return matches
     condition = (
-        Q(email_canonical__contains=query.casefold())
+        Q(email_canonical__icontains=query.casefold())
         | Q(billing_id__icontains=query)
         | Q(first_name__icontains=query)
         | Q(last_name__icontains=query)
@@ -171,7 +172,7 @@ def _partial(query: str) -> _Matches:
             )
     digits = _digits(query)
     if len(digits) >= PHONE_DIGITS_MIN:
-        condition |= Q(phone__contains=digits)
+        condition |= Q(phone__icontains=digits)
         terms.append(f"phone : {_phrase(digits)}")
     fts = " OR ".join(f"({term})" for term in terms)
     matches.fts = fts

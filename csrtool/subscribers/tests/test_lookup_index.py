@@ -229,6 +229,43 @@ def test_every_lookup_is_answered_by_an_index(cast, query):
             assert "Seq Scan on subscribers_subscriber" not in plan, plan
 
 
+def test_whole_addresses_and_phones_are_looked_up_on_their_own_indexes(cast):
+    """pg_trgm's GIN index answers `=` and `IN` too; on the bare column the
+    planner took it for a few whole addresses and read every row sharing their
+    trigrams. The trigram indexes are on UPPER(…), which equality never uses."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its trigrams in a separate FTS5 table")
+    Subscriber.objects.bulk_create(
+        Subscriber(
+            partner=cast.acme if n % 2 else cast.globex,
+            first_name="Cust",
+            last_name=f"Omer{n}",
+            email=f"c{n}@customer.example",
+            email_canonical=f"c{n}@customer.example",
+            phone=f"+1212555{n:04}",
+            time_zone="UTC",
+            billing_id=f"B-{n}",
+        )
+        for n in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE subscribers_subscriber")
+        cursor.execute("SET enable_seqscan = off")
+    addresses = [f"c{n}o@customer.example" for n in range(40)]  # nobody's
+    by_address = Subscriber.objects.filter(email_canonical__in=addresses)
+    by_phone = Subscriber.objects.filter(phone__in=["+12125550001", "+12125550002"])
+    for queryset in (by_address, by_phone):
+        plan = queryset.explain()
+        assert "trgm" not in plan, plan
+    assert "subscriber_email_unique" in by_address.explain()
+    # The search inside addresses and phones still reads them.
+    inside = Subscriber.objects.filter(search_filter("omer12", region="US")).explain()
+    assert "subscriber_email_trgm" in inside or "subscriber_last_name_trgm" in inside
+    assert "subscriber_phone_trgm" in (
+        Subscriber.objects.filter(search_filter("5550123", region="US")).explain()
+    )
+
+
 def _all_pages(queryset, query, size) -> list[int]:
     seen, cursor = [], None
     for _ in range(50):
