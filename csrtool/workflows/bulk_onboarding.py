@@ -12,6 +12,8 @@ UPDATE, so two runs of one import never write the same rows.
 import csv
 import hashlib
 import io
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -111,24 +113,14 @@ def _column(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def parse_accounts(text: str) -> list[AccountRow]:
-    """Rows of a CSV whose first line names the columns, in any order."""
+def _read_accounts(text: str) -> Iterator[AccountRow]:
+    """The file's rows one at a time, each read as it is reached."""
     header, reader = open_csv(
         text, columns=COLUMNS, required=REQUIRED_COLUMNS, column_name=_column
     )
-    rows = []
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
-        if len(rows) >= MAX_ROWS:
-            raise ValidationFailed(
-                {
-                    "file": [
-                        f"The file has more than {MAX_ROWS:,} accounts. "
-                        "Split it into smaller files."
-                    ]
-                }
-            )
         row = AccountRow(
             line=reader.line_num,
             values={
@@ -139,17 +131,52 @@ def parse_accounts(text: str) -> list[AccountRow]:
             row.field_errors.append(
                 f"Expected {len(header)} values, found {len(cells)}."
             )
+        yield row
+
+
+def _too_many() -> ValidationFailed:
+    return ValidationFailed(
+        {
+            "file": [
+                f"The file has more than {MAX_ROWS:,} accounts. "
+                "Split it into smaller files."
+            ]
+        }
+    )
+
+
+def _no_accounts() -> ValidationFailed:
+    return ValidationFailed({"file": ["The file has a header but no accounts."]})
+
+
+def parse_accounts(text: str) -> list[AccountRow]:
+    """Rows of a CSV whose first line names the columns, in any order."""
+    rows = []
+    for row in _read_accounts(text):
+        if len(rows) >= MAX_ROWS:
+            raise _too_many()
         rows.append(row)
     if not rows:
-        raise ValidationFailed({"file": ["The file has a header but no accounts."]})
+        raise _no_accounts()
     return rows
 
 
-def _check_fields(rows: list[AccountRow], partner: Partner) -> None:
+@dataclass
+class _Seen:
+    """The first line of each login email and Billing ID met so far in a file."""
+
+    emails: dict[str, int] = field(default_factory=dict)
+    billing_ids: dict[str, int] = field(default_factory=dict)
+
+
+def _check_fields(
+    rows: list[AccountRow], partner: Partner, seen: _Seen | None = None
+) -> None:
     """Each row on its own, with the rules of adding one account, then login
-    emails and Billing IDs repeated within the file. No database query."""
-    first_line: dict[str, int] = {}
-    first_billing: dict[str, int] = {}
+    emails and Billing IDs repeated within the file (`seen` carries them from
+    one chunk to the next). No database query."""
+    seen = seen if seen is not None else _Seen()
+    first_line, first_billing = seen.emails, seen.billing_ids
     for row in rows:
         if row.field_errors or row.cleaned:
             continue  # checked already
@@ -374,26 +401,26 @@ def preview_import(
 
 
 def run_import(
-    *,
-    actor: Actor,
-    import_id,
-    now: datetime | None = None,
-    progress=None,
-    rows: list[AccountRow] | None = None,
+    *, actor: Actor, import_id, now: datetime | None = None, progress=None
 ) -> SubscriberImport:
     """Write the import from where it stands, chunk by chunk, and finish it.
 
-    `rows` are the file's rows as its preview just checked them, if at hand."""
+    The file is read a chunk at a time, so memory does not grow with its size
+    (beyond the file itself and each line's login email and Billing ID, kept to
+    find them repeated). Rows written before an interruption are skipped; one
+    repeating them is then recognised in the database as already present."""
     job = get_import(actor=actor, import_id=import_id)
-    if rows is None:
-        rows = parse_accounts(job.content)
-    while job.rows_done < job.total_rows:
-        start = job.rows_done
-        chunk = rows[start : start + CHUNK_SIZE]
-        _write_chunk(actor, job, chunk, start, now or timezone.now())
-        job.refresh_from_db()
+    rows = _read_accounts(job.content)
+    done = job.rows_done
+    for _ in itertools.islice(rows, done):
+        pass
+    seen = _Seen()
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        if not _write_chunk(actor, job, chunk, done, now or timezone.now(), seen):
+            break  # another run is writing this import
+        done += len(chunk)
         if progress is not None:
-            progress(job.rows_done, job.total_rows)
+            progress(done, job.total_rows)
     _finish(actor, job, now or timezone.now())
     job.refresh_from_db()
     return job
@@ -455,15 +482,68 @@ def import_accounts(
     partner: Partner | None = None,
     progress=None,
 ) -> SubscriberImport:
-    """Preview and run at once (the command line and the API)."""
-    job, rows = preview_import(
-        actor=actor,
-        text=text,
-        file_name=file_name,
-        invite_now=invite_now,
-        partner=partner,
+    """Check and write at once (the command line and the API): each chunk is
+    checked as a preview would check it, then written. The same file while its
+    import is open continues that import."""
+    actor.require("subscribers.add")
+    partner = actor.require_partner(partner)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    job = (
+        SubscriberImport.objects.for_partner(partner)
+        .open()
+        .filter(file_hash=digest)
+        .first()
     )
-    return run_import(actor=actor, import_id=job.pk, progress=progress, rows=rows)
+    if job is None:
+        job = _open_import(actor, partner, text, digest, file_name, invite_now)
+    elif job.status == ImportStatus.PREVIEWED:
+        # Previewed only: how to invite is still this run's to choose.
+        SubscriberImport.objects.filter(
+            pk=job.pk, status=ImportStatus.PREVIEWED
+        ).update(invite_now=invite_now)
+    return run_import(actor=actor, import_id=job.pk, progress=progress)
+
+
+def _open_import(actor, partner, text, digest, file_name, invite_now):
+    total, numbers, plans = 0, False, False
+    for row in _read_accounts(text):
+        total += 1
+        if total > MAX_ROWS:
+            raise _too_many()
+        numbers = numbers or bool(row.values.get("number"))
+        plans = plans or bool(row.values.get("plan"))
+    if not total:
+        raise _no_accounts()
+    if numbers:
+        actor.require("numbers.assign")
+    if plans:
+        actor.require("features.change")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            job = SubscriberImport.objects.create(
+                partner=partner,
+                created_by=actor.user,
+                created_by_label=actor.label[:300],
+                file_name=str(file_name or "")[:200],
+                file_hash=digest,
+                content=text,
+                invite_now=invite_now,
+                status=ImportStatus.RUNNING,
+                total_rows=total,
+                created_at=now,
+                updated_at=now,
+            )
+            _audit(
+                actor,
+                job,
+                "subscriber_import.started",
+                {"file_name": job.file_name, "rows": total, "rows_done": 0},
+            )
+    except IntegrityError:
+        # The same file, started a moment ago: continue that one.
+        job = SubscriberImport.objects.for_partner(partner).open().get(file_hash=digest)
+    return job
 
 
 def _keep_pace_from(job: SubscriberImport, now: datetime) -> None:
@@ -487,7 +567,9 @@ def _invitation_time(job: SubscriberImport, k: int, now: datetime) -> datetime:
     return max(now, start + timedelta(minutes=k // per_minute))
 
 
-def _write_chunk(actor, job, chunk, start, now) -> None:
+def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
+    """Claim rows start… of the import and write them; False when another run
+    claimed them first."""
     end = start + len(chunk)
     partner = job.partner
     with transaction.atomic(), written_together():
@@ -497,8 +579,8 @@ def _write_chunk(actor, job, chunk, start, now) -> None:
             .update(rows_done=end, status=ImportStatus.RUNNING, updated_at=now)
         )
         if not claimed:
-            return  # another run wrote it meanwhile
-        _check_fields(chunk, partner)
+            return False
+        _check_fields(chunk, partner, seen)
         _classify(chunk, partner)
         job.refresh_from_db(
             fields=["invitations_from", "invitations_queued", "outcomes", "problems"]
@@ -546,6 +628,7 @@ def _write_chunk(actor, job, chunk, start, now) -> None:
             subscriber_import=job, first_row=start, subscriber_ids=ids
         )
     crash_point("subscriber_import.chunk_written")
+    return True
 
 
 def _add_together(actor, job, rows, welcome_at) -> bool:
@@ -606,6 +689,13 @@ def _finish(actor, job, now) -> None:
         if not finished:
             return
         job.refresh_from_db()
+        if not (job.planned_add or job.planned_present or job.planned_errors):
+            # Checked and written in one pass (import_accounts): what was
+            # planned is what happened.
+            job.planned_add = job.added
+            job.planned_present = job.already_present
+            job.planned_errors = job.failed
+            job.save(update_fields=["planned_add", "planned_present", "planned_errors"])
         _audit(
             actor,
             job,

@@ -284,3 +284,25 @@ def test_invitations_sent_days_later_keep_the_pace(cast, pool):
 
     times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
     assert times == [later, later, later + timedelta(minutes=1)]
+
+
+def test_a_file_read_a_chunk_at_a_time_still_finds_repeats_across_chunks(
+    cast, pool, monkeypatch
+):
+    monkeypatch.setattr(bulk_onboarding, "CHUNK_SIZE", 1)
+    text = accounts(
+        "Ada,Lovelace,ada@customer.example,+1 212 555 0101,,B-1,,",
+        "Bo,Diddley,bo@customer.example,+1 212 555 0102,,B-2,,",
+        "Ada,Again,ADA@customer.example,+1 212 555 0103,,B-3,,",
+        "Cy,Young,cy@customer.example,+1 212 555 0104,,B-2,,",
+    )
+    job = bulk_onboarding.import_accounts(actor=staff_actor(cast.bob), text=text)
+    assert job.problems == {
+        "4": "The same email is also on line 2.",
+        "5": "The same Billing ID is also on line 3.",
+    }
+    # Checked and written in one pass: the plan is what happened.
+    assert (job.added, job.failed, job.planned_add, job.planned_errors) == (2, 2, 2, 2)
+    assert AuditEvent.objects.filter(
+        action="subscriber_import.started", target_id=str(job.pk)
+    ).exists()
