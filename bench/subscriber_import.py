@@ -124,6 +124,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--database", help="Default: a new SQLite file.")
     parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument(
+        "--invite-later",
+        action="store_true",
+        help="Create now, invite later: no welcome email queued by the import.",
+    )
     args = parser.parse_args()
     database = args.database or "sqlite:///" + os.path.join(
         tempfile.mkdtemp(prefix="csrtool-bench-"), "bench.sqlite3"
@@ -155,7 +160,9 @@ def main() -> None:
     text = customers(args.rows)
     started = time.perf_counter()
     job = bulk_onboarding.import_accounts(
-        actor=staff_actor(user, channel="cli"), text=text
+        actor=staff_actor(user, channel="cli"),
+        text=text,
+        invite_now=not args.invite_later,
     )
     elapsed = time.perf_counter() - started
     assert job.added == args.rows, (job.added, job.problems)
@@ -163,7 +170,8 @@ def main() -> None:
     raw = ceiling(args.rows, partner)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(
-        f"bulk onboarding, {args.rows} rows on {database.split(':')[0]}: "
+        f"bulk onboarding{' (invite later)' if args.invite_later else ''}, "
+        f"{args.rows} rows on {database.split(':')[0]}: "
         f"{product:,.0f} rows/s ({elapsed:.1f} s, preview included); "
         f"raw INSERT ceiling {raw:,.0f} rows/s; ratio {raw / product:,.0f}x; "
         f"peak memory {peak} MB"
