@@ -148,9 +148,14 @@ if _base.scheme not in ("http", "https") or not _base.hostname:
     raise ImproperlyConfigured(
         f"CSRTOOL_BASE_URL must be an http(s) URL, not {BASE_URL!r}"
     )
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_base.hostname])
+# The hosts of the CSR console (and of every partner's customer pages). A partner
+# may also have its own portal host (Partner.portal_host) for its customers' pages.
+# csrtool.hosts.HostMiddleware, first of all, refuses any other host, so Django's
+# own check, which knows no partner, lets every host through to it.
+MAIN_HOSTS = env_list("ALLOWED_HOSTS", [_base.hostname])
 if DEBUG:
-    ALLOWED_HOSTS = [*ALLOWED_HOSTS, "127.0.0.1", "localhost", "testserver"]
+    MAIN_HOSTS = [*MAIN_HOSTS, "127.0.0.1", "localhost", "testserver"]
+ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
 SECURE = _base.scheme == "https"
 
@@ -179,6 +184,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "csrtool.hosts.HostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csrtool.audit.middleware.RequestIdMiddleware",

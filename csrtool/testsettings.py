@@ -12,7 +12,7 @@ os.environ.setdefault("CSRTOOL_DATA_DIR", tempfile.mkdtemp(prefix="csrtool-test-
 
 from csrtool.settings import *  # noqa: E402, F403
 
-ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+MAIN_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Argon2 costs ~170 ms per hash on purpose; staff logins in tests need no such cost.
 # Subscriber secrets keep their own Argon2 hashing and are tested with it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

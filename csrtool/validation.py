@@ -341,3 +341,32 @@ def clean_brand_colour(value, *, field: str, label: str) -> str:
             field=field,
         )
     return colour
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def clean_host_name(value, *, field: str = "portal_host") -> str:
+    """A DNS host name such as account.example.com, lowercased, internationalised
+    names in their ASCII form; empty for none. An IP address, a single label,
+    a port or a path is refused."""
+    value = str(value or "").strip().lower().rstrip(".")
+    if not value:
+        return ""
+    message = (
+        "Enter a host name such as account.example.com: letters, digits and "
+        "hyphens, in two parts or more, without a scheme, port or path."
+    )
+    try:
+        ascii_name = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise DomainError(message, field=field, code="invalid_host") from None
+    labels = ascii_name.split(".")
+    if (
+        len(ascii_name) > 253
+        or len(labels) < 2
+        or not all(_HOST_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise DomainError(message, field=field, code="invalid_host")
+    return ascii_name

@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from csrtool.hosts import customer_base_url
 from csrtool.onboarding import links
 from csrtool.onboarding.models import EmailKind, OutboundEmail
 
@@ -57,14 +58,16 @@ def render_subject(kind: str, *, subscriber, partner, context=None) -> str:
 
 
 def _link_context(email: OutboundEmail, url_name: str) -> dict:
-    """The link an email carries, built from CSRTOOL_BASE_URL (never a Host header),
-    and its expiry in the subscriber's own zone and date format."""
+    """The link an email carries, on the partner's portal host if it has one, else
+    on CSRTOOL_BASE_URL (never from a Host header), and its expiry in the
+    subscriber's own zone and date format."""
     if not (email.link_id and email.link_seed):
         return {}
     subscriber = email.subscriber
     token = links.token_from_seed(email.link_seed)
     return {
-        "link_url": settings.BASE_URL + reverse(url_name, kwargs={"token": token}),
+        "link_url": customer_base_url(subscriber.partner)
+        + reverse(url_name, kwargs={"token": token}),
         "expires_at": subscriber.local_datetime(email.link.expires_at),
         "time_zone": subscriber.time_zone,
     }

@@ -10,8 +10,6 @@ import base64
 import hashlib
 import secrets
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
 SALT = "csrtool.onboarding.links"
@@ -29,8 +27,3 @@ def token_from_seed(seed: str) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(str(token).encode()).hexdigest()
-
-
-def welcome_url(token: str) -> str:
-    """Built from CSRTOOL_BASE_URL, never from a request's Host header."""
-    return settings.BASE_URL + reverse("onboarding-start", kwargs={"token": token})

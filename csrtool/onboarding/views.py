@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
+from csrtool.hosts import serves_partner
 from csrtool.onboarding import services
 from csrtool.onboarding.forms import NewLinkForm, OnboardingForm
 from csrtool.partners.access import staff_required
@@ -33,6 +34,9 @@ def start(request, token):
         link = services.find_link(token)
     except services.LinkUnusable as e:
         return _unusable(request, e)
+    if not serves_partner(request, link.subscriber.partner):
+        # Another partner's link on this partner's host: unknown here.
+        return _unusable(request, services.LinkUnusable("unknown"))
     subscriber = link.subscriber
     if request.method == "POST":
         form = OnboardingForm(request.POST)

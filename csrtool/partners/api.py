@@ -36,6 +36,11 @@ class PartnerPatch(Schema):
     invitations_per_minute: int | None = None
     brand_primary: str | None = None
     brand_accent: str | None = None
+    portal_host: str | None = Field(
+        None,
+        description="The partner's own host for its customers' pages "
+        "(operator's keys only); empty for the main host.",
+    )
 
 
 class PartnerOut(Schema):
@@ -56,6 +61,7 @@ class PartnerOut(Schema):
     invitations_per_minute: int
     brand_primary: str
     brand_accent: str
+    portal_host: str
     created_at: datetime
 
 

@@ -98,6 +98,19 @@ class PartnerSettingsForm(forms.Form):
     self_service_numbers = forms.BooleanField(
         label="Subscribers may add numbers from the pool themselves", required=False
     )
+    portal_host = forms.CharField(
+        label="Portal host for this partner's customers",
+        required=False,
+        help_text="e.g. account.acme-voice.example; empty: the main host. Its "
+        "welcome, portal and email links use it. Point its DNS at this server and "
+        "give the proxy a TLS certificate for it first (see the README).",
+    )
+
+    def __init__(self, *args, operator: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not operator:
+            # Only the platform operator points a host at a partner.
+            del self.fields["portal_host"]
 
 
 def role_choices(actor):

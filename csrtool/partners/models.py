@@ -37,10 +37,21 @@ class Partner(models.Model):
     brand_accent = models.CharField(max_length=7, blank=True)
     # Welcome emails of a bulk import go out at most this many a minute.
     invitations_per_minute = models.PositiveIntegerField(default=60)
+    # The partner's own host for its customers' pages (see csrtool/hosts.py);
+    # empty: they use the main host.
+    portal_host = models.CharField(max_length=253, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["portal_host"],
+                condition=~Q(portal_host=""),
+                name="partner_portal_host_unique",
+                violation_error_message="Another partner has this host name.",
+            )
+        ]
 
     def __str__(self):
         return self.name

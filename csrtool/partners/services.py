@@ -5,13 +5,20 @@ import re
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
+from django.http.request import validate_host
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from csrtool import validation
 from csrtool.audit.services import record
-from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
+from csrtool.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner, Role, User
 
@@ -33,6 +40,7 @@ PARTNER_SETTINGS = (
     "invitations_per_minute",
     "brand_primary",
     "brand_accent",
+    "portal_host",
 )
 
 
@@ -119,11 +127,32 @@ def _clean_partner(data: dict, fields) -> dict:
                 )
             elif field == "self_service_numbers":
                 cleaned[field] = bool(value)
+            elif field == "portal_host":
+                host = validation.clean_host_name(value, field=field)
+                if host and validate_host(host, settings.MAIN_HOSTS):
+                    raise DomainError(
+                        "This is the console's own host; a partner's portal host "
+                        "must be another.",
+                        field=field,
+                    )
+                cleaned[field] = host
         except DomainError as e:
             errors.setdefault(field, []).append(e.message)
     if errors:
         raise ValidationFailed(errors)
     return cleaned
+
+
+def _check_portal_host(actor: Actor, partner: Partner, host: str) -> None:
+    """Only the platform operator points a host at a partner (its DNS and TLS
+    certificate are the operator's to set up), and no two partners share one."""
+    if not actor.is_operator:
+        raise PermissionDenied(
+            "Only the platform operator can change a partner's portal host."
+        )
+    others = Partner.objects.filter(portal_host=host).exclude(pk=partner.pk)
+    if host and others.exists():
+        raise ValidationFailed({"portal_host": ["Another partner has this host name."]})
 
 
 def create_partner(*, actor: Actor, name: str, slug: str, time_zone: str) -> Partner:
@@ -160,9 +189,23 @@ def update_partner(*, actor: Actor, slug: str, **changes) -> Partner:
     unknown = set(changes) - set(PARTNER_SETTINGS)
     if unknown:
         raise DomainError(f"These settings do not exist: {', '.join(sorted(unknown))}.")
+    try:
+        return _update_partner(actor, slug, changes)
+    except IntegrityError as e:
+        # Two partners given one host (or name) at the same moment.
+        if "portal_host" in str(e):
+            raise ValidationFailed(
+                {"portal_host": ["Another partner has this host name."]}
+            ) from None
+        raise Conflict("Another partner has this name.") from None
+
+
+def _update_partner(actor: Actor, slug: str, changes: dict) -> Partner:
     with transaction.atomic():
         partner = get_partner(actor=actor, slug=slug)
         cleaned = _clean_partner(changes, changes.keys())
+        if cleaned.get("portal_host", partner.portal_host) != partner.portal_host:
+            _check_portal_host(actor, partner, cleaned["portal_host"])
         if (
             "name" in cleaned
             and Partner.objects.filter(name=cleaned["name"])

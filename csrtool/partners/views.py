@@ -104,7 +104,7 @@ def partner_detail(request, slug):
 
 def _settings_view(request, partner):
     if request.method == "POST":
-        form = PartnerSettingsForm(request.POST)
+        form = PartnerSettingsForm(request.POST, operator=request.actor.is_operator)
         if form.is_valid():
             try:
                 services.update_partner(
@@ -119,7 +119,8 @@ def _settings_view(request, partner):
         form = PartnerSettingsForm(
             initial={
                 field: getattr(partner, field) for field in services.PARTNER_SETTINGS
-            }
+            },
+            operator=request.actor.is_operator,
         )
     return render(
         request,

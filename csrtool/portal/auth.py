@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 
 from csrtool import throttle
 from csrtool.audit.services import record
+from csrtool.hosts import serves_partner
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import Actor, subscriber_actor
@@ -85,20 +86,26 @@ def forget_failures(canonical: str) -> None:
 
 
 def authenticate(
-    *, email: str, password: str, source_ip: str, request_id: str = "", now=None
+    *,
+    email: str,
+    password: str,
+    source_ip: str,
+    request_id: str = "",
+    now=None,
+    partner=None,
 ) -> Subscriber | None:
     """The active subscriber whose login this is, or None (and one more failure).
 
     A refused try (see `sign_in_refused`) is not checked and not counted, so
-    nobody can stretch a lock or a wait by trying on."""
+    nobody can stretch a lock or a wait by trying on. With `partner` (a
+    partner's own portal host), another partner's subscriber is unknown here."""
     now = now or timezone.now()
     canonical = canonical_email(email)
     refused = sign_in_refused(canonical=canonical, source_ip=source_ip, now=now)
-    credentials = (
-        SubscriberCredentials.objects.select_related("subscriber__partner")
-        .filter(subscriber__email_canonical=canonical)
-        .first()
-    )
+    credentials = SubscriberCredentials.objects.select_related("subscriber__partner")
+    if partner is not None:
+        credentials = credentials.filter(subscriber__partner=partner)
+    credentials = credentials.filter(subscriber__email_canonical=canonical).first()
     if credentials is None or refused:
         spend_equal_time(password)
         matched = False
@@ -219,6 +226,8 @@ def current_subscriber(request) -> Subscriber | None:
     ):
         return None
     if subscriber.status != Status.ACTIVE or not subscriber.partner.is_active:
+        return None
+    if not serves_partner(request, subscriber.partner):
         return None
     return subscriber
 

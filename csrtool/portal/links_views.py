@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError
+from csrtool.hosts import serves_partner
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.onboarding.services import LinkUnusable
 from csrtool.portal import auth, email_change, reset
@@ -51,6 +52,8 @@ def reset_link(request, token):
     try:
         link = reset.find_reset_link(token)
     except LinkUnusable:
+        return _unusable(request)
+    if not serves_partner(request, link.subscriber.partner):
         return _unusable(request)
     request.session.cycle_key()
     request.session[RESET_SESSION_KEY] = {"link": link.pk, "answered": False}
@@ -117,6 +120,8 @@ def confirm_email(request, token):
     try:
         change = email_change.find_email_change(token)
     except LinkUnusable:
+        return _unusable(request)
+    if not serves_partner(request, change.subscriber.partner):
         return _unusable(request)
     if request.method == "POST":
         try:

@@ -41,6 +41,7 @@ def login(request):
             password=form.cleaned_data["password"],
             source_ip=auth.client_ip(request),
             request_id=getattr(request, "request_id", ""),
+            partner=request.portal_partner,
         )
         if subscriber is not None:
             auth.portal_login(request, subscriber)
