@@ -8,6 +8,7 @@ import contextlib
 import functools
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import phonenumbers
 from babel import Locale
@@ -370,3 +371,34 @@ def clean_host_name(value, *, field: str = "portal_host") -> str:
     ):
         raise DomainError(message, field=field, code="invalid_host")
     return ascii_name
+
+
+def clean_web_address(value, *, field: str, label: str) -> str:
+    """An https:// (or http://) address of a public page, as a customer may be
+    sent to it; empty for none. Any other scheme (javascript:, data:), a user
+    name or password in it, or a host that is not a DNS name is refused."""
+    value = str(value or "").strip()
+    if not value:
+        return ""
+    message = f"{label}: enter a web address starting with https://."
+    if (
+        len(value) > 500
+        or refused_character(value)
+        or any(ch.isspace() for ch in value)
+    ):
+        raise DomainError(message, field=field, code="invalid_url")
+    parts = urlsplit(value)
+    if (
+        parts.scheme.lower() not in ("https", "http")
+        or parts.username
+        or parts.password
+    ):
+        raise DomainError(message, field=field, code="invalid_url")
+    try:
+        clean_host_name(parts.hostname, field=field)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not one)
+    except (DomainError, ValueError):
+        raise DomainError(message, field=field, code="invalid_url") from None
+    if not parts.hostname:
+        raise DomainError(message, field=field, code="invalid_url")
+    return value

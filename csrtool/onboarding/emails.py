@@ -47,6 +47,7 @@ def _base_context(subscriber, partner) -> dict:
         "support_email": partner.support_email,
         "support_phone": partner.support_phone,
         "brand_primary": partner.brand_primary,
+        "footer_links": partner.footer_links,
         "login_id": subscriber.email,
     }
 

@@ -36,6 +36,11 @@ class PartnerPatch(Schema):
     invitations_per_minute: int | None = None
     brand_primary: str | None = None
     brand_accent: str | None = None
+    terms_url: str | None = Field(
+        None, description="https:// address of the terms; empty: none."
+    )
+    privacy_url: str | None = None
+    support_url: str | None = None
     portal_host: str | None = Field(
         None,
         description="The partner's own host for its customers' pages "
@@ -62,6 +67,9 @@ class PartnerOut(Schema):
     brand_primary: str
     brand_accent: str
     portal_host: str
+    terms_url: str
+    privacy_url: str
+    support_url: str
     created_at: datetime
 
 

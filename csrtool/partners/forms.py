@@ -98,6 +98,14 @@ class PartnerSettingsForm(forms.Form):
     self_service_numbers = forms.BooleanField(
         label="Subscribers may add numbers from the pool themselves", required=False
     )
+    terms_url = forms.CharField(
+        label="Terms of service page",
+        required=False,
+        help_text="https://…; shown in the footer of your customers' pages and "
+        "emails, as are the two below. Empty: not shown.",
+    )
+    privacy_url = forms.CharField(label="Privacy page", required=False)
+    support_url = forms.CharField(label="Support page", required=False)
     portal_host = forms.CharField(
         label="Portal host for this partner's customers",
         required=False,

@@ -40,6 +40,10 @@ class Partner(models.Model):
     # The partner's own host for its customers' pages (see csrtool/hosts.py);
     # empty: they use the main host.
     portal_host = models.CharField(max_length=253, blank=True)
+    # Links in the footer of its customers' pages and emails; empty: not shown.
+    terms_url = models.CharField(max_length=500, blank=True)
+    privacy_url = models.CharField(max_length=500, blank=True)
+    support_url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -55,6 +59,16 @@ class Partner(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def footer_links(self) -> list[tuple[str, str]]:
+        """(label, address) of the footer links the partner has set."""
+        links = [
+            ("Terms of service", self.terms_url),
+            ("Privacy", self.privacy_url),
+            ("Support", self.support_url),
+        ]
+        return [(label, url) for label, url in links if url]
 
     @property
     def display_sender_name(self):

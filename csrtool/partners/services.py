@@ -41,6 +41,9 @@ PARTNER_SETTINGS = (
     "brand_primary",
     "brand_accent",
     "portal_host",
+    "terms_url",
+    "privacy_url",
+    "support_url",
 )
 
 
@@ -127,6 +130,15 @@ def _clean_partner(data: dict, fields) -> dict:
                 )
             elif field == "self_service_numbers":
                 cleaned[field] = bool(value)
+            elif field in ("terms_url", "privacy_url", "support_url"):
+                label = {
+                    "terms_url": "Terms of service",
+                    "privacy_url": "Privacy",
+                    "support_url": "Support page",
+                }[field]
+                cleaned[field] = validation.clean_web_address(
+                    value, field=field, label=label
+                )
             elif field == "portal_host":
                 host = validation.clean_host_name(value, field=field)
                 if host and validate_host(host, settings.MAIN_HOSTS):
