@@ -172,6 +172,9 @@ def browser():
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            # Partners' own portal hosts (test_browser_portal_hosts.py) are names
+            # under .example served by the live server on this machine.
+            "--host-resolver-rules=MAP *.example 127.0.0.1",
         ],
     )
     yield browser
