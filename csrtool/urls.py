@@ -4,6 +4,7 @@ from django.urls import include, path
 from csrtool import views
 from csrtool.api import views as api_views
 from csrtool.audit import views as audit_views
+from csrtool.onboarding import preview as onboarding_preview
 from csrtool.partners import views as partner_views
 from csrtool.subscribers import add_flow
 from csrtool.subscribers import views as subscriber_views
@@ -84,6 +85,21 @@ urlpatterns = [
         name="staff-clear-sign-in",
     ),
     path("settings/", partner_views.partner_settings, name="partner-settings"),
+    path(
+        "settings/preview/welcome/",
+        onboarding_preview.welcome_page,
+        name="settings-preview-welcome",
+    ),
+    path(
+        "settings/preview/welcome-email/",
+        onboarding_preview.welcome_email,
+        name="settings-preview-welcome-email",
+    ),
+    path(
+        "settings/preview/brand.css",
+        onboarding_preview.brand_css,
+        name="settings-preview-brand-css",
+    ),
     path("partners/", partner_views.partner_list, name="partner-list"),
     path("partners/new/", partner_views.partner_add, name="partner-add"),
     path("partners/<slug:slug>/", partner_views.partner_detail, name="partner-detail"),

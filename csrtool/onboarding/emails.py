@@ -106,6 +106,20 @@ def envelope_sender(partner) -> str:
     return partner.sender_email or settings.DEFAULT_FROM_EMAIL
 
 
+def render_sample(kind: str, *, subscriber, partner, context: dict) -> dict:
+    """The subject, text and HTML of an email as it would go out, from sample
+    values (a preview: nothing is saved or sent)."""
+    ctx = {**_base_context(subscriber, partner), **context}
+    template = TEMPLATES[kind]
+    return {
+        "subject": render_subject(
+            kind, subscriber=subscriber, partner=partner, context=context
+        ),
+        "text": render_text(f"{template}.txt", ctx),
+        "html": render_to_string(f"{template}.html", ctx),
+    }
+
+
 def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     """The message to send, and its template context (for the demo's console)."""
     partner, subscriber = email.partner, email.subscriber
