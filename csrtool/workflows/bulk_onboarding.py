@@ -1,12 +1,15 @@
 """Bulk onboarding: a partner's existing customers from a CSV, previewed, then
 written chunk by chunk, resumably, with their welcome emails paced or held back.
 
-Each row becomes an account through `open_account`, as one customer added by a
-CSR would (its number and plan too, all or nothing, every step audited). A row
-whose login email or Billing ID the partner already has is "already present":
-an import run twice, or continued after a crash, creates nobody twice and sends
-no second welcome email. Chunks are claimed by moving `rows_done` with a conditional
-UPDATE, so two runs of one import never write the same rows.
+A chunk's accounts are written together (`create_subscribers`: one INSERT per
+table, each account still with its audit rows, its event and its welcome
+email); a row with a number or a plan goes through `open_account`, as one
+customer added by a CSR would (all or nothing, every step audited), and so does
+every row of a chunk whose login was taken after it was checked. A row whose
+login email or Billing ID the partner already has is "already present": an
+import run twice, or continued after a crash, creates nobody twice and sends no
+second welcome email. Chunks are claimed by moving `rows_done` with a
+conditional UPDATE, so two runs of one import never write the same rows.
 """
 
 import csv
