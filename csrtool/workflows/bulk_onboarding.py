@@ -347,10 +347,11 @@ def preview_import(
     partner = actor.require_partner(partner)
     now = now or timezone.now()
     rows = check_accounts(text, partner=partner)
-    if any(row.values.get("number") for row in rows):
-        actor.require("numbers.assign")
-    if any(row.values.get("plan") for row in rows):
-        actor.require("features.change")
+    _require_for(
+        actor,
+        numbers=any(row.values.get("number") for row in rows),
+        plans=any(row.values.get("plan") for row in rows),
+    )
     outcomes = "".join(row.outcome for row in rows)
     planned = {
         "planned_add": outcomes.count(WILL_ADD),
@@ -358,7 +359,7 @@ def preview_import(
         "planned_errors": outcomes.count(ERROR),
     }
     problems = {str(row.line): row.reason for row in rows if row.errors}
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = _digest(text)
     with transaction.atomic():
         job = (
             SubscriberImport.objects.for_partner(partner)
@@ -379,19 +380,17 @@ def preview_import(
                 job.updated_at = now
                 job.save()
             return job, rows
-        job = SubscriberImport.objects.create(
-            partner=partner,
-            created_by=actor.user,
-            created_by_label=actor.label[:300],
-            file_name=str(file_name or "")[:200],
-            file_hash=digest,
-            content=text,
-            invite_now=invite_now,
+        job = _new_import(
+            actor,
+            partner,
+            text,
+            digest,
+            file_name,
+            invite_now,
+            now,
             total_rows=len(rows),
             outcomes=outcomes,
             problems=problems,
-            created_at=now,
-            updated_at=now,
             **planned,
         )
         _audit(
@@ -490,7 +489,7 @@ def import_accounts(
     import is open continues that import."""
     actor.require("subscribers.add")
     partner = actor.require_partner(partner)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = _digest(text)
     job = (
         SubscriberImport.objects.for_partner(partner)
         .open()
@@ -507,6 +506,34 @@ def import_accounts(
     return run_import(actor=actor, import_id=job.pk, progress=progress)
 
 
+def _digest(text: str) -> str:
+    """What recognises the same file uploaded again."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _require_for(actor: Actor, *, numbers: bool, plans: bool) -> None:
+    """Rows assigning numbers or applying plans need those permissions too."""
+    if numbers:
+        actor.require("numbers.assign")
+    if plans:
+        actor.require("features.change")
+
+
+def _new_import(actor, partner, text, digest, file_name, invite_now, now, **fields):
+    return SubscriberImport.objects.create(
+        partner=partner,
+        created_by=actor.user,
+        created_by_label=actor.label[:300],
+        file_name=str(file_name or "")[:200],
+        file_hash=digest,
+        content=text,
+        invite_now=invite_now,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
 def _open_import(actor, partner, text, digest, file_name, invite_now):
     total, numbers, plans = 0, False, False
     for row in _read_accounts(text):
@@ -517,25 +544,19 @@ def _open_import(actor, partner, text, digest, file_name, invite_now):
         plans = plans or bool(row.values.get("plan"))
     if not total:
         raise _no_accounts()
-    if numbers:
-        actor.require("numbers.assign")
-    if plans:
-        actor.require("features.change")
-    now = timezone.now()
+    _require_for(actor, numbers=numbers, plans=plans)
     try:
         with transaction.atomic():
-            job = SubscriberImport.objects.create(
-                partner=partner,
-                created_by=actor.user,
-                created_by_label=actor.label[:300],
-                file_name=str(file_name or "")[:200],
-                file_hash=digest,
-                content=text,
-                invite_now=invite_now,
+            job = _new_import(
+                actor,
+                partner,
+                text,
+                digest,
+                file_name,
+                invite_now,
+                timezone.now(),
                 status=ImportStatus.RUNNING,
                 total_rows=total,
-                created_at=now,
-                updated_at=now,
             )
             _audit(
                 actor,
