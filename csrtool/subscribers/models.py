@@ -244,13 +244,23 @@ class SubscriberImport(models.Model):
 
 class SubscriberImportPart(models.Model):
     """The Subscriber IDs one chunk of an import wrote, by line: written once
-    with its chunk, so an import of any size writes each ID once."""
+    with its chunk, so an import of any size writes each ID once. The chunk's
+    welcome emails are queued from here when the first of them is due (see
+    `bulk_onboarding.queue_due_invitations`), not all with the import."""
 
     subscriber_import = models.ForeignKey(
         SubscriberImport, on_delete=models.CASCADE, related_name="parts"
     )
     first_row = models.PositiveIntegerField()
     subscriber_ids = models.JSONField(default=dict)
+    # The accounts the chunk created, in the order they are invited.
+    added_ids = models.JSONField(default=list)
+    # The import's pace for these invitations: the k-th of `added_ids` is due
+    # (first_invitation + k) // invitations_per_minute minutes after
+    # invite_from. Null while the import's invitations are held back.
+    invite_from = models.DateTimeField(null=True, blank=True)
+    first_invitation = models.PositiveIntegerField(default=0)
+    invited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

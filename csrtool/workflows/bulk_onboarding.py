@@ -17,11 +17,11 @@ import hashlib
 import io
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from csrtool import validation
@@ -34,8 +34,8 @@ from csrtool.features.models import Plan
 from csrtool.numberpool.lines import number_keys, region_for
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.onboarding.models import EmailKind, OutboundEmail
-from csrtool.onboarding.services import send_welcome
-from csrtool.partners.access import Actor
+from csrtool.onboarding.services import welcome_new_subscribers
+from csrtool.partners.access import SYSTEM, Actor, staff_actor
 from csrtool.partners.models import Partner
 from csrtool.subscribers.models import (
     ImportStatus,
@@ -583,12 +583,12 @@ def _keep_pace_from(job: SubscriberImport, now: datetime) -> None:
     job.invitations_from = max(job.invitations_from, earliest)
 
 
-def _invitation_time(job: SubscriberImport, k: int, now: datetime) -> datetime:
+def _invitation_time(
+    start: datetime | None, k: int, per_minute: int, now: datetime
+) -> datetime:
     """When the k-th welcome email of an import (from 0) may go out: a minute's
     worth at once, then the next minute's, at the partner's pace."""
-    per_minute = job.partner.invitations_per_minute
-    start = job.invitations_from or now
-    return max(now, start + timedelta(minutes=k // per_minute))
+    return max(now, (start or now) + timedelta(minutes=k // per_minute))
 
 
 def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
@@ -609,15 +609,7 @@ def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
         job.refresh_from_db(
             fields=["invitations_from", "invitations_queued", "outcomes", "problems"]
         )
-        if job.invite_now:
-            _keep_pace_from(job, now)
         adding = [row for row in chunk if row.outcome == WILL_ADD]
-        welcome_at = {
-            row.line: _invitation_time(job, job.invitations_queued + k, now)
-            if job.invite_now
-            else None
-            for k, row in enumerate(adding)
-        }
         # Accounts alone go in together; one with a number or a plan, or all of
         # them when a login was taken meanwhile, one at a time.
         together = [
@@ -626,12 +618,12 @@ def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
             if not row.values.get("number") and not row.values.get("plan")
         ]
         done = {row.line for row in together}
-        if not _add_together(actor, job, together, welcome_at):
+        if not _add_together(actor, job, together):
             done = set()
         for row in adding:
             if row.line not in done:
-                _add_one(actor, job, row, welcome_at[row.line])
-        invited = sum(1 for row in adding if row.subscriber_id) if job.invite_now else 0
+                _add_one(actor, job, row)
+        added_ids = [row.subscriber_id for row in adding if row.subscriber_id]
         outcomes = "".join(row.outcome for row in chunk)
         problems = {**job.problems}
         for row in chunk:
@@ -645,17 +637,110 @@ def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
             failed=F("failed") + outcomes.count(ERROR),
             outcomes=job.outcomes[:start] + outcomes + job.outcomes[end:],
             problems=problems,
-            invitations_queued=F("invitations_queued") + invited,
-            invitations_from=job.invitations_from,
         )
-        SubscriberImportPart.objects.create(
-            subscriber_import=job, first_row=start, subscriber_ids=ids
+        part = SubscriberImportPart.objects.create(
+            subscriber_import=job,
+            first_row=start,
+            subscriber_ids=ids,
+            added_ids=added_ids,
         )
+        if job.invite_now:
+            _schedule_invitations(job, [part], now)
     crash_point("subscriber_import.chunk_written")
     return True
 
 
-def _add_together(actor, job, rows, welcome_at) -> bool:
+def _schedule_invitations(job, parts, now) -> None:
+    """Give the parts' accounts their places in the import's pace and a job to
+    queue their welcome emails when the first is due. Call it inside the
+    transaction that holds the import's row."""
+    parts = [part for part in parts if part.added_ids]
+    if not parts:
+        return
+    from csrtool.workflows.tasks import send_due_invitations
+
+    _keep_pace_from(job, now)
+    per_minute = job.partner.invitations_per_minute
+    for part in parts:
+        part.invite_from = job.invitations_from
+        part.first_invitation = job.invitations_queued
+        job.invitations_queued += len(part.added_ids)
+    SubscriberImportPart.objects.bulk_update(parts, ["invite_from", "first_invitation"])
+    SubscriberImport.objects.filter(pk=job.pk).update(
+        invitations_queued=job.invitations_queued,
+        invitations_from=job.invitations_from,
+    )
+    for part in parts:
+        due = _invitation_time(part.invite_from, part.first_invitation, per_minute, now)
+        send_due_invitations.using(run_after=due).enqueue(job.pk)
+
+
+def _import_actor(job: SubscriberImport) -> Actor:
+    """Who the welcome emails of an import are queued as, in the worker."""
+    if job.created_by is not None:
+        return staff_actor(job.created_by, channel="worker")
+    return replace(SYSTEM, label=job.created_by_label or SYSTEM.label)
+
+
+def queue_due_invitations(*, import_id, now: datetime | None = None) -> int:
+    """Queue the welcome emails of each part of an import whose first is due
+    (the background job `send_due_invitations`): each email held back to its
+    own moment in the pace, so at most a chunk's emails wait in the outbox.
+    Accounts that already have a welcome email, or are no longer pending
+    activation, are skipped; a part is done once. The number queued."""
+    now = now or timezone.now()
+    queued = 0
+    waiting = SubscriberImportPart.objects.filter(
+        subscriber_import_id=import_id,
+        invite_from__isnull=False,
+        invited_at__isnull=True,
+    ).order_by("first_row")
+    for part_id in waiting.values_list("pk", flat=True):
+        with transaction.atomic():
+            part = (
+                SubscriberImportPart.objects.select_for_update()
+                .select_related("subscriber_import__partner")
+                .filter(pk=part_id, invited_at__isnull=True)
+                .first()
+            )
+            if part is None:
+                continue  # another run queued them
+            job = part.subscriber_import
+            per_minute = job.partner.invitations_per_minute
+            start, first = part.invite_from, part.first_invitation
+            if _invitation_time(start, first, per_minute, now) > now:
+                break  # the parts after it are due later still
+            pending = {
+                subscriber.public_id: subscriber
+                for subscriber in Subscriber.objects.for_partner(job.partner)
+                .filter(public_id__in=part.added_ids, status=Status.PENDING_ACTIVATION)
+                .exclude(
+                    Exists(
+                        OutboundEmail.objects.filter(
+                            subscriber=OuterRef("pk"), kind=EmailKind.WELCOME
+                        )
+                    )
+                )
+                .select_related("partner")
+            }
+            subscribers, moments = [], []
+            for k, public_id in enumerate(part.added_ids):
+                if public_id in pending:
+                    subscribers.append(pending[public_id])
+                    moments.append(_invitation_time(start, first + k, per_minute, now))
+            welcome_new_subscribers(
+                actor=_import_actor(job),
+                subscribers=subscribers,
+                welcome=True,
+                welcome_at=moments,
+            )
+            part.invited_at = now
+            part.save(update_fields=["invited_at"])
+            queued += len(subscribers)
+    return queued
+
+
+def _add_together(actor, job, rows) -> bool:
     """The rows' accounts with one INSERT per table; False, with nothing
     written, when a login was taken since the rows were checked."""
     if not rows:
@@ -666,8 +751,7 @@ def _add_together(actor, job, rows, welcome_at) -> bool:
                 actor=actor,
                 partner=job.partner,
                 accounts=[row.cleaned for row in rows],
-                welcome=job.invite_now,
-                welcome_at=[welcome_at[row.line] for row in rows],
+                welcome=False,
             )
     except IntegrityError:
         return False
@@ -676,7 +760,7 @@ def _add_together(actor, job, rows, welcome_at) -> bool:
     return True
 
 
-def _add_one(actor, job, row, welcome_at) -> None:
+def _add_one(actor, job, row) -> None:
     """One row's account, with its number and plan, as a CSR adds one."""
     values = row.values
     try:
@@ -692,8 +776,7 @@ def _add_one(actor, job, row, welcome_at) -> None:
                 time_zone=values.get("time_zone") or None,
                 number=values.get("number", ""),
                 plan=values.get("plan") or None,
-                welcome=job.invite_now,
-                welcome_at=welcome_at,
+                welcome=False,
             )
     except DomainError as e:
         row.outcome = ERROR
@@ -738,8 +821,10 @@ def send_invitations(
     *, actor: Actor, import_id, now: datetime | None = None
 ) -> SubscriberImport:
     """The welcome emails of a "create now, invite later" import, at the
-    partner's pace. Accounts that already have a welcome email, or are no longer
-    pending activation, are skipped: sending twice sends nobody a second one."""
+    partner's pace from now: each chunk's are queued by the background job when
+    the first of them is due. Accounts that already have a welcome email, or
+    are no longer pending activation then, are skipped: sending twice sends
+    nobody a second one."""
     now = now or timezone.now()
     job = get_import(actor=actor, import_id=import_id)
     if job.status != ImportStatus.COMPLETED:
@@ -747,43 +832,21 @@ def send_invitations(
             "Finish the import first: invitations go to the accounts it created.",
             code="import_not_finished",
         )
-    ids = job.subscriber_ids()
-    created = [
-        ids[line]
-        for line, letter in _lines_and_outcomes(job)
-        if letter == WILL_ADD and line in ids
-    ]
-    for _, chunk in _chunks(created):
-        with transaction.atomic():
-            job = SubscriberImport.objects.select_for_update().get(pk=job.pk)
-            _keep_pace_from(job, now)
-            waiting = (
-                Subscriber.objects.for_partner(job.partner)
-                .filter(public_id__in=chunk, status=Status.PENDING_ACTIVATION)
-                .exclude(
-                    pk__in=OutboundEmail.objects.filter(kind=EmailKind.WELCOME).values(
-                        "subscriber_id"
-                    )
-                )
-                .select_for_update()
-                .order_by("pk")
-            )
-            sent = 0
-            for subscriber in waiting:
-                send_at = _invitation_time(job, job.invitations_queued + sent, now)
-                send_welcome(actor=actor, subscriber=subscriber, send_at=send_at)
-                sent += 1
-            SubscriberImport.objects.filter(pk=job.pk).update(
-                invitations_queued=F("invitations_queued") + sent,
-                invitations_from=job.invitations_from,
-            )
+    with transaction.atomic():
+        job = (
+            SubscriberImport.objects.select_related("partner")
+            .select_for_update()
+            .get(pk=job.pk)
+        )
+        parts = list(job.parts.filter(invite_from__isnull=True).order_by("first_row"))
+        _schedule_invitations(job, parts, now)
+        _audit(
+            actor,
+            job,
+            "subscriber_import.invitations_sent",
+            {"invitations_queued": job.invitations_queued},
+        )
     job.refresh_from_db()
-    _audit(
-        actor,
-        job,
-        "subscriber_import.invitations_sent",
-        {"invitations_queued": job.invitations_queued},
-    )
     return job
 
 

@@ -41,6 +41,11 @@ def welcome_emails(email=None):
     return emails.filter(recipient=email) if email else emails
 
 
+def invite_due(job, now=None) -> int:
+    """What the import's invitation job does when it runs at `now`."""
+    return bulk_onboarding.queue_due_invitations(import_id=job.pk, now=now)
+
+
 def test_the_preview_names_every_problem_and_creates_nobody(cast, pool):
     text = accounts(
         "Ada,Lovelace,ada@customer.example,+1 212 555 0101,,B-1,,",
@@ -130,6 +135,7 @@ def test_an_interrupted_import_continues_where_it_stopped(cast, pool, monkeypatc
     assert again.pk == job.pk
     done = bulk_onboarding.run_import(actor=actor, import_id=job.pk)
     assert (done.status, done.added, done.failed) == ("completed", 3, 0)
+    assert invite_due(job) == 3
     assert welcome_emails().count() == 3
 
 
@@ -156,12 +162,36 @@ def test_create_now_invite_later_then_send_invitations_once(cast, pool, smtpd):
 def test_welcome_emails_go_out_at_the_partners_pace(cast, pool, smtpd):
     cast.acme.invitations_per_minute = 2
     cast.acme.save(update_fields=["invitations_per_minute"])
-    bulk_onboarding.import_accounts(actor=staff_actor(cast.bob), text=GOOD)
+    job = bulk_onboarding.import_accounts(actor=staff_actor(cast.bob), text=GOOD)
+    assert not welcome_emails().exists()  # queued by the import's job, not by it
+    run_jobs()
     times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
-    # Two this minute, the third a minute later.
-    assert times[1] == times[0] and times[2] - times[0] == timedelta(minutes=1)
-    run_jobs()  # the third is not due yet
-    assert len(smtpd.messages) == 2
+    # Two this minute, the third a minute after the pace started.
+    assert times[1] == times[0]
+    assert times[2] == job.invitations_from + timedelta(minutes=1)
+    assert len(smtpd.messages) == 2  # the third is not due yet
+
+
+def test_a_chunks_welcome_emails_are_queued_when_the_first_is_due(
+    cast, pool, monkeypatch
+):
+    cast.acme.invitations_per_minute = 1
+    cast.acme.save(update_fields=["invitations_per_minute"])
+    monkeypatch.setattr(bulk_onboarding, "CHUNK_SIZE", 1)
+    actor = staff_actor(cast.bob)
+    start = timezone.now()
+    job, _ = bulk_onboarding.preview_import(actor=actor, text=GOOD, now=start)
+    bulk_onboarding.run_import(actor=actor, import_id=job.pk, now=start)
+    job.refresh_from_db()
+    assert job.invitations_queued == 3 and not welcome_emails().exists()
+
+    assert invite_due(job, now=start) == 1
+    assert invite_due(job, now=start) == 0  # each chunk once
+    assert invite_due(job, now=start + timedelta(seconds=59)) == 0
+    assert invite_due(job, now=start + timedelta(minutes=1)) == 1
+    assert invite_due(job, now=start + timedelta(minutes=2)) == 1
+    times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
+    assert times == [start, start + timedelta(minutes=1), start + timedelta(minutes=2)]
 
 
 def test_the_result_file_gives_each_rows_subscriber_id_or_reason(cast, pool):
@@ -230,6 +260,7 @@ def test_two_runs_never_write_the_same_chunk(cast, pool):
     job.refresh_from_db()
     # Counted once: 3 added, not 3 added and then 3 "already present".
     assert (job.rows_done, job.added, job.already_present) == (3, 3, 0)
+    assert invite_due(job) == 3
     assert welcome_emails().count() == 3
 
 
@@ -265,9 +296,12 @@ def test_after_a_pause_the_welcome_emails_keep_the_pace(cast, pool, monkeypatch)
         bulk_onboarding.run_import(
             actor=actor, import_id=job.pk, now=start, progress=die_after_first_chunk
         )
+    assert invite_due(job, now=start) == 1
     # The worker was down for an hour; Continue then.
     later = start + timedelta(hours=1)
     bulk_onboarding.run_import(actor=actor, import_id=job.pk, now=later)
+    assert invite_due(job, now=later) == 1
+    assert invite_due(job, now=later + timedelta(minutes=1)) == 1
 
     times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
     assert times == [start, later, later + timedelta(minutes=1)]
@@ -281,6 +315,7 @@ def test_invitations_sent_days_later_keep_the_pace(cast, pool):
     later = timezone.now() + timedelta(days=3)
 
     bulk_onboarding.send_invitations(actor=actor, import_id=job.pk, now=later)
+    assert invite_due(job, now=later) == 3
 
     times = sorted(welcome_emails().values_list("next_attempt_at", flat=True))
     assert times == [later, later, later + timedelta(minutes=1)]
