@@ -77,14 +77,13 @@ def clean_text(
     """
     form = "NFKC" if compatibility else "NFC"
     value = unicodedata.normalize(form, str(value or "")).strip()
+    if value.isascii() and value.isprintable():
+        # Nothing below can refuse printable ASCII but its length (a bulk
+        # import asks this of every name of thousands of rows).
+        return _within(value, field=field, label=label, max_length=max_length)
     if not any(_visible(ch) for ch in value):
         raise DomainError(f"{label} is required.", field=field, code="required")
-    if len(value) > max_length:
-        raise DomainError(
-            f"{label} must be at most {max_length} characters (it has {len(value)}).",
-            field=field,
-            code="too_long",
-        )
+    _within(value, field=field, label=label, max_length=max_length)
     if _has_control_characters(value):
         raise DomainError(f"{label} cannot contain control characters.", field=field)
     if any(ch in BIDI_CONTROLS for ch in value):
@@ -99,6 +98,18 @@ def clean_text(
             f"{label} cannot contain invisible characters (such as zero-width spaces).",
             field=field,
             code="invisible_character",
+        )
+    return value
+
+
+def _within(value: str, *, field: str, label: str, max_length: int) -> str:
+    if not value:
+        raise DomainError(f"{label} is required.", field=field, code="required")
+    if len(value) > max_length:
+        raise DomainError(
+            f"{label} must be at most {max_length} characters (it has {len(value)}).",
+            field=field,
+            code="too_long",
         )
     return value
 
@@ -143,7 +154,8 @@ def clean_email(value, *, field: str = "email", label: str = "Email Address"):
             code="invalid_email",
         )
     for part in [result.local_part, *result.domain.split(".")]:
-        if confusables.is_mixed_script(part):
+        # ASCII has one script besides the common one (Latin): never mixed.
+        if not part.isascii() and confusables.is_mixed_script(part):
             scripts = sorted(
                 {
                     categories.alias(ch).title()

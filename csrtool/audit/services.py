@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from csrtool.audit.models import AuditEvent
+from csrtool.bulkinsert import insert_many
 
 # Called with every successful change's audit event and its target, inside the
 # change's transaction: the event outbox hangs off here (see csrtool.events), so
@@ -84,7 +85,7 @@ def record_many(*, actor, changes: list[dict]) -> list[AuditEvent]:
     accounts): each change is what `record` takes, as a dict. Listeners hear of
     every event, as with `record`."""
     events = [_event(actor=actor, **change) for change in changes]
-    AuditEvent.objects.bulk_create(events)
+    insert_many(AuditEvent, events)
     for event, change in zip(events, changes, strict=True):
         if event.outcome == "success":
             for listener in LISTENERS:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from csrtool.bulkinsert import insert_many
 from csrtool.events.models import Event
 from csrtool.partners.models import Partner
 
@@ -37,7 +38,7 @@ def written_together():
         yield
     finally:
         _held.reset(token)
-    Event.objects.bulk_create(held)
+    insert_many(Event, held)
 
 
 def purge_old_events(*, now=None) -> int:

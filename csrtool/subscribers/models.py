@@ -16,7 +16,7 @@ def new_public_id() -> str:
 
     e.g. 7f3a9c01-42-58210937465-03928471-552
     """
-    digits = "".join(secrets.choice("0123456789") for _ in range(24))
+    digits = f"{secrets.randbelow(10**24):024d}"
     return "-".join(
         [secrets.token_hex(4), digits[:2], digits[2:13], digits[13:21], digits[21:24]]
     )

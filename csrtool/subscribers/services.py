@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from csrtool import timezones, validation
 from csrtool.audit.services import record, record_many
+from csrtool.bulkinsert import insert_many
 from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
@@ -236,7 +237,15 @@ def create_subscribers(
         for values in accounts
     ]
     with transaction.atomic():
-        Subscriber.objects.bulk_create(subscribers)
+        insert_many(Subscriber, subscribers)
+        ids = dict(
+            Subscriber.objects.filter(
+                public_id__in=[subscriber.public_id for subscriber in subscribers]
+            ).values_list("public_id", "pk")
+        )
+        for subscriber in subscribers:
+            subscriber.pk = ids[subscriber.public_id]
+            subscriber._state.adding = False
         record_many(
             actor=actor,
             changes=[

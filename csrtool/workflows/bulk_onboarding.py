@@ -17,6 +17,7 @@ import hashlib
 import io
 import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -76,7 +77,7 @@ LABELS = {
     "plan": "Plan",
 }
 MAX_ROWS = 100_000
-CHUNK_SIZE = 250
+CHUNK_SIZE = 500
 
 WILL_ADD, PRESENT, ERROR = "a", "p", "e"
 EMAIL_LOOKS_LIKE_ANOTHER = (
@@ -416,13 +417,24 @@ def run_import(
     done = job.rows_done
     for _ in itertools.islice(rows, done):
         pass
-    seen = _Seen()
-    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
-        if not _write_chunk(actor, job, chunk, done, now or timezone.now(), seen):
-            break  # another run is writing this import
-        done += len(chunk)
-        if progress is not None:
-            progress(done, job.total_rows)
+    seen, partner = _Seen(), job.partner
+
+    def next_chunk() -> list[AccountRow]:
+        chunk = list(itertools.islice(rows, CHUNK_SIZE))
+        _check_fields(chunk, partner, seen)
+        return chunk
+
+    # The next chunk is read and its fields checked (no database) in a thread
+    # while this one is written: the database's work lets it run.
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        coming = ahead.submit(next_chunk)
+        while chunk := coming.result():
+            coming = ahead.submit(next_chunk)
+            if not _write_chunk(actor, job, chunk, done, now or timezone.now()):
+                break  # another run is writing this import
+            done += len(chunk)
+            if progress is not None:
+                progress(done, job.total_rows)
     _finish(actor, job, now or timezone.now())
     job.refresh_from_db()
     return job
@@ -591,11 +603,12 @@ def _invitation_time(
     return max(now, (start or now) + timedelta(minutes=k // per_minute))
 
 
-def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
+def _write_chunk(actor, job, chunk, start, now) -> bool:
     """Claim rows start… of the import and write them; False when another run
     claimed them first."""
     end = start + len(chunk)
     partner = job.partner
+    _check_fields(chunk, partner)  # unless checked already
     with transaction.atomic(), written_together():
         claimed = (
             SubscriberImport.objects.filter(pk=job.pk, rows_done=start)
@@ -604,7 +617,6 @@ def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
         )
         if not claimed:
             return False
-        _check_fields(chunk, partner, seen)
         _classify(chunk, partner)
         job.refresh_from_db(
             fields=["invitations_from", "invitations_queued", "outcomes", "problems"]
