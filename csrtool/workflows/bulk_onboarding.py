@@ -222,12 +222,18 @@ def _classify(rows: list[AccountRow], partner: Partner) -> None:
             email_canonical__in=[row.email_canonical for row in candidates]
         ).values_list("email_canonical", "partner_id", "public_id")
     }
-    billed = dict(
-        Subscriber.objects.for_partner(partner)
-        .filter(billing_id__in=[row.billing_id for row in candidates])
-        .order_by("-created_at", "-id")
-        .values_list("billing_id", "public_id")
-    )
+    # The newest account of each Billing ID, chosen here: ordering the query
+    # would walk the partner's accounts by date instead of its Billing IDs.
+    billed = {
+        billing_id: public_id
+        for billing_id, public_id, _, _ in sorted(
+            Subscriber.objects.for_partner(partner)
+            .filter(billing_id__in=[row.billing_id for row in candidates])
+            .order_by()
+            .values_list("billing_id", "public_id", "created_at", "pk"),
+            key=lambda found: (found[2], found[3]),
+        )
+    }
     region = region_for(partner)
     wanted = {}
     for row in candidates:
