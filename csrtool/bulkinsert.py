@@ -11,6 +11,7 @@ the instances it writes.
 """
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 
 from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
@@ -36,7 +37,7 @@ def _converter(field: models.Field, connection) -> Callable:
 
         return moment
     if type(field) in (models.CharField, models.TextField):
-        return _text
+        return _text if field.choices else _as_is
     if isinstance(field, models.ForeignKey) or type(field) in (
         models.BooleanField,
         models.IntegerField,
@@ -68,9 +69,19 @@ def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None
         ", ".join(quote(field.column) for field in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    columns = [(field.attname, _converter(field, connection)) for field in fields]
-    rows = [
-        [convert(getattr(obj, attname)) for attname, convert in columns] for obj in objs
+    values = attrgetter(*(field.attname for field in fields))
+    converted = [
+        (column, convert)
+        for column, convert in enumerate(
+            _converter(field, connection) for field in fields
+        )
+        if convert is not _as_is
     ]
+    rows = []
+    for obj in objs:
+        row = list(values(obj))
+        for column, convert in converted:
+            row[column] = convert(row[column])
+        rows.append(row)
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)

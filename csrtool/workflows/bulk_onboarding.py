@@ -77,7 +77,7 @@ LABELS = {
     "plan": "Plan",
 }
 MAX_ROWS = 100_000
-CHUNK_SIZE = 500
+CHUNK_SIZE = 1000
 
 WILL_ADD, PRESENT, ERROR = "a", "p", "e"
 EMAIL_LOOKS_LIKE_ANOTHER = (

@@ -34,7 +34,7 @@ def run_worker(smtpd, *, crash_at=""):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_whose_worker_was_killed_continues_without_doubles(cast, smtpd):
-    cast.acme.invitations_per_minute = 1000  # every welcome email due at once
+    cast.acme.invitations_per_minute = ROWS  # every welcome email due at once
     cast.acme.save(update_fields=["invitations_per_minute"])
     bob = staff_actor(cast.bob)
     job, _ = bulk_onboarding.preview_import(actor=bob, text=customers(ROWS))
