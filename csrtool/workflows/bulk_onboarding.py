@@ -17,7 +17,6 @@ import hashlib
 import io
 import itertools
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -423,24 +422,13 @@ def run_import(
     done = job.rows_done
     for _ in itertools.islice(rows, done):
         pass
-    seen, partner = _Seen(), job.partner
-
-    def next_chunk() -> list[AccountRow]:
-        chunk = list(itertools.islice(rows, CHUNK_SIZE))
-        _check_fields(chunk, partner, seen)
-        return chunk
-
-    # The next chunk is read and its fields checked (no database) in a thread
-    # while this one is written: the database's work lets it run.
-    with ThreadPoolExecutor(max_workers=1) as ahead:
-        coming = ahead.submit(next_chunk)
-        while chunk := coming.result():
-            coming = ahead.submit(next_chunk)
-            if not _write_chunk(actor, job, chunk, done, now or timezone.now()):
-                break  # another run is writing this import
-            done += len(chunk)
-            if progress is not None:
-                progress(done, job.total_rows)
+    seen = _Seen()
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        if not _write_chunk(actor, job, chunk, done, now or timezone.now(), seen):
+            break  # another run is writing this import
+        done += len(chunk)
+        if progress is not None:
+            progress(done, job.total_rows)
     _finish(actor, job, now or timezone.now())
     job.refresh_from_db()
     return job
@@ -609,12 +597,13 @@ def _invitation_time(
     return max(now, (start or now) + timedelta(minutes=k // per_minute))
 
 
-def _write_chunk(actor, job, chunk, start, now) -> bool:
+def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
     """Claim rows start… of the import and write them; False when another run
-    claimed them first."""
+    claimed them first. The fields are checked before the transaction (on
+    SQLite, before taking the write lock)."""
     end = start + len(chunk)
     partner = job.partner
-    _check_fields(chunk, partner)  # unless checked already
+    _check_fields(chunk, partner, seen)
     with transaction.atomic(), written_together():
         claimed = (
             SubscriberImport.objects.filter(pk=job.pk, rows_done=start)
