@@ -49,6 +49,9 @@ MENU = [
     MenuItem(
         "Partner Settings", "partner-settings", "partner.settings", "Administration"
     ),
+    MenuItem(
+        "Subscriber Emails", "email-templates", "partner.settings", "Administration"
+    ),
     MenuItem("Partners", "partner-list", "partners.manage", "Administration"),
 ]
 

@@ -353,6 +353,9 @@ AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 LANGUAGE_CODE = "en-us"
+# The languages subscribers' pages and emails come in; a partner's own email
+# templates are kept per language (csrtool/onboarding/email_templates).
+LANGUAGES = [("en", "English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

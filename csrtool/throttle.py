@@ -71,6 +71,8 @@ NEW_LINK_ADDRESS = Bucket("new_link_address", 3, timedelta(hours=1))
 NEW_LINK_IP = Bucket("new_link_ip", 10, timedelta(hours=1))
 # A CSR checking a caller's PIN or security answer: 5 tries per subscriber an hour.
 VERIFY_CALLER = Bucket("verify_caller", 5, timedelta(hours=1))
+# A partner admin's "send a test to me" of an email template: 20 an hour each.
+EMAIL_TEMPLATE_TEST = Bucket("email_template_test", 20, timedelta(hours=1))
 
 
 def _hmac(text: str) -> str:

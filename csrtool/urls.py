@@ -105,6 +105,7 @@ urlpatterns = [
     path("partners/<slug:slug>/", partner_views.partner_detail, name="partner-detail"),
     path("partners/<slug:slug>/edit/", partner_views.partner_edit, name="partner-edit"),
     path("", include("csrtool.onboarding.urls")),
+    path("", include("csrtool.onboarding.email_templates.urls")),
     path("", include("csrtool.portal.urls")),
     path("", include("csrtool.numberpool.urls")),
     path("", include("csrtool.features.urls")),

@@ -157,7 +157,7 @@ def _record_failure(email: OutboundEmail, error: Exception) -> str:
 
 
 def _record_outcome_event(email: OutboundEmail, outcome: str, reason=""):
-    if email.kind != EmailKind.WELCOME:
+    if email.kind != EmailKind.WELCOME or email.sample:
         return
     welcome = {
         "subscriber_id": email.subscriber.public_id,

@@ -1,8 +1,12 @@
-"""The emails subscribers receive: one function per kind, templates side by side.
+"""The emails subscribers receive: each kind's wording (the partner's own
+template, else the built-in one: csrtool/onboarding/email_templates) inside the
+product's frame (`onboarding/emails/frame.*`: sender line, support contact,
+footer links).
 
-Each kind has `<template>.subject.txt`, `<template>.txt` and `<template>.html`. The
-subject and the plain-text part are rendered by the "text" template engine, which
-does not HTML-escape; only the HTML part is.
+The wording is never a Django template: its placeholders are filled in by
+`email_templates.language`, HTML-escaped in the HTML part only. The frame is
+rendered by the "text" template engine for the plain-text part (no HTML
+escaping) and by the HTML one for the HTML part.
 """
 
 from datetime import datetime
@@ -13,20 +17,23 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from csrtool.hosts import customer_base_url
 from csrtool.onboarding import links
-from csrtool.onboarding.models import EmailKind, OutboundEmail
+from csrtool.onboarding.email_templates import language as placeholders
+from csrtool.onboarding.email_templates.rules import (
+    DEFAULT_LANGUAGE,
+    RULES,
+    Parts,
+    built_in,
+    clean_html,
+)
+from csrtool.onboarding.models import EmailKind, EmailTemplate, OutboundEmail
 
-TEMPLATES = {
-    EmailKind.WELCOME: "onboarding/emails/welcome",
-    EmailKind.PASSWORD_RESET: "portal/emails/password_reset",
-    EmailKind.EMAIL_CHANGE: "portal/emails/email_change",
-    EmailKind.PASSWORD_CHANGED: "portal/emails/password_changed",
-    EmailKind.EMAIL_CHANGED: "portal/emails/email_changed",
-    EmailKind.PIN_CHANGED: "portal/emails/pin_changed",
-    EmailKind.QUESTION_CHANGED: "portal/emails/question_changed",
-}
+# Where the product's own blue shows when a partner has set no colour.
+DEFAULT_BRAND_COLOUR = "#1f4e9c"
+SUBJECT_MAX = 300
 
 
 def render_text(template_name: str, context: dict) -> str:
@@ -52,10 +59,84 @@ def _base_context(subscriber, partner) -> dict:
     }
 
 
+def template_for(partner, kind: str, language: str = DEFAULT_LANGUAGE) -> Parts:
+    """The wording `partner`'s subscribers get for `kind`: its own template in
+    `language`, else the built-in one."""
+    own = EmailTemplate.objects.for_partner(partner).of(kind, language).first()
+    if own is None:
+        return built_in(kind, language)
+    return Parts(
+        subject=own.subject,
+        text=own.text,
+        html=own.html,
+        language=own.language,
+        built_in=False,
+    )
+
+
+def placeholder_values(ctx: dict) -> dict:
+    """The value of every placeholder, from an email's template context."""
+    subscriber = ctx.get("subscriber")
+    return {
+        "first_name": getattr(subscriber, "first_name", ""),
+        "last_name": getattr(subscriber, "last_name", ""),
+        "login_id": ctx.get("login_id", ""),
+        "product_name": ctx.get("product_name", ""),
+        "sender_name": ctx.get("sender_name", ""),
+        "support_email": ctx.get("support_email", ""),
+        "support_phone": ctx.get("support_phone", ""),
+        "brand_colour": ctx.get("brand_primary") or DEFAULT_BRAND_COLOUR,
+        "link": ctx.get("link_url", ""),
+        "expires_at": ctx.get("expires_at", ""),
+        "time_zone": ctx.get("time_zone", ""),
+        "old_email": ctx.get("old_email", ""),
+        "new_email": ctx.get("new_email", ""),
+        "changed_at": ctx.get("changed_at", ""),
+    }
+
+
+def subject_line(kind: str, parts: Parts, values: dict) -> str:
+    """The subject: one line of text, whatever the values hold."""
+    allowed = {k: values.get(k, "") for k in RULES[kind].subject_placeholders}
+    subject = placeholders.render(parts.subject, allowed)
+    return " ".join(subject.split())[:SUBJECT_MAX]
+
+
+def render_parts(kind: str, parts: Parts, values: dict, partner) -> dict:
+    """The subject, plain text and HTML of `kind` in `parts`' wording, with these
+    placeholder values, inside the product's frame. A partner's HTML is
+    sanitised again once filled in, so that no value can bring markup or a
+    javascript: address along."""
+    allowed = {k: values.get(k, "") for k in RULES[kind].placeholders}
+    subject = subject_line(kind, parts, values)
+    html_body = placeholders.render(parts.html, allowed, html=True)
+    if not parts.built_in:
+        html_body = clean_html(html_body)
+    frame = {
+        "product_name": partner.product_name,
+        "sender_name": partner.display_sender_name,
+        "support_email": partner.support_email,
+        "support_phone": partner.support_phone,
+        "footer_links": partner.footer_links,
+        "language": parts.language,
+    }
+    title = placeholders.render(parts.title, allowed) if parts.title else subject
+    return {
+        "subject": subject,
+        "text": render_text(
+            "onboarding/emails/frame.txt",
+            {**frame, "body": placeholders.render(parts.text, allowed)},
+        ),
+        "html": render_to_string(
+            "onboarding/emails/frame.html",
+            {**frame, "title": title, "body": mark_safe(html_body)},  # noqa: S308
+        ),
+    }
+
+
 def render_subject(kind: str, *, subscriber, partner, context=None) -> str:
     ctx = {**_base_context(subscriber, partner), **(context or {})}
-    subject = render_text(f"{TEMPLATES[kind]}.subject.txt", ctx)
-    return " ".join(subject.split())
+    return subject_line(kind, template_for(partner, kind), placeholder_values(ctx))
 
 
 def _link_context(email: OutboundEmail, url_name: str) -> dict:
@@ -110,23 +191,44 @@ def render_sample(kind: str, *, subscriber, partner, context: dict) -> dict:
     """The subject, text and HTML of an email as it would go out, from sample
     values (a preview: nothing is saved or sent)."""
     ctx = {**_base_context(subscriber, partner), **context}
-    template = TEMPLATES[kind]
-    return {
-        "subject": render_subject(
-            kind, subscriber=subscriber, partner=partner, context=context
-        ),
-        "text": render_text(f"{template}.txt", ctx),
-        "html": render_to_string(f"{template}.html", ctx),
-    }
+    return render_parts(
+        kind, template_for(partner, kind), placeholder_values(ctx), partner
+    )
+
+
+def _sample_parts(email: OutboundEmail) -> Parts:
+    """The wording a partner admin's test was sent with: the built-in one, or
+    the template they were trying (checked when the test was queued)."""
+    tried = email.context.get("template")
+    language = email.context.get("language", DEFAULT_LANGUAGE)
+    if not tried:
+        return built_in(email.kind, language)
+    return Parts(
+        subject=tried["subject"],
+        text=tried["text"],
+        html=tried["html"],
+        language=language,
+        built_in=False,
+    )
 
 
 def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     """The message to send, and its template context (for the demo's console)."""
-    partner, subscriber = email.partner, email.subscriber
-    ctx = {**_base_context(subscriber, partner), **email.context}
-    if email.kind in CONTEXTS:
-        ctx.update(CONTEXTS[email.kind](email))
-    template = TEMPLATES[email.kind]
+    partner = email.partner
+    if email.sample:
+        values = email.context["values"]
+        rendered = render_parts(email.kind, _sample_parts(email), values, partner)
+        ctx = {"link_url": values.get("link", "")}
+    else:
+        ctx = {**_base_context(email.subscriber, partner), **email.context}
+        if email.kind in CONTEXTS:
+            ctx.update(CONTEXTS[email.kind](email))
+        rendered = render_parts(
+            email.kind,
+            template_for(partner, email.kind),
+            placeholder_values(ctx),
+            partner,
+        )
     sender = formataddr(
         (
             partner.display_sender_name,
@@ -135,7 +237,7 @@ def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     )
     message = EmailMultiAlternatives(
         subject=email.subject,
-        body=render_text(f"{template}.txt", ctx),
+        body=rendered["text"],
         # The envelope sender; the From header is the partner's sender.
         from_email=envelope_sender(partner),
         to=[email.recipient],
@@ -146,5 +248,5 @@ def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(render_to_string(f"{template}.html", ctx), "text/html")
+    message.attach_alternative(rendered["html"], "text/html")
     return message, ctx

@@ -133,10 +133,18 @@ class OutboundEmail(models.Model):
     partner = models.ForeignKey(
         Partner, on_delete=models.PROTECT, related_name="outbound_emails"
     )
+    # None only for a test of the partner's template (`sample`).
     subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="outbound_emails"
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbound_emails",
     )
     kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    # A test a partner admin sent themselves: sample values and the wording they
+    # were trying, both in `context`.
+    sample = models.BooleanField(default=False)
     recipient = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     message_id = models.CharField(max_length=255, unique=True)
@@ -177,7 +185,51 @@ class OutboundEmail(models.Model):
                 name="outbound_email_sent_at_matches_status",
                 violation_error_message="An email has a sent time exactly when sent.",
             ),
+            models.CheckConstraint(
+                condition=Q(sample=True, subscriber__isnull=True)
+                | Q(sample=False, subscriber__isnull=False),
+                name="outbound_email_subscriber_unless_sample",
+                violation_error_message="An email goes to a subscriber, unless it "
+                "is a test with sample values.",
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_kind_display()} email to {self.recipient}"
+
+
+class EmailTemplateQuerySet(PartnerScopedQuerySet):
+    def of(self, kind: str, language: str):
+        return self.filter(kind=kind, language=language)
+
+
+class EmailTemplate(models.Model):
+    """A partner's own wording of one kind of subscriber email, in one language
+    (see csrtool/onboarding/email_templates). Without one, the built-in email
+    goes out."""
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="email_templates"
+    )
+    kind = models.CharField(max_length=20, choices=EmailKind.choices)
+    language = models.CharField(max_length=8, default="en")
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    html = models.TextField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.CharField(max_length=300, blank=True)
+
+    objects = EmailTemplateQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "kind", "language"],
+                name="email_template_one_per_kind_and_language",
+                violation_error_message="The partner has a template for this email "
+                "in this language already.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} email of {self.partner_id} ({self.language})"

@@ -17,6 +17,7 @@ from csrtool.errors import NotFound
 from csrtool.events.models import Event
 from csrtool.features.catalog import feature_state
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.onboarding.email_templates.services import send_test
 from csrtool.onboarding.models import EmailKind, OutboundEmail
 from csrtool.partners.access import staff_actor
 from csrtool.subscribers.models import Subscriber, SubscriberImport
@@ -157,6 +158,17 @@ def test_create_now_invite_later_then_send_invitations_once(cast, pool, smtpd):
     assert AuditEvent.objects.filter(
         action="subscriber_import.invitations_sent"
     ).exists()
+
+
+def test_a_partner_admins_test_email_holds_back_no_invitation(cast, pool, smtpd):
+    # A test of the welcome template is a welcome email with no subscriber.
+    send_test(actor=staff_actor(cast.alice), slug="acme", kind="welcome")
+    actor = staff_actor(cast.bob)
+    job = bulk_onboarding.import_accounts(actor=actor, text=GOOD, invite_now=False)
+    job = bulk_onboarding.send_invitations(actor=actor, import_id=job.pk)
+    assert job.invitations_queued == 3
+    run_jobs()
+    assert len(smtpd.messages) == 4
 
 
 def test_welcome_emails_go_out_at_the_partners_pace(cast, pool, smtpd):
