@@ -18,7 +18,14 @@ COMMAND_GROUPS = [
     ("Numbers and features", ["numbers", "features"]),
     (
         "Partners, staff and API keys",
-        ["createpartner", "createstaff", "staff", "apikeys", "emailtemplates"],
+        [
+            "createpartner",
+            "partner",
+            "createstaff",
+            "staff",
+            "apikeys",
+            "emailtemplates",
+        ],
     ),
     ("Events and webhooks", ["events", "webhooks"]),
 ]
