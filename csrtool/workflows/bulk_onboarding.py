@@ -2,14 +2,17 @@
 written chunk by chunk, resumably, with their welcome emails paced or held back.
 
 A chunk's accounts are written together (`create_subscribers`: one INSERT per
-table, each account still with its audit rows, its event and its welcome
-email); a row with a number or a plan goes through `open_account`, as one
-customer added by a CSR would (all or nothing, every step audited), and so does
-every row of a chunk whose login was taken after it was checked. A row whose
-login email or Billing ID the partner already has is "already present": an
-import run twice, or continued after a crash, creates nobody twice and sends no
-second welcome email. Chunks are claimed by moving `rows_done` with a
-conditional UPDATE, so two runs of one import never write the same rows.
+table, each account still with its audit row and its event); a row with a
+number or a plan goes through `open_account`, as one customer added by a CSR
+would (all or nothing, every step audited), and so does every row of a chunk
+whose login was taken after it was checked. The welcome emails are not written
+with the accounts: each chunk takes its places in the partner's pace, and a
+background job queues the chunk's emails when the first of them is due
+(`queue_due_invitations`). A row whose login email or Billing ID the partner
+already has is "already present": an import run twice, or continued after a
+crash, creates nobody twice and sends no second welcome email. Chunks are
+claimed by moving `rows_done` with a conditional UPDATE, so two runs of one
+import never write the same rows.
 """
 
 import csv
@@ -855,13 +858,6 @@ def send_invitations(
         )
     job.refresh_from_db()
     return job
-
-
-def _lines_and_outcomes(job: SubscriberImport):
-    rows = parse_accounts(job.content)
-    return [
-        (str(row.line), letter) for row, letter in zip(rows, job.outcomes, strict=True)
-    ]
 
 
 def result_rows(job: SubscriberImport):
