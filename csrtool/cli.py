@@ -21,6 +21,7 @@ COMMAND_GROUPS = [
         [
             "createpartner",
             "partner",
+            "partnerlogo",
             "createstaff",
             "staff",
             "apikeys",

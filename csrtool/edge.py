@@ -13,7 +13,8 @@ the application writes carries (SECURITY.md, "Requests and input").
   field errors instead.
 - Every answer the application writes is `Cache-Control: no-store`: pages and API
   answers hold a signed-in person's data. Static files (served before this runs)
-  keep their caching.
+  keep their caching, and so do answers that say `public` themselves: a partner's
+  logo and favicon, whose address names their content.
 
 The API answers as problem+json, pages with the product's own error page.
 """
@@ -117,6 +118,8 @@ class EdgeMiddleware:
             response = self.refuse(request, refusal)
         else:
             response = self.get_response(request)
+        if response.get("Cache-Control", "").startswith("public"):
+            return response  # a partner's brand image, named by its content
         if "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"

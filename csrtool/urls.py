@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from csrtool import views
 from csrtool.api import views as api_views
@@ -71,6 +71,12 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_export, name="audit-export"),
     path("brand/<slug:slug>.css", partner_views.brand_css, name="partner-brand-css"),
+    re_path(
+        r"^brand/(?P<slug>[-a-z0-9]+)/(?P<kind>logo|favicon)-(?P<digest>[0-9a-f]{16})"
+        r"\.(?P<extension>png|webp|svg)$",
+        partner_views.brand_image,
+        name="partner-brand-image",
+    ),
     path("staff/", partner_views.staff_list, name="staff-list"),
     path("staff/new/", partner_views.staff_add, name="staff-add"),
     path("staff/<int:staff_id>/", partner_views.staff_edit, name="staff-edit"),
@@ -104,6 +110,16 @@ urlpatterns = [
     path("partners/new/", partner_views.partner_add, name="partner-add"),
     path("partners/<slug:slug>/", partner_views.partner_detail, name="partner-detail"),
     path("partners/<slug:slug>/edit/", partner_views.partner_edit, name="partner-edit"),
+    path(
+        "partners/<slug:slug>/images/<str:kind>/",
+        partner_views.brand_image_upload,
+        name="partner-image-upload",
+    ),
+    path(
+        "partners/<slug:slug>/images/<str:kind>/remove/",
+        partner_views.brand_image_remove,
+        name="partner-image-remove",
+    ),
     path("", include("csrtool.onboarding.urls")),
     path("", include("csrtool.onboarding.email_templates.urls")),
     path("", include("csrtool.portal.urls")),

@@ -102,11 +102,21 @@ def subject_line(kind: str, parts: Parts, values: dict) -> str:
     return " ".join(subject.split())[:SUBJECT_MAX]
 
 
-def render_parts(kind: str, parts: Parts, values: dict, partner) -> dict:
+def logo_url(partner) -> str:
+    """The partner's logo where its customers' mail clients fetch it (its portal
+    host, else CSRTOOL_BASE_URL); empty without a logo."""
+    logo = partner.logo
+    return customer_base_url(partner) + logo.path if logo else ""
+
+
+def render_parts(
+    kind: str, parts: Parts, values: dict, partner, *, logo: str | None = None
+) -> dict:
     """The subject, plain text and HTML of `kind` in `parts`' wording, with these
-    placeholder values, inside the product's frame. A partner's HTML is
-    sanitised again once filled in, so that no value can bring markup or a
-    javascript: address along."""
+    placeholder values, inside the product's frame (headed by the partner's logo:
+    `logo` gives another address for it). A partner's HTML is sanitised again
+    once filled in, so that no value can bring markup or a javascript: address
+    along."""
     allowed = {k: values.get(k, "") for k in RULES[kind].placeholders}
     subject = subject_line(kind, parts, values)
     html_body = placeholders.render(parts.html, allowed, html=True)
@@ -119,6 +129,7 @@ def render_parts(kind: str, parts: Parts, values: dict, partner) -> dict:
         "support_phone": partner.support_phone,
         "footer_links": partner.footer_links,
         "language": parts.language,
+        "logo_url": logo_url(partner) if logo is None else logo,
     }
     title = placeholders.render(parts.title, allowed) if parts.title else subject
     return {
@@ -187,12 +198,14 @@ def envelope_sender(partner) -> str:
     return partner.sender_email or settings.DEFAULT_FROM_EMAIL
 
 
-def render_sample(kind: str, *, subscriber, partner, context: dict) -> dict:
+def render_sample(
+    kind: str, *, subscriber, partner, context: dict, logo: str | None = None
+) -> dict:
     """The subject, text and HTML of an email as it would go out, from sample
     values (a preview: nothing is saved or sent)."""
     ctx = {**_base_context(subscriber, partner), **context}
     return render_parts(
-        kind, template_for(partner, kind), placeholder_values(ctx), partner
+        kind, template_for(partner, kind), placeholder_values(ctx), partner, logo=logo
     )
 
 

@@ -129,6 +129,8 @@ def welcome_email(request):
             "expires_at": subscriber.local_datetime(expires),
             "time_zone": subscriber.time_zone,
         },
+        # On this host: the frame may show images of its own origin only.
+        logo=partner.logo.path if partner.logo else "",
     )
     return HttpResponse(sample["html"], content_type="text/html; charset=utf-8")
 

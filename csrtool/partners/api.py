@@ -2,13 +2,15 @@
 (a partner admin's), with the same rules as the pages."""
 
 from datetime import datetime
+from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema, UploadedFile
 from ninja.responses import Status as Reply
 
 from csrtool.api.services import switch_off_staff
-from csrtool.partners import services
-from csrtool.partners.models import Partner, User
+from csrtool.hosts import customer_base_url
+from csrtool.partners import logos, services
+from csrtool.partners.models import BrandImage, Partner, User
 
 partners_router = Router(tags=["partners"])
 staff_router = Router(tags=["staff"])
@@ -107,6 +109,76 @@ def update_partner(request, slug: str, payload: PartnerPatch):
     changes = payload.dict(exclude_unset=True)
     partner = services.update_partner(actor=request.auth, slug=slug, **changes)
     return _partner(partner)
+
+
+class BrandImageOut(Schema):
+    kind: str
+    content_type: str = Field(
+        description="image/png, image/webp or image/svg+xml, from the content."
+    )
+    sha256: str = Field(description="Of the bytes served (checked and re-encoded).")
+    size: int = Field(description="Bytes, as served.")
+    width: int | None = Field(description="Pixels; null for SVG.")
+    height: int | None
+    url: str = Field(
+        description="Where the partner's customers' pages and emails fetch it: its "
+        "portal host, else the main host. It changes with the content."
+    )
+    updated_at: datetime
+
+
+ImageKind = Literal["logo", "favicon"]
+
+
+def brand_image_json(image: BrandImage) -> dict:
+    return {
+        "kind": image.kind,
+        "content_type": image.content_type,
+        "sha256": image.sha256,
+        "size": image.size,
+        "width": image.width,
+        "height": image.height,
+        "url": customer_base_url(image.partner) + image.path,
+        "updated_at": image.updated_at,
+    }
+
+
+@partners_router.get(
+    "/{slug}/images/{kind}",
+    response=BrandImageOut,
+    summary="A partner's logo or favicon",
+)
+def get_brand_image(request, slug: str, kind: ImageKind):
+    """404 when the partner has none: its customers see the product's look."""
+    return brand_image_json(
+        logos.get_brand_image(actor=request.auth, slug=slug, kind=kind)
+    )
+
+
+@partners_router.post(
+    "/{slug}/images/{kind}",
+    response=BrandImageOut,
+    summary="Upload a partner's logo or favicon",
+)
+def upload_brand_image(request, slug: str, kind: ImageKind, file: File[UploadedFile]):
+    """multipart/form-data with the image as `file`. A logo is PNG, SVG or WebP; a
+    favicon PNG, ICO or SVG; at most 512 KB. The format is read from the content;
+    raster images are encoded again (metadata dropped), SVG is cleaned of
+    scripts, event handlers and outside references. Replaces the one it had."""
+    image = logos.set_brand_image(
+        actor=request.auth, slug=slug, kind=kind, data=file.read()
+    )
+    return brand_image_json(image)
+
+
+@partners_router.delete(
+    "/{slug}/images/{kind}",
+    response={204: None},
+    summary="Remove a partner's logo or favicon",
+)
+def clear_brand_image(request, slug: str, kind: ImageKind):
+    logos.clear_brand_image(actor=request.auth, slug=slug, kind=kind)
+    return Reply(204, None)
 
 
 class StaffIn(Schema):

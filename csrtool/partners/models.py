@@ -1,7 +1,9 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.validation import canonical_email
@@ -73,6 +75,20 @@ class Partner(models.Model):
     @property
     def display_sender_name(self):
         return self.sender_name or self.name
+
+    @cached_property
+    def _images_by_kind(self) -> dict:
+        # Without their bytes: pages only need the address (kind, hash, format).
+        return {image.kind: image for image in self.brand_images.defer("content")}
+
+    @property
+    def logo(self):
+        """The partner's logo (a BrandImage), or None: the product name is shown."""
+        return self._images_by_kind.get("logo") if self.pk else None
+
+    @property
+    def favicon(self):
+        return self._images_by_kind.get("favicon") if self.pk else None
 
 
 class Role(models.TextChoices):
@@ -170,3 +186,62 @@ class Throttle(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key_digest[:8]} {self.count}"
+
+
+class BrandImageKind(models.TextChoices):
+    LOGO = "logo", "Logo"
+    FAVICON = "favicon", "Favicon"
+
+
+class BrandImage(models.Model):
+    """A partner's logo or favicon, checked and re-encoded (csrtool/partners/logos.py).
+
+    The bytes live in the database, so every app server serves the same image;
+    `sha256` names the content in its address, which is therefore cached for good.
+    """
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="brand_images"
+    )
+    kind = models.CharField(max_length=10, choices=BrandImageKind.choices)
+    content_type = models.CharField(max_length=40)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(help_text="Bytes, as served.")
+    # Pixels of a raster image; None for SVG.
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "kind"],
+                name="brand_image_one_per_partner_and_kind",
+                violation_error_message="A partner has one logo and one favicon.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partner_id} {self.kind} {self.sha256[:12]}"
+
+    @property
+    def extension(self) -> str:
+        return {
+            "image/png": "png",
+            "image/webp": "webp",
+            "image/svg+xml": "svg",
+        }[self.content_type]
+
+    @property
+    def path(self) -> str:
+        """Its address on any host that serves the partner's customer pages."""
+        return reverse(
+            "partner-brand-image",
+            kwargs={
+                "slug": self.partner.slug,
+                "kind": self.kind,
+                "digest": self.sha256[:16],
+                "extension": self.extension,
+            },
+        )

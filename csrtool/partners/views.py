@@ -11,7 +11,8 @@ from csrtool import timezones
 from csrtool.api.services import keys_made_by, switch_off_staff
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
-from csrtool.partners import services, sign_in
+from csrtool.hosts import serves_partner
+from csrtool.partners import logos, services, sign_in
 from csrtool.partners.access import staff_required
 from csrtool.partners.forms import (
     PartnerForm,
@@ -20,7 +21,7 @@ from csrtool.partners.forms import (
     StaffForm,
     StaffLoginForm,
 )
-from csrtool.partners.models import Partner, User
+from csrtool.partners.models import BrandImage, BrandImageKind, Partner, User
 
 
 class LoginView(auth_views.LoginView):
@@ -102,8 +103,8 @@ def partner_detail(request, slug):
     )
 
 
-def _settings_view(request, partner):
-    if request.method == "POST":
+def _settings_view(request, partner, *, image_errors=None):
+    if request.method == "POST" and image_errors is None:
         form = PartnerSettingsForm(request.POST, operator=request.actor.is_operator)
         if form.is_valid():
             try:
@@ -125,8 +126,26 @@ def _settings_view(request, partner):
     return render(
         request,
         "partners/partner_settings.html",
-        {"form": form, "partner": partner, **_zones()},
+        {
+            "form": form,
+            "partner": partner,
+            "brand_images": _brand_images(partner, image_errors or {}),
+            **_zones(),
+        },
     )
+
+
+def _brand_images(partner, errors: dict) -> list[dict]:
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "rules": logos.RULES[kind],
+            "image": getattr(partner, kind),
+            "errors": errors.get(kind, []),
+        }
+        for kind, label in BrandImageKind.choices
+    ]
 
 
 @staff_required("partner.settings")
@@ -143,6 +162,78 @@ def partner_edit(request, slug):
     except NotFound:
         raise Http404 from None
     return _settings_view(request, partner)
+
+
+def _settings_page(request, partner):
+    if request.actor.is_operator:
+        return redirect("partner-edit", slug=partner.slug)
+    return redirect("partner-settings")
+
+
+def _image_partner(request, slug, kind) -> Partner:
+    """The partner whose image the page changes; another partner's, or a kind of
+    image that does not exist, is an unknown page."""
+    try:
+        logos.rules_of(kind)
+        return services.get_partner(actor=request.actor, slug=slug)
+    except DomainError:
+        raise Http404 from None
+
+
+@require_POST
+@staff_required("partner.settings")
+def brand_image_upload(request, slug, kind):
+    """Upload a logo or favicon from the settings page (its own form, as a file)."""
+    upload = request.FILES.get("file")
+    partner = _image_partner(request, slug, kind)
+    try:
+        if upload is None:
+            raise DomainError("Choose a file to upload.")
+        logos.set_brand_image(
+            actor=request.actor, slug=slug, kind=kind, data=upload.read()
+        )
+    except DomainError as e:
+        return _settings_view(request, partner, image_errors={kind: [e.message]})
+    label = logos.RULES[kind].label
+    messages.success(request, f"The new {label} is saved.")
+    return _settings_page(request, partner)
+
+
+@require_POST
+@staff_required("partner.settings")
+def brand_image_remove(request, slug, kind):
+    partner = _image_partner(request, slug, kind)
+    try:
+        logos.clear_brand_image(actor=request.actor, slug=slug, kind=kind)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, f"The {logos.RULES[kind].label} is removed.")
+    return _settings_page(request, partner)
+
+
+# An image's answer runs nothing and fetches nothing, even opened on its own.
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def brand_image(request, slug, kind, digest, extension):
+    """A partner's logo or favicon. Its address names its content, so it is cached
+    for good; an older address (in an email sent before a change) leads to the
+    current one. On a partner's portal host only that partner's images exist."""
+    partner = Partner.objects.filter(slug=slug, is_active=True).first()
+    if partner is None or not serves_partner(request, partner):
+        raise Http404
+    image = BrandImage.objects.filter(partner=partner, kind=kind).first()
+    if image is None:
+        raise Http404
+    image.partner = partner
+    if not image.sha256.startswith(digest) or extension != image.extension:
+        return redirect(image.path)
+    response = HttpResponse(bytes(image.content), content_type=image.content_type)
+    response["Content-Security-Policy"] = IMAGE_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 def brand_css(request, slug):
