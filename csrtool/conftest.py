@@ -196,12 +196,59 @@ def page(browser, live_server):
     context.close()
 
 
+def totp_code(secret: str, *, steps_ahead: int = 0) -> str:
+    """What an authenticator app holding `secret` (base32, as shown on the page
+    or kept by django-otp) shows now, or `steps_ahead` 30-second steps later."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret.replace(" ", "")).at(time.time() + 30 * steps_ahead)
+
+
+def unused_code(device) -> str:
+    """A code of the device's app that the server has not seen yet: a used one
+    is refused as a replay, so after one within the same 30 seconds the app's
+    next one (the server takes one step of clock drift either way)."""
+    import time
+    from base64 import b32encode
+
+    import pyotp
+
+    device.refresh_from_db()
+    step = max(int(time.time()) // 30, device.last_t + 1)
+    return pyotp.TOTP(b32encode(device.bin_key).decode()).at(step * 30)
+
+
+def give_authenticator(user) -> str:
+    """Set up an authenticator app for `user`, as if they had; its secret."""
+    from base64 import b32encode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="authenticator app")
+    return b32encode(device.bin_key).decode()
+
+
 def browser_login(page, user, password=PASSWORD):
+    """Sign in as `user`; with the code of their authenticator app when asked
+    (a member who must have one and has none is given one first)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from csrtool.partners import second_factor
+
+    if second_factor.required(user) and not second_factor.enrolled(user):
+        give_authenticator(user)
     page.goto("/login/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/login/" not in url)
+    page.wait_for_url(lambda url: "/login/" not in url or "second-factor" in url)
+    if "/login/second-factor/" in page.url:
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        page.get_by_label("Code").fill(unused_code(device))
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/login/" not in url)
 
 
 AXE_RUN = """async () => {

@@ -166,6 +166,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -319,6 +322,11 @@ LOGIN_ADDRESS_FAILURES = env_positive("LOGIN_ADDRESS_FAILURES", 30)
 LOGIN_SLOWDOWN_AFTER = env_positive("LOGIN_SLOWDOWN_AFTER", 20)
 LOGIN_SLOWDOWN_FIRST_SECONDS = env_positive("LOGIN_SLOWDOWN_FIRST_SECONDS", 30)
 LOGIN_SLOWDOWN_MAX_MINUTES = env_positive("LOGIN_SLOWDOWN_MAX_MINUTES", 15)
+# Staff second factor (csrtool.partners.second_factor): the most sensitive actions
+# ask for it again when it was last passed longer ago than this.
+SECOND_FACTOR_FRESH_MINUTES = env_positive("SECOND_FACTOR_FRESH_MINUTES", 15)
+# The name authenticator apps show beside the staff member's address.
+OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "CSR Tool")
 
 # Request body limits in bytes (SECURITY.md): above them the answer is 413 before
 # the body is read. The number import (page upload and API) takes whole files.

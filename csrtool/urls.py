@@ -5,6 +5,7 @@ from csrtool import views
 from csrtool.api import views as api_views
 from csrtool.audit import views as audit_views
 from csrtool.onboarding import preview as onboarding_preview
+from csrtool.partners import second_factor_views
 from csrtool.partners import views as partner_views
 from csrtool.subscribers import add_flow
 from csrtool.subscribers import views as subscriber_views
@@ -14,7 +15,38 @@ urlpatterns = [
     path("", views.home, name="console-home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", partner_views.LoginView.as_view(), name="login"),
+    path(
+        "login/second-factor/",
+        second_factor_views.login_second_factor,
+        name="login-second-factor",
+    ),
+    path(
+        "login/second-factor/set-up/",
+        second_factor_views.login_second_factor_setup,
+        name="login-second-factor-setup",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/security/", second_factor_views.security, name="staff-security"),
+    path(
+        "account/security/authenticator/",
+        second_factor_views.security_authenticator,
+        name="staff-security-authenticator",
+    ),
+    path(
+        "account/security/authenticator/remove/",
+        second_factor_views.security_remove_authenticator,
+        name="staff-security-authenticator-remove",
+    ),
+    path(
+        "account/security/recovery-codes/",
+        second_factor_views.security_recovery_codes,
+        name="staff-security-recovery-codes",
+    ),
+    path(
+        "account/confirm/",
+        second_factor_views.confirm,
+        name="second-factor-confirm",
+    ),
     path(
         "staff/set-password/<uidb64>/<token>/",
         partner_views.SetPasswordView.as_view(),
@@ -89,6 +121,11 @@ urlpatterns = [
         "staff/<int:staff_id>/clear-sign-in/",
         partner_views.staff_clear_sign_in,
         name="staff-clear-sign-in",
+    ),
+    path(
+        "staff/<int:staff_id>/second-factor/reset/",
+        second_factor_views.staff_reset,
+        name="staff-second-factor-reset",
     ),
     path("settings/", partner_views.partner_settings, name="partner-settings"),
     path(

@@ -8,9 +8,11 @@ from csrtool.api.models import ApiKey
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError
 from csrtool.partners.access import staff_required
+from csrtool.partners.second_factor_views import fresh_second_factor
 
 
 @staff_required("keys.manage")
+@fresh_second_factor()
 def api_keys(request):
     actor = request.actor
     secret = None

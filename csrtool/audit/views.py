@@ -5,6 +5,7 @@ from csrtool.audit.listing import FILTERS, export_filename, export_rows, filtere
 from csrtool.audit.models import AuditEvent
 from csrtool.pagination import keyset_page
 from csrtool.partners.access import staff_required
+from csrtool.partners.second_factor_views import fresh_second_factor
 
 
 @staff_required("audit.view")
@@ -32,6 +33,7 @@ def audit_log(request):
 
 
 @staff_required("audit.export")
+@fresh_second_factor(methods=("GET",))
 def audit_export(request):
     response = StreamingHttpResponse(
         export_rows(request.actor, request.GET),

@@ -9,7 +9,7 @@ from ninja.responses import Status as Reply
 
 from csrtool.api.services import switch_off_staff
 from csrtool.hosts import customer_base_url
-from csrtool.partners import logos, services
+from csrtool.partners import logos, second_factor, services
 from csrtool.partners.models import BrandImage, Partner, User
 
 partners_router = Router(tags=["partners"])
@@ -43,6 +43,11 @@ class PartnerPatch(Schema):
     )
     privacy_url: str | None = None
     support_url: str | None = None
+    second_factor_required_for: str | None = Field(
+        None,
+        description="Who must pass a second factor after their password: "
+        "nobody, partner_admins or all_staff.",
+    )
     portal_host: str | None = Field(
         None,
         description="The partner's own host for its customers' pages "
@@ -72,6 +77,7 @@ class PartnerOut(Schema):
     terms_url: str
     privacy_url: str
     support_url: str
+    second_factor_required_for: str
     created_at: datetime
 
 
@@ -306,3 +312,21 @@ def reinvite_staff(request, staff_id: int):
     forgotten password."""
     user = services.invite_staff(actor=request.auth, staff_id=staff_id)
     return Reply(202, staff_json(user))
+
+
+class SecondFactorResetIn(Schema):
+    reason: str = Field(description="Why, for the audit log (e.g. a lost phone).")
+
+
+@staff_router.post(
+    "/{staff_id}/second-factor/reset",
+    response=StaffOut,
+    summary="Reset a member of staff's second factor",
+)
+def reset_second_factor(request, staff_id: int, payload: SecondFactorResetIn):
+    """Removes their authenticator app and recovery codes (a lost phone); they
+    set up a new one at their next sign-in. Never one's own."""
+    user = second_factor.reset_second_factor(
+        actor=request.auth, staff_id=staff_id, reason=payload.reason
+    )
+    return staff_json(user)

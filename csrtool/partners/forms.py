@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from csrtool.partners import sign_in
-from csrtool.partners.models import Role
+from csrtool.partners.models import Role, SecondFactorPolicy
 from csrtool.validation import canonical_email
 
 
@@ -106,6 +106,14 @@ class PartnerSettingsForm(forms.Form):
     )
     privacy_url = forms.CharField(label="Privacy page", required=False)
     support_url = forms.CharField(label="Support page", required=False)
+    second_factor_required_for = forms.ChoiceField(
+        label="Second factor required for",
+        choices=SecondFactorPolicy.choices,
+        required=False,
+        help_text="Who of your staff must enter a code from an authenticator app "
+        "after their password. Whoever has none set up is walked through it at "
+        "their next sign-in.",
+    )
     portal_host = forms.CharField(
         label="Portal host for this partner's customers",
         required=False,

@@ -9,6 +9,15 @@ from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.validation import canonical_email
 
 
+class SecondFactorPolicy(models.TextChoices):
+    """Who of a partner's staff must pass a second factor after their password
+    (the platform operator's people always must)."""
+
+    NOBODY = "nobody", "Nobody"
+    PARTNER_ADMINS = "partner_admins", "Partner admins"
+    ALL_STAFF = "all_staff", "All staff"
+
+
 class Partner(models.Model):
     """An OEM of the platform: the hard boundary around subscribers, numbers, staff."""
 
@@ -46,6 +55,9 @@ class Partner(models.Model):
     terms_url = models.CharField(max_length=500, blank=True)
     privacy_url = models.CharField(max_length=500, blank=True)
     support_url = models.CharField(max_length=500, blank=True)
+    second_factor_required_for = models.CharField(
+        max_length=20, choices=SecondFactorPolicy.choices, default="nobody"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

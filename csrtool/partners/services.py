@@ -20,7 +20,7 @@ from csrtool.errors import (
     ValidationFailed,
 )
 from csrtool.partners.access import Actor
-from csrtool.partners.models import Partner, Role, User
+from csrtool.partners.models import Partner, Role, SecondFactorPolicy, User
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 
@@ -44,6 +44,7 @@ PARTNER_SETTINGS = (
     "terms_url",
     "privacy_url",
     "support_url",
+    "second_factor_required_for",
 )
 
 
@@ -145,6 +146,14 @@ def _clean_partner(data: dict, fields) -> dict:
                 cleaned[field] = validation.clean_web_address(
                     value, field=field, label=label
                 )
+            elif field == "second_factor_required_for":
+                if value not in SecondFactorPolicy.values:
+                    raise DomainError(
+                        "Second factor required for must be one of: "
+                        f"{', '.join(SecondFactorPolicy.values)}.",
+                        field=field,
+                    )
+                cleaned[field] = value
             elif field == "portal_host":
                 host = validation.clean_host_name(value, field=field)
                 if host and validate_host(host, settings.MAIN_HOSTS):

@@ -12,7 +12,13 @@ from csrtool.api.services import keys_made_by, switch_off_staff
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
 from csrtool.hosts import serves_partner
-from csrtool.partners import logos, services, sign_in
+from csrtool.partners import (
+    logos,
+    second_factor,
+    second_factor_views,
+    services,
+    sign_in,
+)
 from csrtool.partners.access import staff_required
 from csrtool.partners.forms import (
     PartnerForm,
@@ -28,6 +34,14 @@ class LoginView(auth_views.LoginView):
     form_class = StaffLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if second_factor.required(user) or second_factor.enrolled(user):
+            return second_factor_views.begin(
+                self.request, user, next_url=self.get_success_url()
+            )
+        return super().form_valid(form)
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -107,9 +121,18 @@ def _settings_view(request, partner, *, image_errors=None):
     if request.method == "POST" and image_errors is None:
         form = PartnerSettingsForm(request.POST, operator=request.actor.is_operator)
         if form.is_valid():
+            changes = dict(form.cleaned_data)
+            # A form without the choice (a script's) leaves it as it is.
+            policy = changes.pop("second_factor_required_for") or None
+            if policy and policy != partner.second_factor_required_for:
+                if second_factor_views.needs_step_up(request):
+                    return second_factor_views.step_up_redirect(
+                        request, back=request.path
+                    )
+                changes["second_factor_required_for"] = policy
             try:
                 services.update_partner(
-                    actor=request.actor, slug=partner.slug, **form.cleaned_data
+                    actor=request.actor, slug=partner.slug, **changes
                 )
             except DomainError as e:
                 apply_errors(form, e)
@@ -338,6 +361,9 @@ def staff_edit(request, staff_id):
             "invite_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
             "sign_in_held_until": sign_in.held_until(member),
             "sign_in_failures": sign_in.has_failures(member),
+            "member_second_factor": second_factor.methods(member),
+            "member_second_factor_required": second_factor.required(member),
+            "reset_form": second_factor_views.ResetForm(),
             "member_keys": keys_made_by(actor=request.actor, user=member)
             if member.is_active and request.actor.can("keys.manage")
             else [],

@@ -1,9 +1,10 @@
-"""`csrtool staff list|show|invite|edit`: a partner's staff, as on the Staff page."""
+"""`csrtool staff list|show|invite|edit|reset-second-factor`: a partner's staff,
+as on the Staff page."""
 
 from csrtool.api.services import switch_off_staff
 from csrtool.commands import DomainCommand
 from csrtool.errors import NotFound
-from csrtool.partners import services
+from csrtool.partners import second_factor, services
 from csrtool.partners.api import staff_json
 from csrtool.partners.models import Role, User
 from csrtool.validation import canonical_email
@@ -47,12 +48,19 @@ class Command(DomainCommand):
             metavar="PREFIX",
             help="With --switch-off: revoke this API key they made (repeat it).",
         )
-        for subparser in (listing, show, invite, edit):
+        reset = sub.add_parser(
+            "reset-second-factor",
+            help="Remove their authenticator app and recovery codes (a lost "
+            "phone); they set up a new one at their next sign-in.",
+        )
+        reset.add_argument("member", help="Their email address.")
+        reset.add_argument("--reason", required=True, help="For the audit log.")
+        for subparser in (listing, show, invite, edit, reset):
             self.add_common_arguments(subparser, subcommand=True)
 
     def handle_domain(self, *args, **options):
         actor = self.actor(options)
-        getattr(self, f"do_{options['action']}")(actor, options)
+        getattr(self, f"do_{options['action'].replace('-', '_')}")(actor, options)
 
     def member(self, actor, value: str) -> User:
         """A member of staff the actor may see, by email; another partner's answers
@@ -72,7 +80,11 @@ class Command(DomainCommand):
         where = f" of {user.partner.name}" if user.partner else ""
         state = "" if user.is_active else ", switched off"
         password = "" if user.has_usable_password() else ", no password set yet"
-        line = f"{user.email}  {user.full_name or '-'}  {role}{where}{state}{password}"
+        factor = ", ".join(second_factor.methods(user)) or "none"
+        line = (
+            f"{user.email}  {user.full_name or '-'}  {role}{where}{state}{password}"
+            f"; second factor: {factor}"
+        )
         self.emit(options, staff_json(user), f"{text}\n{line}" if text else line)
 
     def do_list(self, actor, options):
@@ -118,3 +130,10 @@ class Command(DomainCommand):
         else:
             user = services.update_staff(actor=actor, staff_id=user.pk, **changes)
         self.show_member(options, user, f"Saved {user.email}.")
+
+    def do_reset_second_factor(self, actor, options):
+        user = self.member(actor, options["member"])
+        user = second_factor.reset_second_factor(
+            actor=actor, staff_id=user.pk, reason=options["reason"]
+        )
+        self.show_member(options, user, f"Reset {user.email}'s second factor.")
