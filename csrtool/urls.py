@@ -5,7 +5,7 @@ from csrtool import views
 from csrtool.api import views as api_views
 from csrtool.audit import views as audit_views
 from csrtool.onboarding import preview as onboarding_preview
-from csrtool.partners import second_factor_views
+from csrtool.partners import passkey_views, second_factor_views
 from csrtool.partners import views as partner_views
 from csrtool.subscribers import add_flow
 from csrtool.subscribers import views as subscriber_views
@@ -25,6 +25,11 @@ urlpatterns = [
         second_factor_views.login_second_factor_setup,
         name="login-second-factor-setup",
     ),
+    path(
+        "login/second-factor/passkey-options/",
+        passkey_views.sign_in_options,
+        name="passkey-options",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/security/", second_factor_views.security, name="staff-security"),
     path(
@@ -41,6 +46,21 @@ urlpatterns = [
         "account/security/recovery-codes/",
         second_factor_views.security_recovery_codes,
         name="staff-security-recovery-codes",
+    ),
+    path(
+        "account/security/passkeys/options/",
+        passkey_views.add_options,
+        name="staff-security-passkey-options",
+    ),
+    path(
+        "account/security/passkeys/",
+        passkey_views.add,
+        name="staff-security-passkey-add",
+    ),
+    path(
+        "account/security/passkeys/<int:passkey_id>/remove/",
+        passkey_views.remove,
+        name="staff-security-passkey-remove",
     ),
     path(
         "account/confirm/",

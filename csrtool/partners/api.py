@@ -324,7 +324,7 @@ class SecondFactorResetIn(Schema):
     summary="Reset a member of staff's second factor",
 )
 def reset_second_factor(request, staff_id: int, payload: SecondFactorResetIn):
-    """Removes their authenticator app and recovery codes (a lost phone); they
+    """Removes their authenticator app, passkeys and recovery codes; they
     set up a new one at their next sign-in. Never one's own."""
     user = second_factor.reset_second_factor(
         actor=request.auth, staff_id=staff_id, reason=payload.reason

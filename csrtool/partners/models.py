@@ -172,6 +172,26 @@ class User(AbstractBaseUser):
         return self.partner.time_zone if self.partner_id else "UTC"
 
 
+class StaffPasskey(models.Model):
+    """A passkey or security key (WebAuthn) a member of staff uses as their
+    second factor: the public key the authenticator made for this site."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=100)
+    # base64url, as browsers and py_webauthn write it (up to 1023 bytes raw).
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()
+    sign_count = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.user})"
+
+
 class Throttle(models.Model):
     """Failures (or requests) counted per scope and key, e.g. logins per account.
 

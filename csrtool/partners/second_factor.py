@@ -1,6 +1,7 @@
 """A second factor for staff password sign-ins (SECURITY.md).
 
-An authenticator app (TOTP, RFC 6238) and one-time recovery codes, kept as
+An authenticator app (TOTP, RFC 6238), passkeys and security keys (WebAuthn,
+csrtool.partners.passkeys) and one-time recovery codes; the first two kept as
 django-otp keeps them: a `TOTPDevice` (unconfirmed until a code from the app
 proves it was set up) and a `StaticDevice` whose tokens are deleted as they are
 used. Codes are checked through django-otp, which refuses a TOTP code of a time
@@ -28,12 +29,18 @@ from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, NotFound, PermissionDenied
 from csrtool.partners import sign_in
 from csrtool.partners.access import Actor
-from csrtool.partners.models import Role, SecondFactorPolicy, User
+from csrtool.partners.models import Role, SecondFactorPolicy, StaffPasskey, User
 from csrtool.partners.services import get_staff
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR = "authenticator app"
+PASSKEY = "passkey"
 RECOVERY_CODES = "recovery codes"
+ONLY_ONE = (
+    "A second factor is required for you: you cannot remove your only one. Add "
+    "another first, or, to move to a new phone, ask a partner admin to reset it "
+    "and set it up again at your next sign-in."
+)
 
 WRONG_CODE = "That code is not right. Check the code and try again."
 THROTTLED = (
@@ -64,18 +71,25 @@ def recovery_codes_left(user: User) -> int:
     return device.token_set.count() if device else 0
 
 
+def has_passkeys(user: User) -> bool:
+    return StaffPasskey.objects.filter(user=user).exists()
+
+
 def enrolled(user: User) -> bool:
     """Whether the member has a second factor (recovery codes alone are none)."""
-    return authenticator(user) is not None
+    return authenticator(user) is not None or has_passkeys(user)
 
 
 def methods(user: User) -> list[str]:
     """What the member can sign in with, for pages and the API."""
     found = []
-    if enrolled(user):
+    if authenticator(user) is not None:
         found.append(AUTHENTICATOR)
-        if recovery_codes_left(user):
-            found.append(RECOVERY_CODES)
+    passkeys = StaffPasskey.objects.filter(user=user).count()
+    if passkeys:
+        found.append(f"{passkeys} {PASSKEY}{'s' if passkeys > 1 else ''}")
+    if found and recovery_codes_left(user):
+        found.append(RECOVERY_CODES)
     return found
 
 
@@ -86,7 +100,7 @@ def _actor_is(actor: Actor, user: User) -> bool:
 def start_authenticator(*, user: User) -> TOTPDevice:
     """A new authenticator app's secret, not yet counted: it counts once a code
     from the app confirms it (`confirm_authenticator`)."""
-    if enrolled(user):
+    if authenticator(user) is not None:
         raise Conflict(
             "You already have an authenticator app. Remove it first to set up another.",
             code="already_enrolled",
@@ -137,7 +151,7 @@ def confirm_authenticator(*, actor: Actor, user: User, code) -> list[str] | None
             "Start again: scan the new QR code with your app.", code="not_started"
         )
     if not _verify(user, device, code):
-        _failed(actor, user, method=AUTHENTICATOR, purpose="enrolment")
+        record_failure(actor, user, method=AUTHENTICATOR, purpose="enrolment")
         raise DomainError(WRONG_CODE, field="code", code="wrong_code")
     with transaction.atomic():
         device.confirmed = True
@@ -148,10 +162,15 @@ def confirm_authenticator(*, actor: Actor, user: User, code) -> list[str] | None
             target=user,
             after={"method": AUTHENTICATOR},
         )
-        codes = None
-        if not recovery_codes_left(user):
-            codes = _new_recovery_codes(actor, user)
-    return codes
+        return first_recovery_codes(actor, user)
+
+
+def first_recovery_codes(actor: Actor, user: User) -> list[str] | None:
+    """Recovery codes with a member's first second factor; None when they have
+    some already."""
+    if recovery_codes_left(user):
+        return None
+    return _new_recovery_codes(actor, user)
 
 
 def _new_recovery_codes(actor: Actor, user: User) -> list[str]:
@@ -185,33 +204,35 @@ def new_recovery_codes(*, actor: Actor) -> list[str]:
 
 
 def remove_authenticator(*, actor: Actor) -> None:
-    """The acting member removes their authenticator app (and so their recovery
-    codes), unless their partner requires a second factor of them."""
+    """The acting member removes their authenticator app (with their recovery
+    codes when it was their last second factor), unless it is the only one their
+    partner requires of them."""
     user = actor.user
     device = authenticator(user)
     if device is None:
         raise NotFound("You have no authenticator app set up.")
-    if required(user):
-        raise PermissionDenied(
-            "A second factor is required for you: you cannot remove your only "
-            "one. To move to a new phone, ask a partner admin to reset it, then "
-            "set it up again at your next sign-in.",
-        )
+    if required(user) and not has_passkeys(user):
+        raise PermissionDenied(ONLY_ONE)
     with transaction.atomic():
-        _remove_all(user)
+        before = methods(user)
+        TOTPDevice.objects.filter(user=user).delete()
+        if not enrolled(user):
+            remove_all(user)
         record(
             actor=actor,
             action="staff.second_factor_removed",
             target=user,
-            before={"methods": [AUTHENTICATOR, RECOVERY_CODES]},
-            after={"methods": []},
+            before={"methods": before},
+            after={"methods": methods(user)},
         )
 
 
-def _remove_all(user: User) -> list[str]:
+def remove_all(user: User) -> list[str]:
+    """Every second factor of the member gone; what they had."""
     before = methods(user)
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    StaffPasskey.objects.filter(user=user).delete()
     return before
 
 
@@ -232,11 +253,12 @@ def reset_second_factor(*, actor: Actor, staff_id, reason) -> User:
         if not (
             TOTPDevice.objects.filter(user=user).exists()
             or StaticDevice.objects.filter(user=user).exists()
+            or has_passkeys(user)
         ):
             raise Conflict(
                 f"{user.email} has no second factor to reset.", code="not_enrolled"
             )
-        before = _remove_all(user)
+        before = remove_all(user)
         record(
             actor=actor,
             action="staff.second_factor_reset",
@@ -251,17 +273,13 @@ def reset_second_factor(*, actor: Actor, staff_id, reason) -> User:
 def check(*, actor: Actor, user: User, code, request, purpose: str) -> str:
     """Check a code from the member's app, or one of their recovery codes;
     returns which it was. A wrong code counts as a failed sign-in."""
-    source_ip = request.META.get("REMOTE_ADDR") or ""
     code = _clean_code(code)
     if not code:
         raise DomainError(
             "Enter the 6-digit code from your app, or a recovery code.",
             field="code",
         )
-    if sign_in.refused(
-        request=request, canonical=user.email_canonical, source_ip=source_ip
-    ):
-        raise DomainError(sign_in.PAUSED, field="code", code="paused")
+    check_allowed(user=user, request=request)
     if code.isdigit():
         device, method = authenticator(user), AUTHENTICATOR
     else:
@@ -270,8 +288,7 @@ def check(*, actor: Actor, user: User, code, request, purpose: str) -> str:
     if device is not None and not device.verify_is_allowed()[0]:
         raise DomainError(THROTTLED, field="code", code="throttled")
     if device is None or not _verify(user, device, code):
-        _failed(actor, user, method=method, purpose=purpose)
-        sign_in.count_failure(canonical=user.email_canonical, source_ip=source_ip)
+        refuse(actor, user, method=method, purpose=purpose, request=request)
         raise DomainError(WRONG_CODE, field="code", code="wrong_code")
     record(
         actor=actor,
@@ -282,7 +299,26 @@ def check(*, actor: Actor, user: User, code, request, purpose: str) -> str:
     return method
 
 
-def _failed(actor: Actor, user: User, *, method: str, purpose: str) -> None:
+def check_allowed(*, user: User, request) -> None:
+    """Refuse to check anything while the account or the address is paused
+    after failed sign-ins (csrtool.partners.sign_in)."""
+    source_ip = request.META.get("REMOTE_ADDR") or ""
+    if sign_in.refused(
+        request=request, canonical=user.email_canonical, source_ip=source_ip
+    ):
+        raise DomainError(sign_in.PAUSED, field="code", code="paused")
+
+
+def refuse(actor: Actor, user: User, *, method: str, purpose: str, request) -> None:
+    """A wrong second factor: audited, and counted as a failed sign-in."""
+    record_failure(actor, user, method=method, purpose=purpose)
+    sign_in.count_failure(
+        canonical=user.email_canonical,
+        source_ip=request.META.get("REMOTE_ADDR") or "",
+    )
+
+
+def record_failure(actor: Actor, user: User, *, method: str, purpose: str) -> None:
     record(
         actor=actor,
         action="staff.second_factor_failed",

@@ -16,18 +16,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.http import Http404, HttpResponseRedirect
+from django.http.request import split_domain_port
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from csrtool.errors import DomainError, NotFound
-from csrtool.partners import second_factor
+from csrtool.partners import passkeys, second_factor
 from csrtool.partners.access import staff_actor, staff_required
 from csrtool.partners.models import User
 
 PENDING = "staff_second_factor_pending"
 PASSED_AT = "staff_second_factor_at"
+# The challenge of the passkey ceremony under way: each is answered once.
+CHALLENGE = "staff_webauthn_challenge"
 PENDING_SECONDS = 10 * 60
 PENDING_TRIES = 5
 
@@ -55,6 +58,14 @@ class NewAppCodeForm(forms.Form):
     )
 
 
+class PasskeyForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the passkey or security key",
+        required=False,
+        help_text="So you can tell them apart, e.g. “YubiKey on my keyring”.",
+    )
+
+
 class ResetForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
@@ -73,6 +84,47 @@ def _actor(request, user: User):
 
 def _field_error(form, error: DomainError) -> None:
     form.add_error("code" if "code" in form.fields else None, error.message)
+
+
+def relying_party(request) -> tuple[str, str]:
+    """(RP ID, origin) for WebAuthn: this console host, as the browser sees it."""
+    host = request.get_host()
+    return split_domain_port(host)[0], f"{request.scheme}://{host}"
+
+
+def _check(request, form, user: User, actor, purpose: str) -> str:
+    """Check the answer of a passkey when one was given, else the typed code."""
+    credential = request.POST.get("credential")
+    if credential:
+        rp_id, origin = relying_party(request)
+        return passkeys.check(
+            actor=actor,
+            user=user,
+            credential=credential,
+            challenge=request.session.pop(CHALLENGE, ""),
+            rp_id=rp_id,
+            origin=origin,
+            request=request,
+            purpose=purpose,
+        )
+    if not form.is_valid():
+        raise DomainError(form.errors.get("code", ["Enter a code."])[0], field="code")
+    return second_factor.check(
+        actor=actor,
+        user=user,
+        code=form.cleaned_data["code"],
+        request=request,
+        purpose=purpose,
+    )
+
+
+def _code_page(request, form, user: User, **context):
+    context.update(
+        form=form,
+        has_app=second_factor.authenticator(user) is not None,
+        has_passkeys=second_factor.has_passkeys(user),
+    )
+    return render(request, "registration/second_factor.html", context)
 
 
 # Sign-in: the step after the password.
@@ -107,6 +159,11 @@ def _pending(request) -> tuple[User | None, dict]:
     return user, pending
 
 
+def pending_user(request) -> User | None:
+    """Whose right password this session holds, if it is still waiting."""
+    return _pending(request)[0]
+
+
 def _start_over(request, text: str):
     request.session.pop(PENDING, None)
     messages.error(request, text)
@@ -137,15 +194,9 @@ def login_second_factor(request):
     if not second_factor.enrolled(user):
         return redirect("login-second-factor-setup")
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
+    if request.method == "POST":
         try:
-            method = second_factor.check(
-                actor=_actor(request, user),
-                user=user,
-                code=form.cleaned_data["code"],
-                request=request,
-                purpose="sign_in",
-            )
+            method = _check(request, form, user, _actor(request, user), "sign_in")
         except DomainError as e:
             if e.code == "wrong_code" and _wrong(request, pending):
                 return _start_over(request, TOO_MANY)
@@ -161,11 +212,7 @@ def login_second_factor(request):
                     "running short.",
                 )
             return HttpResponseRedirect(pending["next"])
-    return render(
-        request,
-        "registration/second_factor.html",
-        {"form": form, "heading": "Enter your code", "signing_in": True},
-    )
+    return _code_page(request, form, user, heading="Second factor", signing_in=True)
 
 
 def _confirm_new_app(request, user: User, actor) -> tuple[NewAppCodeForm, dict]:
@@ -270,24 +317,16 @@ def confirm(request):
     if not second_factor.enrolled(request.user):
         return HttpResponseRedirect(next_url)
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
+    if request.method == "POST":
         try:
-            second_factor.check(
-                actor=request.actor,
-                user=request.user,
-                code=form.cleaned_data["code"],
-                request=request,
-                purpose="step_up",
-            )
+            _check(request, form, request.user, request.actor, "step_up")
         except DomainError as e:
             _field_error(form, e)
         else:
             request.session[PASSED_AT] = int(time.time())
             return HttpResponseRedirect(next_url)
-    return render(
-        request,
-        "registration/second_factor.html",
-        {"form": form, "heading": "Confirm it is you", "next": next_url},
+    return _code_page(
+        request, form, request.user, heading="Confirm it is you", next=next_url
     )
 
 
@@ -304,6 +343,9 @@ def security(request):
             "required": second_factor.required(user),
             "authenticator": second_factor.authenticator(user),
             "recovery_codes_left": second_factor.recovery_codes_left(user),
+            "enrolled": second_factor.enrolled(user),
+            "passkeys": user.passkeys.all(),
+            "passkey_form": PasskeyForm(),
         },
     )
 

@@ -75,7 +75,7 @@ def test_a_csr_sets_up_an_app_signs_in_with_it_and_with_recovery_codes(cast, pag
     # Signing in now asks for a code from the app after the password.
     sign_out(page)
     password_step(page, cast.bob)
-    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    expect(page.get_by_role("heading", name="Second factor")).to_be_visible()
     assert_accessible(page)
     page.goto("/subscribers/")
     assert "/login/" in page.url  # not signed in between the two steps

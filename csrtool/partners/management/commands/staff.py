@@ -50,7 +50,7 @@ class Command(DomainCommand):
         )
         reset = sub.add_parser(
             "reset-second-factor",
-            help="Remove their authenticator app and recovery codes (a lost "
+            help="Remove their authenticator app, passkeys and recovery codes (a lost "
             "phone); they set up a new one at their next sign-in.",
         )
         reset.add_argument("member", help="Their email address.")
