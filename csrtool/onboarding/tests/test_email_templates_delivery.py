@@ -215,3 +215,17 @@ def test_no_value_can_add_a_header_through_the_subject(branded, smtpd, actor_of)
     )
     assert welcome["Bcc"] is None
     assert all(e.rcpt_tos == ["sam@customer.example"] for e in smtpd.envelopes)
+
+
+def test_tests_are_limited_to_twenty_an_hour_per_member_of_staff(
+    branded, smtpd, actor_of
+):
+    alice = actor_of(branded.alice)
+    for _ in range(20):
+        services.send_test(actor=alice, slug="acme", kind="pin_changed")
+    with pytest.raises(DomainError, match="20 tests in the last hour") as caught:
+        services.send_test(actor=alice, slug="acme", kind="pin_changed")
+    assert caught.value.status == 429
+    # Another admin's tests are counted apart.
+    services.send_test(actor=actor_of(branded.gina), slug="globex", kind="welcome")
+    assert OutboundEmail.objects.filter(sample=True).count() == 21
