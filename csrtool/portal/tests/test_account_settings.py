@@ -49,6 +49,15 @@ def test_the_account_page_shows_the_subscribers_details(sam, sam_client):
     assert "M/d/yy" in page
 
 
+def test_the_account_page_speaks_of_the_partners_product_only(sam, sam_client):
+    sam.partner.product_name = "Acme Voice"
+    sam.partner.save(update_fields=["product_name"])
+    page = sam_client.get("/portal/").content.decode()
+    assert "Your Acme Voice account" in page
+    assert "No Acme Voice features are enabled" in page
+    assert "CX Builder" not in page
+
+
 def test_changing_the_time_zone_changes_the_date_format(sam, sam_client):
     page = post(sam_client, "time_zone", time_zone="Europe/Berlin").content.decode()
     assert "Your time zone is saved" in page
