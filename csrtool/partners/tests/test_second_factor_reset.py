@@ -24,6 +24,15 @@ def enrolled_with_codes(user):
     second_factor.new_recovery_codes(actor=staff_actor(user))
 
 
+def reset_by_api(api, user, reason: str):
+    """A partner admin's key resets `user`'s second factor."""
+    return api.post(
+        f"/api/v1/staff/{user.pk}/second-factor/reset",
+        {"reason": reason},
+        content_type="application/json",
+    )
+
+
 def fresh_client(client_for, user) -> Client:
     client = client_for(user)
     session = client.session
@@ -92,11 +101,7 @@ def test_another_partners_admin_cannot_reset_it(cast, client_for, api_client_for
     )
     assert response.status_code == 404
     api = api_client_for(cast.globex, role="partner_admin")
-    response = api.post(
-        f"/api/v1/staff/{cast.bob.pk}/second-factor/reset",
-        {"reason": "lost phone"},
-        content_type="application/json",
-    )
+    response = reset_by_api(api, cast.bob, "lost phone")
     assert response.status_code == 404
     with pytest.raises(CommandError, match="No member of staff has the email"):
         call_command(
@@ -163,19 +168,11 @@ def test_the_operator_resets_anyone_from_the_command_line(cast, capsys):
 def test_a_partner_admin_key_resets_through_the_api(cast, api_client_for):
     enrolled_with_codes(cast.bob)
     api = api_client_for(cast.acme, role="partner_admin")
-    response = api.post(
-        f"/api/v1/staff/{cast.bob.pk}/second-factor/reset",
-        {"reason": "lost phone"},
-        content_type="application/json",
-    )
+    response = reset_by_api(api, cast.bob, "lost phone")
     assert response.status_code == 200
     assert response.json()["email"] == "bob@acme.example"
     assert not second_factor.enrolled(cast.bob)
-    response = api.post(
-        f"/api/v1/staff/{cast.bob.pk}/second-factor/reset",
-        {"reason": "again"},
-        content_type="application/json",
-    )
+    response = reset_by_api(api, cast.bob, "again")
     assert response.status_code == 409
     assert response.json()["code"] == "not_enrolled"
 
