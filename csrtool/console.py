@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_noop
 
 from csrtool.errors import DomainError, ValidationFailed
 from csrtool.partners.access import PERMISSIONS
@@ -57,10 +58,11 @@ MENU = [
 
 
 # The subscriber's own CX Builder account pages (the portal).
+# (Labels are translated where the menu is drawn: portal/base.html.)
 PORTAL_MENU = [
-    ("Account", "portal-home"),
-    ("Phone Numbers", "portal-numbers"),
-    ("Account Settings", "portal-settings"),
+    (gettext_noop("Account"), "portal-home"),
+    (gettext_noop("Phone Numbers"), "portal-numbers"),
+    (gettext_noop("Account Settings"), "portal-settings"),
 ]
 
 

@@ -10,6 +10,8 @@ class DomainError(Exception):
     code = "invalid"
 
     def __init__(self, message: str, *, field: str | None = None, code: str = ""):
+        # A lazily translated message is fixed in the language of the moment.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field
@@ -41,6 +43,7 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
     def __init__(self, errors: dict[str, list[str]]):
+        errors = {field: [str(m) for m in ms] for field, ms in errors.items()}
         first = next(iter(errors.values()))[0] if errors else "Invalid input."
         super().__init__(first)
         self.errors = errors

@@ -198,6 +198,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "csrtool.languages.CustomerLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -360,10 +361,16 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
-LANGUAGE_CODE = "en-us"
-# The languages subscribers' pages and emails come in; a partner's own email
-# templates are kept per language (csrtool/onboarding/email_templates).
-LANGUAGES = [("en", "English")]
+# The CSR console speaks English. Subscribers' pages and emails come in each
+# subscriber's language, one of LANGUAGES (csrtool/locale; a partner's own email
+# templates are kept per language: csrtool/onboarding/email_templates).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+# The subscriber's language, remembered by their browser for the pages before
+# sign-in (csrtool/languages.py).
+LANGUAGE_COOKIE_NAME = "csrtool_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

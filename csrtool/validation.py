@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from babel import Locale
 from confusable_homoglyphs import categories, confusables
+from django.utils.translation import gettext
 from email_validator import EmailNotValidError, validate_email
 
 from csrtool import timezones
@@ -134,10 +135,15 @@ def clean_email(value, *, field: str = "email", label: str = "Email Address"):
     """
     value = unicodedata.normalize("NFKC", str(value or "")).strip()
     if not value:
-        raise DomainError(f"{label} is required.", field=field, code="required")
+        raise DomainError(
+            gettext("%(label)s is required.") % {"label": label},
+            field=field,
+            code="required",
+        )
     if len(value) > EMAIL_MAX_LENGTH:
         raise DomainError(
-            f"{label} must be at most {EMAIL_MAX_LENGTH} characters.",
+            gettext("%(label)s must be at most %(most)d characters.")
+            % {"label": label, "most": EMAIL_MAX_LENGTH},
             field=field,
             code="too_long",
         )
@@ -145,11 +151,13 @@ def clean_email(value, *, field: str = "email", label: str = "Email Address"):
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:
         raise DomainError(
-            f"Enter a valid email address ({e}).", field=field, code="invalid_email"
+            gettext("Enter a valid email address (%(reason)s).") % {"reason": e},
+            field=field,
+            code="invalid_email",
         ) from None
     if len(result.local_part) > 64:
         raise DomainError(
-            "The part before the @ can be at most 64 characters.",
+            gettext("The part before the @ can be at most 64 characters."),
             field=field,
             code="invalid_email",
         )
@@ -164,9 +172,11 @@ def clean_email(value, *, field: str = "email", label: str = "Email Address"):
                 }
             )
             raise DomainError(
-                f"{part!r} mixes letters of different scripts "
-                f"({' and '.join(scripts)}), which can look alike: type the "
-                "address in one script.",
+                gettext(
+                    "%(part)r mixes letters of different scripts (%(scripts)s), "
+                    "which can look alike: type the address in one script."
+                )
+                % {"part": part, "scripts": " and ".join(scripts)},
                 field=field,
                 code="mixed_script_email",
             )
@@ -213,15 +223,45 @@ def _look_up_as_latin(part: str) -> str:
 def clean_time_zone(value, *, field: str = "time_zone") -> str:
     value = str(value or "").strip()
     if not value:
-        raise DomainError("Time Zone is required.", field=field, code="required")
+        raise DomainError(
+            gettext("Time Zone is required."), field=field, code="required"
+        )
     if not timezones.is_valid_zone(value):
         raise DomainError(
-            f"{value[:64]!r} is not a time zone. Pick one from the list, "
-            "e.g. America/New_York.",
+            gettext(
+                "%(value)r is not a time zone. Pick one from the list, "
+                "e.g. %(example)s."
+            )
+            % {"value": value[:64], "example": "America/New_York"},
             field=field,
             code="unknown_time_zone",
         )
     return value
+
+
+def clean_language(value, *, field: str = "language") -> str:
+    """One of the languages subscribers' pages and emails come in (a code of
+    settings.LANGUAGES; a regional tag such as es-MX counts as its language)."""
+    from django.conf import settings
+
+    offered = dict(settings.LANGUAGES)
+    code = str(value or "").strip().lower().replace("_", "-")
+    if not code:
+        raise DomainError(
+            gettext("Language is required."), field=field, code="required"
+        )
+    code = code if code in offered else code.split("-")[0]
+    if code not in offered:
+        raise DomainError(
+            gettext("%(value)r is not a language we speak; pick one of %(offered)s.")
+            % {
+                "value": str(value)[:20],
+                "offered": ", ".join(f"{c} ({n})" for c, n in offered.items()),
+            },
+            field=field,
+            code="unknown_language",
+        )
+    return code
 
 
 def _country_name(region: str) -> str:

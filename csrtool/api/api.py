@@ -6,6 +6,7 @@ Each app keeps its routes in its own `api.py` router; they are mounted here.
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from csrtool.api.problems import document_problems, logger, problem
@@ -44,6 +45,19 @@ class ApiKeyAuth(HttpBearer):
         )
 
 
+class JsonObjectParser(Parser):
+    """Every JSON body is an object: a bare string, number or list is refused
+    (a schema of optional fields would otherwise read it as "no field given")."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValidationError(
+                [{"loc": ("body",), "msg": "The body must be a JSON object."}]
+            )
+        return data
+
+
 class CsrtoolApi(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         return document_problems(super().get_openapi_schema(**kwargs))
@@ -63,6 +77,7 @@ api = CsrtoolApi(
         "seconds (see SECURITY.md)."
     ),
     auth=ApiKeyAuth(),
+    parser=JsonObjectParser(),
     urls_namespace="api",
 )
 

@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from csrtool.pagination import Page
 from csrtool.partners.models import Partner
@@ -34,10 +35,10 @@ class NumberStatus(models.TextChoices):
 
 
 class NumberType(models.TextChoices):
-    TOLLFREE = "tollfree", "Toll-free"
-    LOCAL = "local", "Local"
-    INTL_LOCAL = "intl_local", "International local"
-    INTL_TOLLFREE = "intl_tollfree", "International toll-free"
+    TOLLFREE = "tollfree", gettext_lazy("Toll-free")
+    LOCAL = "local", gettext_lazy("Local")
+    INTL_LOCAL = "intl_local", gettext_lazy("International local")
+    INTL_TOLLFREE = "intl_tollfree", gettext_lazy("International toll-free")
 
 
 def claimable(now, subscriber=None) -> Q:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from csrtool.errors import DomainError
@@ -73,7 +74,9 @@ def _back(request):
 def add(request):
     dnis = request.POST.get("dnis", "")
     if not dnis:
-        messages.error(request, "Choose one of the available numbers, then Add Number.")
+        messages.error(
+            request, gettext("Choose one of the available numbers, then Add Number.")
+        )
         return _back(request)
     try:
         line = self_service.claim_number(
@@ -82,7 +85,10 @@ def add(request):
     except DomainError as e:
         messages.error(request, e.message)
         return _back(request)
-    messages.success(request, f"{line.number_display} is now on your account.")
+    messages.success(
+        request,
+        gettext("%(number)s is now on your account.") % {"number": line.number_display},
+    )
     return redirect("portal-numbers")
 
 
@@ -98,11 +104,13 @@ def release(request):
     except DomainError as e:
         messages.error(request, e.message)
     else:
-        messages.success(
-            request,
-            f"{line.number_display} was released. Until "
-            f"{request.subscriber.local_date(line.aging_until)} you can add it back."
-            if line.aging_until
-            else f"{line.number_display} was released.",
-        )
+        released = {"number": line.number_display}
+        if line.aging_until:
+            released["date"] = request.subscriber.local_date(line.aging_until)
+            message = gettext(
+                "%(number)s was released. Until %(date)s you can add it back."
+            )
+        else:
+            message = gettext("%(number)s was released.")
+        messages.success(request, message % released)
     return redirect("portal-numbers")

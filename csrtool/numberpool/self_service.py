@@ -11,7 +11,8 @@ from datetime import datetime
 import phonenumbers
 from babel import Locale
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from csrtool.errors import Conflict, NotFound, PermissionDenied
 from csrtool.numberpool.models import NumberStatus, PhoneNumber, claimable
@@ -32,28 +33,35 @@ def self_service_refusal(subscriber: Subscriber) -> str:
     if partner.self_service_numbers:
         return ""
     contact = partner.support_email or partner.support_phone
-    return (
-        "Adding or releasing phone numbers yourself is turned off for your "
-        "account. "
-        + (
-            f"Contact {partner.name} support at {contact} to change your numbers."
-            if contact
-            else f"Contact {partner.name} support to change your numbers."
-        )
+    off = gettext(
+        "Adding or releasing phone numbers yourself is turned off for your account."
     )
+    if contact:
+        how = gettext(
+            "Contact %(partner)s support at %(contact)s to change your numbers."
+        ) % {"partner": partner.name, "contact": contact}
+    else:
+        how = gettext("Contact %(partner)s support to change your numbers.") % {
+            "partner": partner.name
+        }
+    return f"{off} {how}"
 
 
 def _require_self_service(actor: Actor, subscriber: Subscriber) -> None:
     if actor.kind != "subscriber" or actor.partner is None:
-        raise PermissionDenied("Only the subscriber can do this in their account.")
+        raise PermissionDenied(
+            gettext("Only the subscriber can do this in their account.")
+        )
     if actor.partner.pk != subscriber.partner_id:
-        raise PermissionDenied("Only the subscriber can do this in their account.")
+        raise PermissionDenied(
+            gettext("Only the subscriber can do this in their account.")
+        )
     refusal = self_service_refusal(subscriber)
     if refusal:
         raise PermissionDenied(refusal, code="self_service_off")
     if subscriber.status != Status.ACTIVE:
         raise Conflict(
-            "Your account is not active, so its numbers cannot change.",
+            gettext("Your account is not active, so its numbers cannot change."),
             code="subscriber_not_active",
         )
 
@@ -68,7 +76,9 @@ def offered_numbers(subscriber: Subscriber, now: datetime | None = None):
 
 def country_name(code: str) -> str:
     region = phonenumbers.region_code_for_country_code(int(code or 0))
-    name = Locale("en").territories.get(region, "") if region != "ZZ" else ""
+    # Named in the language of the moment (the subscriber's, in the portal).
+    locale = Locale.parse(translation.get_language() or "en", sep="-")
+    name = locale.territories.get(region, "") if region != "ZZ" else ""
     return f"{name} (+{code})" if name else f"+{code}"
 
 
@@ -103,7 +113,7 @@ def claim_number(
     _require_self_service(actor, subscriber)
     now = now or timezone.now()
     taken = Conflict(
-        "That number has just been taken. Choose another one.",
+        gettext("That number has just been taken. Choose another one."),
         field="number",
         code="already_assigned",
     )
@@ -115,10 +125,10 @@ def claim_number(
             .first()
         )
         if line is None:
-            raise NotFound("That number is not available. Choose another one.")
+            raise NotFound(gettext("That number is not available. Choose another one."))
         ensure_assignable(subscriber=subscriber, line=line)
         if line.status == NumberStatus.ASSIGNED and line.subscriber_id == subscriber.pk:
-            raise Conflict("That number is already yours.", field="number")
+            raise Conflict(gettext("That number is already yours."), field="number")
         if not assign_line(actor=actor, line=line, subscriber=subscriber, now=now):
             raise taken
     return line
@@ -148,6 +158,8 @@ def release_number(
             .first()
         )
         if line is None:
-            raise NotFound("That number is not one of your numbers.", field="number")
+            raise NotFound(
+                gettext("That number is not one of your numbers."), field="number"
+            )
         release_line(actor=actor, line=line, now=now)
     return line

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from csrtool.hosts import customer_base_url
@@ -145,9 +146,17 @@ def render_parts(
     }
 
 
+def subscriber_language(subscriber) -> str:
+    """The language `subscriber`'s emails come in (a language no longer offered
+    falls back to the default)."""
+    language = getattr(subscriber, "language", "") or DEFAULT_LANGUAGE
+    return language if language in dict(settings.LANGUAGES) else DEFAULT_LANGUAGE
+
+
 def render_subject(kind: str, *, subscriber, partner, context=None) -> str:
     ctx = {**_base_context(subscriber, partner), **(context or {})}
-    return subject_line(kind, template_for(partner, kind), placeholder_values(ctx))
+    parts = template_for(partner, kind, subscriber_language(subscriber))
+    return subject_line(kind, parts, placeholder_values(ctx))
 
 
 def _link_context(email: OutboundEmail, url_name: str) -> dict:
@@ -204,9 +213,15 @@ def render_sample(
     """The subject, text and HTML of an email as it would go out, from sample
     values (a preview: nothing is saved or sent)."""
     ctx = {**_base_context(subscriber, partner), **context}
-    return render_parts(
-        kind, template_for(partner, kind), placeholder_values(ctx), partner, logo=logo
-    )
+    language = subscriber_language(subscriber)
+    with translation.override(language):
+        return render_parts(
+            kind,
+            template_for(partner, kind, language),
+            placeholder_values(ctx),
+            partner,
+            logo=logo,
+        )
 
 
 def _sample_parts(email: OutboundEmail) -> Parts:
@@ -230,18 +245,22 @@ def build_message(email: OutboundEmail) -> tuple[EmailMultiAlternatives, dict]:
     partner = email.partner
     if email.sample:
         values = email.context["values"]
-        rendered = render_parts(email.kind, _sample_parts(email), values, partner)
+        parts = _sample_parts(email)
+        with translation.override(parts.language):
+            rendered = render_parts(email.kind, parts, values, partner)
         ctx = {"link_url": values.get("link", "")}
     else:
+        language = subscriber_language(email.subscriber)
         ctx = {**_base_context(email.subscriber, partner), **email.context}
-        if email.kind in CONTEXTS:
-            ctx.update(CONTEXTS[email.kind](email))
-        rendered = render_parts(
-            email.kind,
-            template_for(partner, email.kind),
-            placeholder_values(ctx),
-            partner,
-        )
+        with translation.override(language):
+            if email.kind in CONTEXTS:
+                ctx.update(CONTEXTS[email.kind](email))
+            rendered = render_parts(
+                email.kind,
+                template_for(partner, email.kind, language),
+                placeholder_values(ctx),
+                partner,
+            )
     sender = formataddr(
         (
             partner.display_sender_name,

@@ -1,11 +1,13 @@
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from csrtool.onboarding import policy
 
 QUESTION_CHOICES = [
-    ("", "Choose a question"),
+    ("", gettext_lazy("Choose a question")),
     *policy.SECURITY_QUESTIONS,
-    (policy.OWN_QUESTION, "Write my own question"),
+    (policy.OWN_QUESTION, gettext_lazy("Write my own question")),
 ]
 
 
@@ -18,20 +20,24 @@ class OnboardingForm(forms.Form):
     """
 
     password = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         required=False,
         strip=False,
         max_length=4096,
-        help_text=(
-            f"At least {policy.PASSWORD_MIN_LENGTH} characters; up to "
-            f"{policy.PASSWORD_MAX_LENGTH}. A phrase of several words works well."
+        help_text=format_lazy(
+            gettext_lazy(
+                "At least {least} characters; up to {most}. A phrase of several "
+                "words works well."
+            ),
+            least=policy.PASSWORD_MIN_LENGTH,
+            most=policy.PASSWORD_MAX_LENGTH,
         ),
         widget=forms.PasswordInput(
             attrs={"autocomplete": "new-password", "data-show-password": True}
         ),
     )
     password_confirm = forms.CharField(
-        label="Password again",
+        label=gettext_lazy("Password again"),
         required=False,
         strip=False,
         max_length=4096,
@@ -40,10 +46,10 @@ class OnboardingForm(forms.Form):
         ),
     )
     pin = forms.CharField(
-        label="PIN",
+        label=gettext_lazy("PIN"),
         required=False,
         max_length=64,
-        help_text=(
+        help_text=gettext_lazy(
             "6 to 8 digits, for calls to the phone system. Not one digit repeated "
             "and not a run like 123456."
         ),
@@ -52,7 +58,7 @@ class OnboardingForm(forms.Form):
         ),
     )
     pin_confirm = forms.CharField(
-        label="PIN again",
+        label=gettext_lazy("PIN again"),
         required=False,
         max_length=64,
         widget=forms.PasswordInput(
@@ -60,30 +66,32 @@ class OnboardingForm(forms.Form):
         ),
     )
     question = forms.ChoiceField(
-        label="Security question",
+        label=gettext_lazy("Security question"),
         required=False,
         choices=QUESTION_CHOICES,
-        help_text="Support may ask it, after your PIN, to confirm it is you.",
+        help_text=gettext_lazy(
+            "Support may ask it, after your PIN, to confirm it is you."
+        ),
     )
     own_question = forms.CharField(
-        label="Your own question",
+        label=gettext_lazy("Your own question"),
         required=False,
         max_length=1000,
-        help_text='Only when you chose "Write my own question".',
+        help_text=gettext_lazy('Only when you chose "Write my own question".'),
     )
     answer = forms.CharField(
-        label="Answer",
+        label=gettext_lazy("Answer"),
         required=False,
         max_length=1000,
         strip=False,
-        help_text="Capital letters and extra spaces do not matter.",
+        help_text=gettext_lazy("Capital letters and extra spaces do not matter."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
 
 class NewLinkForm(forms.Form):
     email = forms.CharField(
-        label="Your email address",
+        label=gettext_lazy("Your email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

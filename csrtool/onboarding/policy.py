@@ -16,6 +16,7 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 from csrtool.onboarding.hashing import normalise_answer
 
@@ -29,23 +30,31 @@ ANSWER_MAX_LENGTH = 100
 OWN_QUESTION = "own"
 
 SECURITY_QUESTIONS = [
-    ("street", "What was the name of the street you grew up on?"),
-    ("first-school", "What was the name of your first school?"),
-    ("first-pet", "What was the name of your first pet?"),
-    ("childhood-friend", "What was the first name of your childhood best friend?"),
-    ("first-car", "What was the make and model of your first car?"),
-    ("first-job", "What was the name of the company of your first job?"),
-    ("parents-met", "In which city did your parents meet?"),
-    ("favourite-teacher", "What was the surname of your favourite teacher?"),
-    ("first-concert", "What was the first concert you went to?"),
-    ("childhood-hero", "Who was your childhood hero?"),
+    ("street", gettext_lazy("What was the name of the street you grew up on?")),
+    ("first-school", gettext_lazy("What was the name of your first school?")),
+    ("first-pet", gettext_lazy("What was the name of your first pet?")),
+    (
+        "childhood-friend",
+        gettext_lazy("What was the first name of your childhood best friend?"),
+    ),
+    ("first-car", gettext_lazy("What was the make and model of your first car?")),
+    ("first-job", gettext_lazy("What was the name of the company of your first job?")),
+    ("parents-met", gettext_lazy("In which city did your parents meet?")),
+    (
+        "favourite-teacher",
+        gettext_lazy("What was the surname of your favourite teacher?"),
+    ),
+    ("first-concert", gettext_lazy("What was the first concert you went to?")),
+    ("childhood-hero", gettext_lazy("Who was your childhood hero?")),
 ]
+# The listed questions in the language of the moment (a subscriber's question is
+# kept in the words they chose it in).
 QUESTION_TEXT = dict(SECURITY_QUESTIONS)
 
 
 class NotLikeTheSubscriber(UserAttributeSimilarityValidator):
     def get_error_message(self):
-        return "The password is too similar to your name or email address."
+        return gettext("The password is too similar to your name or email address.")
 
 
 PASSWORD_VALIDATORS = [
@@ -68,8 +77,8 @@ def password_problems(password: str, *, subscriber=None) -> list[str]:
     password = str(password or "")
     if len(password) > PASSWORD_MAX_LENGTH:
         return [
-            f"Use at most {PASSWORD_MAX_LENGTH} characters "
-            f"(this one has {len(password)})."
+            gettext("Use at most %(most)d characters (this one has %(length)d).")
+            % {"most": PASSWORD_MAX_LENGTH, "length": len(password)}
         ]
     try:
         validate_password(
@@ -80,7 +89,9 @@ def password_problems(password: str, *, subscriber=None) -> list[str]:
     # "password!!!!" or "2024dragon2024": a common password padded to length.
     core = password.strip(string.digits + string.punctuation + " ").lower()
     if core != password.lower() and core in _common_passwords():
-        return ["This password is a common password with a few characters added."]
+        return [
+            gettext("This password is a common password with a few characters added.")
+        ]
     return []
 
 
@@ -91,12 +102,14 @@ def _common_passwords() -> set[str]:
 def pin_problems(pin: str) -> list[str]:
     pin = str(pin or "")
     if not (pin.isascii() and PIN_PATTERN.fullmatch(pin)):
-        return ["A PIN is 6 to 8 digits (0–9), nothing else."]
+        return [gettext("A PIN is 6 to 8 digits (0–9), nothing else.")]
     if len(set(pin)) == 1:
-        return ["A PIN cannot be one digit repeated, like 111111."]
+        return [gettext("A PIN cannot be one digit repeated, like 111111.")]
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if steps in ({1}, {9}):
-        return ["A PIN cannot be a straight run of digits, like 123456 or 987654."]
+        return [
+            gettext("A PIN cannot be a straight run of digits, like 123456 or 987654.")
+        ]
     return []
 
 
@@ -106,27 +119,37 @@ def clean_question(choice: str, own_question: str = "") -> str:
     Raises ValueError with the message to show.
     """
     if choice in QUESTION_TEXT:
-        return QUESTION_TEXT[choice]
+        return str(QUESTION_TEXT[choice])
     if choice != OWN_QUESTION:
-        raise ValueError("Choose a security question.")
+        raise ValueError(gettext("Choose a security question."))
     text = " ".join(unicodedata.normalize("NFC", str(own_question or "")).split())
     if len(text) < QUESTION_MIN_LENGTH:
         raise ValueError(
-            f"Write a question of at least {QUESTION_MIN_LENGTH} characters."
+            gettext("Write a question of at least %(least)d characters.")
+            % {"least": QUESTION_MIN_LENGTH}
         )
     if len(text) > QUESTION_MAX_LENGTH:
-        raise ValueError(f"Keep the question under {QUESTION_MAX_LENGTH} characters.")
+        raise ValueError(
+            gettext("Keep the question under %(most)d characters.")
+            % {"most": QUESTION_MAX_LENGTH}
+        )
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
-        raise ValueError("The question cannot contain control characters.")
+        raise ValueError(gettext("The question cannot contain control characters."))
     return text
 
 
 def answer_problems(answer: str, *, question: str = "") -> list[str]:
     normalised = normalise_answer(answer)
     if len(normalised) < ANSWER_MIN_LENGTH:
-        return [f"The answer needs at least {ANSWER_MIN_LENGTH} characters."]
+        return [
+            gettext("The answer needs at least %(least)d characters.")
+            % {"least": ANSWER_MIN_LENGTH}
+        ]
     if len(normalised) > ANSWER_MAX_LENGTH:
-        return [f"Keep the answer under {ANSWER_MAX_LENGTH} characters."]
+        return [
+            gettext("Keep the answer under %(most)d characters.")
+            % {"most": ANSWER_MAX_LENGTH}
+        ]
     if question and normalised == normalise_answer(question):
-        return ["The answer cannot be the question itself."]
+        return [gettext("The answer cannot be the question itself.")]
     return []

@@ -15,7 +15,7 @@ from csp.decorators import csp_replace
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
@@ -38,6 +38,7 @@ PREVIEWED = (
     "terms_url",
     "privacy_url",
     "support_url",
+    "default_language",
 )
 FRAMED_BY_SETTINGS = {"frame-ancestors": ["'self'"]}
 
@@ -75,6 +76,7 @@ def _sample_subscriber(partner) -> Subscriber:
         email_canonical="alex.sample@customer.example",
         phone="",
         time_zone=partner.time_zone,
+        language=partner.default_language,
         billing_id="SAMPLE-1",
     )
 
@@ -98,18 +100,20 @@ def welcome_page(request):
     partner = _previewed_partner(request)
     subscriber = _sample_subscriber(partner)
     expires = timezone.now() + timedelta(hours=partner.link_expiry_hours)
-    return render(
-        request,
-        "onboarding/start.html",
-        {
-            "form": OnboardingForm(),
-            "subscriber": subscriber,
-            "partner": partner,
-            "expires_at": subscriber.local_datetime(expires),
-            "brand_css_url": _brand_css_url(partner),
-            "preview": True,
-        },
-    )
+    # In the language the partner's new customers get.
+    with translation.override(subscriber.language):
+        return render(
+            request,
+            "onboarding/start.html",
+            {
+                "form": OnboardingForm(),
+                "subscriber": subscriber,
+                "partner": partner,
+                "expires_at": subscriber.local_datetime(expires),
+                "brand_css_url": _brand_css_url(partner),
+                "preview": True,
+            },
+        )
 
 
 @require_GET

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from csrtool import throttle
 from csrtool.audit.services import record, record_many
@@ -35,7 +36,7 @@ class LinkUnusable(Conflict):
 
     def __init__(self, state: str = "invalid"):
         super().__init__(
-            "This link can no longer be used. Ask for a new one below.",
+            gettext("This link can no longer be used. Ask for a new one below."),
             code="link_unusable",
         )
         self.state = state
@@ -314,7 +315,7 @@ def request_new_link(
     with transaction.atomic():
         if source_ip and not throttle.allow(throttle.NEW_LINK_IP, source_ip, now=now):
             raise TooManyRequests(
-                "Too many requests from your network. Try again in an hour."
+                gettext("Too many requests from your network. Try again in an hour.")
             )
         if not throttle.allow(throttle.NEW_LINK_ADDRESS, canonical, now=now):
             # Same answer as for an unknown address: nothing is revealed.
@@ -406,12 +407,12 @@ def complete_onboarding(
     if problems:
         errors["password"] = problems
     elif password != password_confirm:
-        errors["password_confirm"] = ["The two passwords do not match."]
+        errors["password_confirm"] = [gettext("The two passwords do not match.")]
     problems = policy.pin_problems(pin)
     if problems:
         errors["pin"] = problems
     elif pin != pin_confirm:
-        errors["pin_confirm"] = ["The two PINs do not match."]
+        errors["pin_confirm"] = [gettext("The two PINs do not match.")]
     question_text = ""
     try:
         question_text = policy.clean_question(question, own_question)

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError, NotFound
 from csrtool.hosts import serves_partner
+from csrtool.languages import use_subscriber_language
 from csrtool.onboarding import services
 from csrtool.onboarding.forms import NewLinkForm, OnboardingForm
 from csrtool.partners.access import staff_required
@@ -38,6 +40,7 @@ def start(request, token):
         # Another partner's link on this partner's host: unknown here.
         return _unusable(request, services.LinkUnusable("unknown"))
     subscriber = link.subscriber
+    use_subscriber_language(request, subscriber)
     if request.method == "POST":
         form = OnboardingForm(request.POST)
         if form.is_valid():
@@ -57,7 +60,8 @@ def start(request, token):
 
                 portal_login(request, subscriber)
                 messages.success(
-                    request, "Your account is ready. Welcome to your account page."
+                    request,
+                    gettext("Your account is ready. Welcome to your account page."),
                 )
                 return redirect("portal-home")
     else:

@@ -25,6 +25,10 @@ class PartnerIn(Schema):
 class PartnerPatch(Schema):
     name: str | None = None
     time_zone: str | None = None
+    default_language: str | None = Field(
+        None,
+        description="New subscribers' language unless one is given (en, es).",
+    )
     product_name: str | None = None
     sender_name: str | None = None
     sender_email: str | None = None
@@ -59,6 +63,7 @@ class PartnerOut(Schema):
     slug: str
     name: str
     time_zone: str
+    default_language: str
     is_active: bool
     product_name: str
     sender_name: str

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
@@ -51,6 +52,13 @@ class PartnerSettingsForm(forms.Form):
         label="Default time zone for new subscribers",
         required=False,
         widget=forms.TextInput(attrs={"list": "time-zones"}),
+    )
+    default_language = forms.ChoiceField(
+        label="Default language for new subscribers",
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="Their welcome email and pages come in it; a CSR may pick "
+        "another for one subscriber, and subscribers may change theirs.",
     )
     product_name = forms.CharField(label="Product name in emails", required=False)
     sender_name = forms.CharField(label="Email sender name", required=False)

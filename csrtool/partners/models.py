@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 
 from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.validation import canonical_email
@@ -28,6 +29,8 @@ class Partner(models.Model):
         default="America/New_York",
         help_text="Default time zone for new subscribers.",
     )
+    # New subscribers' language (one of settings.LANGUAGES) unless the CSR picks one.
+    default_language = models.CharField(max_length=8, default="en")
     is_active = models.BooleanField(default=True)
     # Branding of the email subscribers receive.
     product_name = models.CharField(max_length=100, default="CX Builder")
@@ -78,9 +81,9 @@ class Partner(models.Model):
     def footer_links(self) -> list[tuple[str, str]]:
         """(label, address) of the footer links the partner has set."""
         links = [
-            ("Terms of service", self.terms_url),
-            ("Privacy", self.privacy_url),
-            ("Support", self.support_url),
+            (gettext("Terms of service"), self.terms_url),
+            (gettext("Privacy"), self.privacy_url),
+            (gettext("Support"), self.support_url),
         ]
         return [(label, url) for label, url in links if url]
 

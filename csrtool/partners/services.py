@@ -27,6 +27,7 @@ _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$")
 PARTNER_SETTINGS = (
     "name",
     "time_zone",
+    "default_language",
     "product_name",
     "sender_name",
     "sender_email",
@@ -91,6 +92,8 @@ def _clean_partner(data: dict, fields) -> dict:
                 cleaned[field] = slug
             elif field == "time_zone":
                 cleaned[field] = validation.clean_time_zone(value)
+            elif field == "default_language":
+                cleaned[field] = validation.clean_language(value, field=field)
             elif field in ("sender_email", "support_email"):
                 value = str(value or "").strip()
                 cleaned[field] = (

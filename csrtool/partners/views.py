@@ -123,6 +123,8 @@ def _settings_view(request, partner, *, image_errors=None):
         if form.is_valid():
             changes = dict(form.cleaned_data)
             # A form without the choice (a script's) leaves it as it is.
+            if not changes.get("default_language"):
+                changes.pop("default_language", None)
             policy = changes.pop("second_factor_required_for") or None
             if policy and policy != partner.second_factor_required_for:
                 if second_factor_views.needs_step_up(request):

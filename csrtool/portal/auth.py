@@ -15,10 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.http import urlencode
+from django.utils.translation import gettext_noop
 
 from csrtool import throttle
 from csrtool.audit.services import record
 from csrtool.hosts import serves_partner
+from csrtool.languages import use_subscriber_language
 from csrtool.onboarding import hashing
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.partners.access import Actor, subscriber_actor
@@ -28,7 +30,7 @@ from csrtool.validation import canonical_email
 SESSION_KEY = "portal_subscriber_id"
 HASH_SESSION_KEY = "portal_credentials_hash"
 
-LOGIN_REFUSED = (
+LOGIN_REFUSED = gettext_noop(
     "That email address and password do not match an active account. "
     "After too many attempts, signing in is paused for a while."
 )
@@ -245,6 +247,7 @@ def portal_login_required(view):
             return redirect(f"{login_url}?{urlencode({'next': request.path})}")
         request.subscriber = subscriber
         request.portal_actor = request_actor(request, subscriber)
+        use_subscriber_language(request, subscriber)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from csrtool import validation
 from csrtool.audit.services import record
@@ -44,12 +45,14 @@ def request_email_change(
     now = now or timezone.now()
     try:
         address, canonical = validation.clean_email(
-            new_email, field="new_email", label="New login email address"
+            new_email, field="new_email", label=gettext("New login email address")
         )
     except DomainError as e:
         raise ValidationFailed({"new_email": [e.message]}) from None
     if canonical == subscriber.email_canonical:
-        raise ValidationFailed({"new_email": ["That is already your login email."]})
+        raise ValidationFailed(
+            {"new_email": [gettext("That is already your login email.")]}
+        )
     services.check_current_password(
         actor=actor, subscriber=subscriber, password=current_password, now=now
     )

@@ -7,10 +7,12 @@ first visit, so the address bar, history and Referer never carry it further.
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError
 from csrtool.hosts import serves_partner
+from csrtool.languages import use_subscriber_language
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.onboarding.services import LinkUnusable
 from csrtool.portal import auth, email_change, reset
@@ -55,6 +57,7 @@ def reset_link(request, token):
         return _unusable(request)
     if not serves_partner(request, link.subscriber.partner):
         return _unusable(request)
+    use_subscriber_language(request, link.subscriber)
     request.session.cycle_key()
     request.session[RESET_SESSION_KEY] = {"link": link.pk, "answered": False}
     return _private(redirect("portal-reset"), referrer=False)
@@ -67,6 +70,7 @@ def reset_password(request):
     except LinkUnusable:
         request.session.pop(RESET_SESSION_KEY, None)
         return _unusable(request)
+    use_subscriber_language(request, link.subscriber)
     ip = auth.client_ip(request)
     request_id = getattr(request, "request_id", "")
     if not state.get("answered"):
@@ -111,7 +115,9 @@ def reset_password(request):
         else:
             request.session.pop(RESET_SESSION_KEY, None)
             auth.portal_logout(request)
-            messages.success(request, "Your password is changed. Sign in with it.")
+            messages.success(
+                request, gettext("Your password is changed. Sign in with it.")
+            )
             return redirect("portal-login")
     return _private(render(request, "portal/reset_password.html", {"form": form}))
 
@@ -123,6 +129,7 @@ def confirm_email(request, token):
         return _unusable(request)
     if not serves_partner(request, change.subscriber.partner):
         return _unusable(request)
+    use_subscriber_language(request, change.subscriber)
     if request.method == "POST":
         try:
             email_change.confirm_email_change(
@@ -137,8 +144,10 @@ def confirm_email(request, token):
         else:
             messages.success(
                 request,
-                f"Your login email is now {change.new_email}. Sign in with it from "
-                "now on.",
+                gettext(
+                    "Your login email is now %(email)s. Sign in with it from now on."
+                )
+                % {"email": change.new_email},
             )
             if auth.current_subscriber(request) is not None:
                 return redirect("portal-home")

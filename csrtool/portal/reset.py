@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from csrtool import throttle
 from csrtool.audit.services import record
@@ -34,7 +35,7 @@ from csrtool.validation import canonical_email
 # A reset link is a key to the account: short-lived (at most an hour, R-15).
 RESET_LINK_LIFETIME = timedelta(minutes=60)
 
-WRONG_ANSWER = (
+WRONG_ANSWER = gettext_noop(
     "That answer does not match. After too many attempts, resetting is paused "
     "for a while."
 )
@@ -171,7 +172,7 @@ def check_reset_answer(
     )
     if locked:
         auth.spend_equal_time(answer)
-        raise ValidationFailed({"answer": [WRONG_ANSWER]})
+        raise ValidationFailed({"answer": [gettext(WRONG_ANSWER)]})
     if not hashing.check_answer(credentials.security_answer_hash, answer):
         auth.register_failure(
             subscriber=subscriber,
@@ -181,7 +182,7 @@ def check_reset_answer(
             action="portal.password_reset_answer",
             now=now,
         )
-        raise ValidationFailed({"answer": [WRONG_ANSWER]})
+        raise ValidationFailed({"answer": [gettext(WRONG_ANSWER)]})
     return link
 
 

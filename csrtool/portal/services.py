@@ -8,6 +8,7 @@ and a wrong one counts toward the login lockout like a failed sign-in.
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from csrtool import validation
 from csrtool.audit.services import record
@@ -19,7 +20,7 @@ from csrtool.partners.access import Actor
 from csrtool.portal import auth
 from csrtool.subscribers.models import Status, Subscriber
 
-NOT_CURRENT = "That is not your current password."
+NOT_CURRENT = gettext_noop("That is not your current password.")
 
 
 def _require_self(actor: Actor, subscriber: Subscriber) -> None:
@@ -29,7 +30,7 @@ def _require_self(actor: Actor, subscriber: Subscriber) -> None:
         or actor.partner.pk != subscriber.partner_id
         or actor.label != subscriber.email
     ):
-        raise PermissionDenied("Only the account holder can change this.")
+        raise PermissionDenied(gettext("Only the account holder can change this."))
 
 
 def _locked_credentials(actor: Actor, subscriber: Subscriber):
@@ -37,7 +38,7 @@ def _locked_credentials(actor: Actor, subscriber: Subscriber):
     _require_self(actor, subscriber)
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     if subscriber.status != Status.ACTIVE:
-        raise DomainError("This account cannot be changed right now.")
+        raise DomainError(gettext("This account cannot be changed right now."))
     credentials = SubscriberCredentials.objects.select_for_update().get(
         subscriber=subscriber
     )
@@ -57,7 +58,7 @@ def check_current_password(
     )
     if locked:
         auth.spend_equal_time(password)
-        raise ValidationFailed({"current_password": [NOT_CURRENT]})
+        raise ValidationFailed({"current_password": [gettext(NOT_CURRENT)]})
     if not hashing.check_password(credentials.password_hash, password):
         # Counted in its own transaction: the refusal below rolls nothing back.
         auth.register_failure(
@@ -68,7 +69,7 @@ def check_current_password(
             action="portal.password_check",
             now=now,
         )
-        raise ValidationFailed({"current_password": [NOT_CURRENT]})
+        raise ValidationFailed({"current_password": [gettext(NOT_CURRENT)]})
 
 
 def change_time_zone(*, actor: Actor, subscriber: Subscriber, time_zone: str):
@@ -91,6 +92,30 @@ def change_time_zone(*, actor: Actor, subscriber: Subscriber, time_zone: str):
             target=subscriber,
             before={"time_zone": before},
             after={"time_zone": time_zone},
+        )
+    return subscriber
+
+
+def change_language(*, actor: Actor, subscriber: Subscriber, language: str):
+    """The language of the subscriber's pages and emails from now on."""
+    try:
+        language = validation.clean_language(language)
+    except DomainError as e:
+        raise ValidationFailed({"language": [e.message]}) from None
+    with transaction.atomic():
+        subscriber, _ = _locked_credentials(actor, subscriber)
+        before = subscriber.language
+        if before == language:
+            return subscriber
+        subscriber.language = language
+        subscriber.updated_at = timezone.now()
+        subscriber.save(update_fields=["language", "updated_at"])
+        record(
+            actor=actor,
+            action="subscriber.updated",
+            target=subscriber,
+            before={"language": before},
+            after={"language": language},
         )
     return subscriber
 

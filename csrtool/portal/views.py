@@ -4,16 +4,19 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from csrtool import timezones
 from csrtool.console import apply_errors
 from csrtool.errors import DomainError
+from csrtool.languages import use_subscriber_language
 from csrtool.onboarding.models import SubscriberCredentials
 from csrtool.portal import auth, services
 from csrtool.portal.auth import portal_login_required
 from csrtool.portal.forms import (
     EmailChangeForm,
+    LanguageForm,
     LoginForm,
     PasswordForm,
     PinForm,
@@ -46,7 +49,7 @@ def login(request):
         if subscriber is not None:
             auth.portal_login(request, subscriber)
             return redirect(_next_url(request) or "portal-home")
-        form.add_error(None, auth.LOGIN_REFUSED)
+        form.add_error(None, gettext(auth.LOGIN_REFUSED))
     return render(
         request, "portal/login.html", {"form": form, "next": _next_url(request)}
     )
@@ -55,7 +58,7 @@ def login(request):
 @require_POST
 def logout(request):
     auth.portal_logout(request)
-    messages.success(request, "You are signed out.")
+    messages.success(request, gettext("You are signed out."))
     return redirect("portal-login")
 
 
@@ -69,6 +72,7 @@ def home(request):
 
 
 SETTINGS_FORMS = {
+    "language": ("lang", LanguageForm),
     "time_zone": ("tz", TimeZoneForm),
     "password": ("pw", PasswordForm),
     "pin": ("pin", PinForm),
@@ -77,18 +81,29 @@ SETTINGS_FORMS = {
 }
 
 DONE = {
-    "time_zone": "Your time zone is saved; dates now show in its format.",
-    "password": "Your password is changed. Other sessions of your account ended.",
-    "pin": "Your PIN is changed.",
-    "security_question": "Your security question is changed.",
-    "email": "We sent a link to {new_email}. Your login email changes when you "
-    "open it; until then, sign in with {email}.",
+    "language": gettext_lazy("Your language is saved; your pages and emails use it."),
+    "time_zone": gettext_lazy("Your time zone is saved; dates now show in its format."),
+    "password": gettext_lazy(
+        "Your password is changed. Other sessions of your account ended."
+    ),
+    "pin": gettext_lazy("Your PIN is changed."),
+    "security_question": gettext_lazy("Your security question is changed."),
+    "email": gettext_lazy(
+        "We sent a link to {new_email}. Your login email changes when you "
+        "open it; until then, sign in with {email}."
+    ),
 }
 
 
 def _apply(request, which: str, data: dict) -> None:
     actor, subscriber = request.portal_actor, request.subscriber
-    if which == "time_zone":
+    if which == "language":
+        subscriber = services.change_language(
+            actor=actor, subscriber=subscriber, **data
+        )
+        # The confirmation already speaks the new language.
+        use_subscriber_language(request, subscriber)
+    elif which == "time_zone":
         services.change_time_zone(actor=actor, subscriber=subscriber, **data)
     elif which == "password":
         data.pop("new_password_again")
@@ -114,7 +129,7 @@ def account_settings(request):
     forms = {}
     for name, (prefix, form_class) in SETTINGS_FORMS.items():
         bound = request.POST if name == which else None
-        initial = {"time_zone": subscriber.time_zone} if name == "time_zone" else None
+        initial = {"time_zone": subscriber.time_zone, "language": subscriber.language}
         forms[name] = form_class(bound, prefix=prefix, initial=initial)
     if which in forms and forms[which].is_valid():
         data = dict(forms[which].cleaned_data)
@@ -125,7 +140,7 @@ def account_settings(request):
         else:
             messages.success(
                 request,
-                DONE[which].format(
+                str(DONE[which]).format(
                     new_email=data.get("new_email", ""), email=subscriber.email
                 ),
             )

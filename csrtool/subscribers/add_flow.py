@@ -117,7 +117,11 @@ def add(request):
     else:
         default_zone = actor.partner.time_zone if actor.partner else "UTC"
         form = SubscriberForm(
-            initial={"time_zone": default_zone}, partner_choices=partner_choices
+            initial={
+                "time_zone": default_zone,
+                "language": actor.partner.default_language if actor.partner else "",
+            },
+            partner_choices=partner_choices,
         )
     return render(
         request,

@@ -18,6 +18,11 @@ class SubscriberIn(Schema):
     phone: str
     billing_id: str
     time_zone: str | None = None
+    language: str | None = Field(
+        None,
+        description="What the subscriber's pages and emails speak (en, es); "
+        "empty: the partner's default language.",
+    )
     number: str | None = Field(
         None, description="A number of the pool to assign (number or DNIS)."
     )
@@ -36,6 +41,7 @@ class SubscriberPatch(Schema):
     contact_email: str | None = None
     phone: str | None = None
     time_zone: str | None = None
+    language: str | None = None
     billing_id: str | None = None
 
 
@@ -53,6 +59,7 @@ class SubscriberOut(Schema):
     phone: str
     time_zone: str
     date_format: str
+    language: str
     billing_id: str
     status: str
     created_at: datetime
@@ -71,6 +78,7 @@ class SubscriberOut(Schema):
             "phone": s.phone,
             "time_zone": s.time_zone,
             "date_format": s.date_format,
+            "language": s.language,
             "billing_id": s.billing_id,
             "status": s.status,
             "created_at": s.created_at,

@@ -1,4 +1,12 @@
 from django import forms
+from django.conf import settings
+
+
+def language_choices(*, default_label: str | None = None) -> list[tuple[str, str]]:
+    """The languages subscribers' pages and emails come in, each named in itself;
+    first an empty "default" choice when `default_label` is given."""
+    choices = list(settings.LANGUAGES)
+    return [("", default_label), *choices] if default_label else choices
 
 
 class SubscriberForm(forms.Form):
@@ -13,6 +21,11 @@ class SubscriberForm(forms.Form):
     email = forms.CharField(label="Email Address", required=False)
     phone = forms.CharField(label="Phone Number", required=False)
     time_zone = forms.CharField(label="Time Zone", required=False)
+    language = forms.ChoiceField(
+        label="Language",
+        required=False,
+        help_text="The welcome email and the customer's pages come in it.",
+    )
     billing_id = forms.CharField(label="Billing ID", required=False)
     # The number, plan and features to give the new account at once (optional).
     number = forms.CharField(required=False, max_length=40)
@@ -31,6 +44,9 @@ class SubscriberForm(forms.Form):
             self.fields["partner"] = forms.ChoiceField(
                 label="Partner", choices=partner_choices, required=False
             )
+        self.fields["language"].choices = language_choices(
+            default_label="The partner's default" if partner_choices else None
+        )
         attrs = {
             "first_name": {"autocomplete": "off", "maxlength": 100},
             "last_name": {"autocomplete": "off", "maxlength": 100},
@@ -66,10 +82,12 @@ class SubscriberEditForm(forms.Form):
     )
     phone = forms.CharField(label="Phone Number", required=False)
     time_zone = forms.CharField(label="Time Zone", required=False)
+    language = forms.ChoiceField(label="Language", required=False)
     billing_id = forms.CharField(label="Billing ID", required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()
         self.fields["time_zone"].widget.attrs.update({"list": "time-zones"})
         self.fields["contact_email"].widget.attrs.update({"type": "email"})
         self.fields["phone"].widget.attrs.update({"type": "tel"})

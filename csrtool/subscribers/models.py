@@ -61,6 +61,8 @@ class Subscriber(models.Model):
     contact_email = models.CharField(max_length=254, blank=True)
     phone = models.CharField("Phone Number", max_length=20)
     time_zone = models.CharField(max_length=64)
+    # What the subscriber's pages and emails speak: one of settings.LANGUAGES.
+    language = models.CharField(max_length=8, default="en")
     billing_id = models.CharField("Billing ID", max_length=100)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING_ACTIVATION
@@ -124,6 +126,11 @@ class Subscriber(models.Model):
         """The CLDR short date pattern for the subscriber's time zone."""
         return timezones.date_pattern(self.time_zone)
 
+    @property
+    def language_name(self):
+        """The subscriber's language, named in itself (Español)."""
+        return dict(settings.LANGUAGES).get(self.language, self.language)
+
     def local_date(self, value):
         return timezones.format_local_date(value, self.time_zone)
 
@@ -138,6 +145,7 @@ class Subscriber(models.Model):
             "contact_email": self.contact_email,
             "phone": self.phone,
             "time_zone": self.time_zone,
+            "language": self.language,
             "billing_id": self.billing_id,
             "status": self.status,
         }

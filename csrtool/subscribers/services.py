@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from csrtool import timezones, validation
 from csrtool.audit.services import record, record_many
@@ -14,7 +15,8 @@ from csrtool.partners.models import Partner
 from csrtool.subscribers import hooks
 from csrtool.subscribers.models import Status, Subscriber
 
-EMAIL_TAKEN = "This email address is already in use."
+# Marked here, translated where a subscriber may read them (check_login_free).
+EMAIL_TAKEN = gettext_noop("This email address is already in use.")
 
 EDITABLE_FIELDS = (
     "first_name",
@@ -22,6 +24,7 @@ EDITABLE_FIELDS = (
     "contact_email",
     "phone",
     "time_zone",
+    "language",
     "billing_id",
 )
 
@@ -69,20 +72,22 @@ def find_subscriber(*, actor: Actor, value: str) -> Subscriber:
     return found
 
 
-EMAIL_LOOKS_TAKEN = "This email address looks the same as one already in use."
+EMAIL_LOOKS_TAKEN = gettext_noop(
+    "This email address looks the same as one already in use."
+)
 
 
 def check_login_free(canonical: str, *, field: str = "email") -> None:
     """Refuse a login address in use, or one that passes for an address in use
     written in another script (UTS #39 whole-script confusables)."""
     if Subscriber.objects.filter(email_canonical=canonical).exists():
-        raise DomainError(EMAIL_TAKEN, field=field, code="email_taken")
+        raise DomainError(gettext(EMAIL_TAKEN), field=field, code="email_taken")
     look_alikes = validation.email_look_alikes(canonical)
     if (
         look_alikes
         and Subscriber.objects.filter(email_canonical__in=look_alikes).exists()
     ):
-        raise DomainError(EMAIL_LOOKS_TAKEN, field=field, code="email_taken")
+        raise DomainError(gettext(EMAIL_LOOKS_TAKEN), field=field, code="email_taken")
 
 
 def _clean_new_login(value) -> tuple[str, str]:
@@ -132,6 +137,8 @@ def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
             "time_zone",
             lambda: validation.clean_time_zone(data.get("time_zone") or ""),
         )
+    if "language" in fields:
+        attempt("language", lambda: validation.clean_language(data.get("language")))
     if "phone" in fields:
         zone = cleaned.get("time_zone") or data.get("time_zone") or partner.time_zone
         region = (
@@ -161,7 +168,14 @@ def _clean_fields(data: dict, *, partner: Partner, fields) -> dict:
     return cleaned
 
 
-ACCOUNT_FIELDS = ("first_name", "last_name", "phone", "time_zone", "billing_id")
+ACCOUNT_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "time_zone",
+    "language",
+    "billing_id",
+)
 
 
 def clean_new_account(data: dict, *, partner: Partner) -> dict:
@@ -169,7 +183,11 @@ def clean_new_account(data: dict, *, partner: Partner) -> dict:
     checked as `create_subscriber` checks it (every message collected in one
     ValidationFailed), the login email as `email` and `email_canonical`. Whether
     the login email is free is not asked here: see `logins_taken`."""
-    data = {**data, "time_zone": data.get("time_zone") or partner.time_zone}
+    data = {
+        **data,
+        "time_zone": data.get("time_zone") or partner.time_zone,
+        "language": data.get("language") or partner.default_language,
+    }
     try:
         cleaned = _clean_fields(data, partner=partner, fields=ACCOUNT_FIELDS)
     except ValidationFailed as e:
@@ -275,6 +293,7 @@ def create_subscriber(
     phone: str,
     billing_id: str,
     time_zone: str | None = None,
+    language: str | None = None,
     partner: Partner | None = None,
     welcome: bool = True,
     welcome_at: datetime | None = None,
@@ -290,6 +309,7 @@ def create_subscriber(
         "email": email,
         "phone": phone,
         "time_zone": time_zone or partner.time_zone,
+        "language": language or partner.default_language,
         "billing_id": billing_id,
     }
     cleaned = _clean_fields(data, partner=partner, fields=data.keys())

@@ -100,11 +100,14 @@ def edit(request, public_id):
     if request.method == "POST":
         form = SubscriberEditForm(request.POST)
         if form.is_valid():
+            changes = dict(form.cleaned_data)
+            if not changes["language"]:
+                del changes["language"]  # a form without the choice keeps it
             try:
                 services.update_subscriber(
                     actor=request.actor,
                     public_id=subscriber.public_id,
-                    **form.cleaned_data,
+                    **changes,
                 )
             except DomainError as e:
                 apply_errors(form, e)
@@ -119,6 +122,7 @@ def edit(request, public_id):
                 "contact_email": subscriber.contact_email,
                 "phone": subscriber.phone_display,
                 "time_zone": subscriber.time_zone,
+                "language": subscriber.language,
                 "billing_id": subscriber.billing_id,
             }
         )

@@ -80,10 +80,11 @@ def _out(job: SubscriberImport, *, dry_run=False) -> dict:
 )
 def import_subscribers(request, dry_run: bool = False, invite_later: bool = False):
     """The body is CSV with the header
-    `first_name,last_name,email,phone,time_zone,billing_id,number,plan` (number
-    and plan optional). With `dry_run=true` nobody is created and the answer says
-    what importing would do, row by row. Customers the partner already has (by
-    login email or Billing ID) are "already present": sending the same file
+    `first_name,last_name,email,phone,time_zone,language,billing_id,number,plan`
+    (time zone, language, number and plan optional). With `dry_run=true` nobody
+    is created and the answer says what importing would do, row by row.
+    Customers the partner already has (by login email or Billing ID) are
+    "already present": sending the same file
     again creates nobody and sends no second welcome email, and an import cut
     short continues. Welcome emails go
     out at the partner's pace; `invite_later=true` holds them back until POST

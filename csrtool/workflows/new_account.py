@@ -44,6 +44,7 @@ def open_account(
     phone: str,
     billing_id: str,
     time_zone: str | None = None,
+    language: str | None = None,
     partner: Partner | None = None,
     number: str = "",
     plan: int | str | None = None,
@@ -71,6 +72,7 @@ def open_account(
             phone=phone,
             billing_id=billing_id,
             time_zone=time_zone,
+            language=language,
             welcome=welcome,
             welcome_at=welcome_at,
         )

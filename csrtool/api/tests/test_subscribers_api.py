@@ -128,3 +128,15 @@ def test_unknown_paths_answer_problem_json(cast, api_client_for):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+def test_a_body_that_is_not_a_json_object_is_refused(cast, api_client_for):
+    api = api_client_for(cast.acme)
+    for body in ('"Sam"', "[]", "3"):
+        response = api.patch(
+            f"/api/v1/subscribers/{cast.sam.public_id}",
+            body,
+            content_type="application/json",
+        )
+        assert response.status_code == 400, body
+        assert response["Content-Type"] == "application/problem+json"

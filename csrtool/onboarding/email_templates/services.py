@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from csrtool import throttle
 from csrtool.audit.services import record
@@ -262,7 +262,9 @@ def preview(
     saved or sent."""
     partner, kind, language = _scope(actor, slug, kind, language)
     parts = _wording(partner, kind, language, draft)
-    return emails.render_parts(kind, parts, sample_values(partner, kind), partner)
+    # The product's frame (support line, footer links) in the same language.
+    with translation.override(language):
+        return emails.render_parts(kind, parts, sample_values(partner, kind), partner)
 
 
 def send_test(

@@ -7,10 +7,12 @@ platform operator any partner's under /partners/<slug>/emails/.
 
 from csp.decorators import csp_replace
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import (
     require_GET,
@@ -80,11 +82,16 @@ def _language(request) -> str:
     )
 
 
+def _in_language(url: str, language: str) -> str:
+    return f"{url}?{urlencode({'language': language})}"
+
+
 def _list(request, slug=None):
     slug, where = _where(request, slug)
+    language = _language(request)
     try:
         states = services.list_templates(
-            actor=request.actor, slug=slug, language=_language(request)
+            actor=request.actor, slug=slug, language=language
         )
     except DomainError:
         raise Http404 from None
@@ -93,8 +100,18 @@ def _list(request, slug=None):
         "onboarding/email_templates.html",
         {
             "partner": states[0].partner,
+            "language": language,
+            "languages": [
+                (code, name, f"?{urlencode({'language': code})}")
+                for code, name in settings.LANGUAGES
+            ],
             "rows": [
-                (state, _url("email-template", where, kind=state.kind))
+                (
+                    state,
+                    _in_language(
+                        _url("email-template", where, kind=state.kind), language
+                    ),
+                )
                 for state in states
             ],
         },
@@ -151,7 +168,9 @@ def _edit(request, kind, slug=None, *, test=False):
                         "(scripts, event handlers, javascript: links, forms…) "
                         "removed. Below is what was saved.",
                     )
-                return redirect(_url("email-template", where, kind=kind))
+                return redirect(
+                    _in_language(_url("email-template", where, kind=kind), language)
+                )
     else:
         form = EmailTemplateForm(initial=state.parts.as_dict())
     placeholders = [
@@ -168,7 +187,7 @@ def _edit(request, kind, slug=None, *, test=False):
             "language": language,
             "placeholders": placeholders,
             "subject_placeholders": state.rules.subject_placeholders,
-            "list_url": _url("email-templates", where),
+            "list_url": _in_language(_url("email-templates", where), language),
             "preview_url": _url("email-template-preview", where, kind=kind),
             "test_url": _url("email-template-test", where, kind=kind),
             "reset_url": _url("email-template-reset", where, kind=kind),
@@ -191,7 +210,9 @@ def _reset(request, kind, slug=None):
         messages.success(
             request, f"The {state.label.lower()} email is back to the built-in one."
         )
-    return redirect(_url("email-template", where, kind=kind))
+    return redirect(
+        _in_language(_url("email-template", where, kind=kind), _language(request))
+    )
 
 
 def _preview(request, kind, slug=None):

@@ -26,6 +26,11 @@ class Command(DomainCommand):
         add.add_argument("--billing-id", required=True)
         add.add_argument("--time-zone", help="Default: the partner's time zone.")
         add.add_argument(
+            "--language",
+            help="What the account's emails and pages speak (en, es). "
+            "Default: the partner's default language.",
+        )
+        add.add_argument(
             "--number", default="", help="Assign this pool number (number or DNIS)."
         )
         add.add_argument("--plan", help="Apply this plan (its ID or name).")
@@ -78,6 +83,7 @@ class Command(DomainCommand):
                 phone=options["phone"],
                 billing_id=options["billing_id"],
                 time_zone=options.get("time_zone"),
+                language=options.get("language"),
                 number=options["number"],
                 plan=options.get("plan"),
                 features=options["features"],
