@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy
 
 from csrtool.onboarding import policy
 
+# The label of the toggle show_password.js adds to a password field.
+SHOW_PASSWORD = gettext_lazy("Show password")
+
 QUESTION_CHOICES = [
     ("", gettext_lazy("Choose a question")),
     *policy.SECURITY_QUESTIONS,
@@ -33,7 +36,7 @@ class OnboardingForm(forms.Form):
             most=policy.PASSWORD_MAX_LENGTH,
         ),
         widget=forms.PasswordInput(
-            attrs={"autocomplete": "new-password", "data-show-password": True}
+            attrs={"autocomplete": "new-password", "data-show-password": SHOW_PASSWORD}
         ),
     )
     password_confirm = forms.CharField(
@@ -42,7 +45,7 @@ class OnboardingForm(forms.Form):
         strip=False,
         max_length=4096,
         widget=forms.PasswordInput(
-            attrs={"autocomplete": "new-password", "data-show-password": True}
+            attrs={"autocomplete": "new-password", "data-show-password": SHOW_PASSWORD}
         ),
     )
     pin = forms.CharField(

@@ -3,6 +3,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy
 
 from csrtool.onboarding import policy
+from csrtool.onboarding.forms import SHOW_PASSWORD
 from csrtool.subscribers.forms import language_choices
 
 
@@ -12,9 +13,9 @@ def _password(label, autocomplete, help_text=""):
         required=False,
         strip=False,
         help_text=help_text,
-        # data-show-password: show_password.js adds a "Show password" toggle.
+        # data-show-password: show_password.js adds a toggle with this label.
         widget=forms.PasswordInput(
-            attrs={"autocomplete": autocomplete, "data-show-password": True}
+            attrs={"autocomplete": autocomplete, "data-show-password": SHOW_PASSWORD}
         ),
     )
 

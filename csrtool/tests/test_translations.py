@@ -131,3 +131,28 @@ def test_the_compiled_catalogue_matches_its_po_file(language):
         if got != want:
             stale.append(message.id)
     assert not stale, f"django.mo is older than django.po for {stale[:5]}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_built_in_email_is_written_in_every_language(language):
+    """Each kind of subscriber email has its own wording in the language (the
+    built-in English is only for a language we do not offer), with the English
+    one's placeholders."""
+    from csrtool.onboarding.email_templates import language as placeholders
+    from csrtool.onboarding.models import EmailKind
+
+    folder = PACKAGE / "onboarding" / "email_templates" / "defaults"
+    missing = []
+    for kind in EmailKind.values:
+        for suffix in ("subject.txt", "title.txt", "txt", "html"):
+            english = (folder / "en" / f"{kind}.{suffix}").read_text()
+            path = folder / language / f"{kind}.{suffix}"
+            if not path.is_file():
+                missing.append(f"{path.name}: missing")
+                continue
+            text = path.read_text()
+            if text.strip() == english.strip():
+                missing.append(f"{path.name}: still in English")
+            elif placeholders.names(text) != placeholders.names(english):
+                missing.append(f"{path.name}: other placeholders")
+    assert not missing, f"Built-in {language} emails:\n" + "\n".join(missing)

@@ -4,7 +4,10 @@ them, nothing saved; framed by the settings page only; the partner's own."""
 
 from urllib.parse import urlencode
 
+from django.utils import translation
+
 from csrtool.conftest import assert_accessible, browser_login
+from csrtool.onboarding.email_templates.rules import built_in
 from csrtool.partners.models import Partner
 
 WELCOME = "/settings/preview/welcome/"
@@ -86,4 +89,38 @@ def test_the_preview_follows_the_colour_as_it_is_typed(cast, page, live_server):
     )
     assert button.is_visible()
     assert Partner.objects.get(slug="acme").brand_primary == ""
+    assert_accessible(page)
+
+
+def test_the_preview_speaks_the_default_language_as_chosen(cast, client_for):
+    alice = client_for(cast.alice)
+    with translation.override("es"):
+        button = translation.gettext("Set up my account")
+    html = preview(alice, WELCOME, default_language="es").content.decode()
+    assert '<html lang="es">' in html and button in html
+    email = preview(alice, EMAIL, default_language="es").content.decode()
+    assert '<html lang="es">' in email
+    assert (
+        built_in("welcome", "es").title.replace(
+            "{{ product_name }}", cast.acme.product_name
+        )
+        in email
+    )
+    # A language we do not speak is left out, as saving would refuse it.
+    html = preview(alice, WELCOME, default_language="tlh").content.decode()
+    assert '<html lang="en">' in html
+    assert Partner.objects.get(slug="acme").default_language == "en"
+
+
+def test_the_preview_follows_the_default_language_as_it_is_chosen(
+    cast, page, live_server
+):
+    browser_login(page, cast.alice)
+    page.goto("/settings/")
+    page.get_by_label("Default language for new subscribers").select_option("es")
+    welcome = page.frame_locator("iframe[title='Preview of the welcome page']")
+    with translation.override("es"):
+        button = translation.gettext("Set up my account")
+    welcome.get_by_role("button", name=button).wait_for()
+    assert Partner.objects.get(slug="acme").default_language == "en"
     assert_accessible(page)

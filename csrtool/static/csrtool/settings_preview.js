@@ -4,7 +4,8 @@
   "use strict";
   var FIELDS = [
     "product_name", "sender_name", "support_email", "support_phone",
-    "brand_primary", "brand_accent", "terms_url", "privacy_url", "support_url"
+    "brand_primary", "brand_accent", "terms_url", "privacy_url", "support_url",
+    "default_language"
   ];
   var form = document.getElementById("partner-settings");
   var frames = document.querySelectorAll("iframe[data-preview-src]");

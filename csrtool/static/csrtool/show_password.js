@@ -1,5 +1,6 @@
-// Password fields marked data-show-password get a "Show password" toggle button
-// (aria-pressed), so a subscriber can check what they typed. The field goes back
+// Password fields marked data-show-password get a toggle button (aria-pressed),
+// labelled with the attribute's value (the page's language; "Show password" when
+// it is empty), so a subscriber can check what they typed. The field goes back
 // to hidden before its form is sent, so the browser never keeps it as plain text.
 (function () {
   "use strict";
@@ -8,7 +9,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary small show-password";
-    button.textContent = "Show password";
+    button.textContent = input.getAttribute("data-show-password") || "Show password";
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-controls", input.id);
     function show(visible) {
