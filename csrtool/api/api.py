@@ -45,16 +45,19 @@ class ApiKeyAuth(HttpBearer):
         )
 
 
+class BodyNotAnObject(ValueError):
+    pass
+
+
 class JsonObjectParser(Parser):
-    """Every JSON body is an object: a bare string, number or list is refused
-    (a schema of optional fields would otherwise read it as "no field given")."""
+    """Every JSON body is an object: a bare string, number, list or null is
+    refused (a schema of optional fields would otherwise read it as "no field
+    given"). Answered as 400 `invalid_body` (see http_error)."""
 
     def parse_body(self, request):
         data = super().parse_body(request)
         if not isinstance(data, dict):
-            raise ValidationError(
-                [{"loc": ("body",), "msg": "The body must be a JSON object."}]
-            )
+            raise BodyNotAnObject("The body must be a JSON object, such as {}.")
         return data
 
 
@@ -133,6 +136,21 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    cause = exc.__cause__
+    if isinstance(cause, ValueError) and exc.status_code == 400:
+        # The parser's refusal (django-ninja wraps it): say what is wrong.
+        detail = (
+            str(cause)
+            if isinstance(cause, BodyNotAnObject)
+            else "The body is not valid JSON."
+        )
+        return problem(
+            request,
+            status=400,
+            code="invalid_body",
+            detail=detail,
+            errors=[{"field": "body", "message": detail}],
+        )
     return problem(
         request, status=exc.status_code, code="http_error", detail=str(exc.message)
     )

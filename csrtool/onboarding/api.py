@@ -1,10 +1,8 @@
-import json
 from datetime import datetime
 
 from ninja import Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from csrtool.errors import DomainError
 from csrtool.onboarding import services
 from csrtool.onboarding.models import OutboundEmail
 from csrtool.pagination import keyset_page
@@ -71,26 +69,13 @@ class ResendIn(Schema):
     ),
 )
 def resend_welcome_email(request, subscriber_id: str, body: ResendIn | None = None):
-    if request.body.strip() and not isinstance(_json(request.body), dict):
-        # The body may be left out; when sent, it is an object.
-        raise DomainError(
-            'Send no body, or a JSON object such as {"email": "…"}.',
-            field="body",
-            code="invalid_body",
-        )
+    # The body may be left out; when sent, it is an object (api.JsonObjectParser).
     email = services.resend_welcome(
         actor=request.auth,
         public_id=subscriber_id,
         email=body.email if body else None,
     )
     return Reply(202, EmailOut.from_email(email))
-
-
-def _json(body: bytes):
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
 
 
 @router.get(

@@ -140,3 +140,10 @@ def test_a_body_that_is_not_a_json_object_is_refused(cast, api_client_for):
         )
         assert response.status_code == 400, body
         assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == "invalid_body"
+    broken = api.patch(
+        f"/api/v1/subscribers/{cast.sam.public_id}",
+        '{"language": ',
+        content_type="application/json",
+    )
+    assert broken.json()["detail"] == "The body is not valid JSON."
