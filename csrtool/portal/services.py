@@ -72,52 +72,43 @@ def check_current_password(
         raise ValidationFailed({"current_password": [gettext(NOT_CURRENT)]})
 
 
-def change_time_zone(*, actor: Actor, subscriber: Subscriber, time_zone: str):
-    """Move the account to another time zone; its date format follows."""
+def _change_own(actor: Actor, subscriber: Subscriber, field: str, clean, value):
+    """Set one of the subscriber's own settings, checked by `clean`, audited
+    with before and after (nothing happens when it does not change)."""
     try:
-        time_zone = validation.clean_time_zone(time_zone)
+        value = clean(value)
     except DomainError as e:
-        raise ValidationFailed({"time_zone": [e.message]}) from None
+        raise ValidationFailed({field: [e.message]}) from None
     with transaction.atomic():
         subscriber, _ = _locked_credentials(actor, subscriber)
-        before = subscriber.time_zone
-        if before == time_zone:
+        before = getattr(subscriber, field)
+        if before == value:
             return subscriber
-        subscriber.time_zone = time_zone
+        setattr(subscriber, field, value)
         subscriber.updated_at = timezone.now()
-        subscriber.save(update_fields=["time_zone", "updated_at"])
+        subscriber.save(update_fields=[field, "updated_at"])
         record(
             actor=actor,
             action="subscriber.updated",
             target=subscriber,
-            before={"time_zone": before},
-            after={"time_zone": time_zone},
+            before={field: before},
+            after={field: value},
         )
     return subscriber
+
+
+def change_time_zone(*, actor: Actor, subscriber: Subscriber, time_zone: str):
+    """Move the account to another time zone; its date format follows."""
+    return _change_own(
+        actor, subscriber, "time_zone", validation.clean_time_zone, time_zone
+    )
 
 
 def change_language(*, actor: Actor, subscriber: Subscriber, language: str):
     """The language of the subscriber's pages and emails from now on."""
-    try:
-        language = validation.clean_language(language)
-    except DomainError as e:
-        raise ValidationFailed({"language": [e.message]}) from None
-    with transaction.atomic():
-        subscriber, _ = _locked_credentials(actor, subscriber)
-        before = subscriber.language
-        if before == language:
-            return subscriber
-        subscriber.language = language
-        subscriber.updated_at = timezone.now()
-        subscriber.save(update_fields=["language", "updated_at"])
-        record(
-            actor=actor,
-            action="subscriber.updated",
-            target=subscriber,
-            before={"language": before},
-            after={"language": language},
-        )
-    return subscriber
+    return _change_own(
+        actor, subscriber, "language", validation.clean_language, language
+    )
 
 
 def change_password(

@@ -29,8 +29,14 @@ def test_the_list_shows_each_kind_and_whose_wording_it_is(cast, client_for):
     )
     html = client_for(cast.alice).get("/settings/emails/").content.decode()
     assert "Subscriber emails of Acme Telecom" in html
-    assert 'href="/settings/emails/welcome/">Welcome</a>' in html
+    assert 'href="/settings/emails/welcome/?language=en">Welcome</a>' in html
     assert html.count("Your own") == 1 and html.count("Built-in") == 6
+    # Each language has its own wordings.
+    assert 'href="?language=es"' in html
+    html = client_for(cast.alice).get("/settings/emails/?language=es").content
+    html = html.decode()
+    assert 'href="/settings/emails/welcome/?language=es">Welcome</a>' in html
+    assert html.count("Your own") == 0 and html.count("Built-in") == 7
     menu = client_for(cast.alice).get("/settings/").content.decode()
     assert 'href="/settings/emails/">Subscriber Emails</a>' in menu
 
