@@ -328,6 +328,11 @@ LOGIN_SLOWDOWN_MAX_MINUTES = env_positive("LOGIN_SLOWDOWN_MAX_MINUTES", 15)
 SECOND_FACTOR_FRESH_MINUTES = env_positive("SECOND_FACTOR_FRESH_MINUTES", 15)
 # The name authenticator apps show beside the staff member's address.
 OTP_TOTP_ISSUER = env_str("TOTP_ISSUER", "CSR Tool")
+# Single sign-on (csrtool.partners.single_sign_on): how far the provider's clock may
+# be off when its ID tokens are checked (seconds), and whether a provider may be
+# reached over plain http on a loopback address (tests and labs; never production).
+SSO_CLOCK_SKEW_SECONDS = env_int("SSO_CLOCK_SKEW_SECONDS", 60)
+SSO_ALLOW_HTTP_LOOPBACK = env_bool("SSO_ALLOW_HTTP_LOOPBACK", False)
 
 # Request body limits in bytes (SECURITY.md): above them the answer is 413 before
 # the body is read. The number import (page upload and API) takes whole files.

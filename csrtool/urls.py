@@ -1,11 +1,10 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from csrtool import views
 from csrtool.api import views as api_views
 from csrtool.audit import views as audit_views
 from csrtool.onboarding import preview as onboarding_preview
-from csrtool.partners import passkey_views, second_factor_views
+from csrtool.partners import passkey_views, second_factor_views, sso_views
 from csrtool.partners import views as partner_views
 from csrtool.subscribers import add_flow
 from csrtool.subscribers import views as subscriber_views
@@ -30,7 +29,9 @@ urlpatterns = [
         passkey_views.sign_in_options,
         name="passkey-options",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/sso/callback/", sso_views.callback, name="login-sso-callback"),
+    path("login/sso/step-up/", sso_views.step_up, name="login-sso-step-up"),
+    path("logout/", sso_views.logout, name="logout"),
     path("account/security/", second_factor_views.security, name="staff-security"),
     path(
         "account/security/authenticator/",
@@ -163,10 +164,20 @@ urlpatterns = [
         onboarding_preview.brand_css,
         name="settings-preview-brand-css",
     ),
+    path(
+        "settings/single-sign-on/",
+        sso_views.partner_single_sign_on,
+        name="partner-single-sign-on",
+    ),
     path("partners/", partner_views.partner_list, name="partner-list"),
     path("partners/new/", partner_views.partner_add, name="partner-add"),
     path("partners/<slug:slug>/", partner_views.partner_detail, name="partner-detail"),
     path("partners/<slug:slug>/edit/", partner_views.partner_edit, name="partner-edit"),
+    path(
+        "partners/<slug:slug>/single-sign-on/",
+        sso_views.operator_single_sign_on,
+        name="partner-edit-single-sign-on",
+    ),
     path(
         "partners/<slug:slug>/images/<str:kind>/",
         partner_views.brand_image_upload,

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from csrtool.partners import sign_in
+from csrtool.partners import sign_in, single_sign_on
 from csrtool.partners.models import Role, SecondFactorPolicy
 from csrtool.validation import canonical_email
 
@@ -17,11 +17,27 @@ class StaffLoginForm(AuthenticationForm):
         "invalid_login": "That email address and password do not match an account.",
         "inactive": "That email address and password do not match an account.",
         "paused": sign_in.PAUSED,
+        "password_required": "Enter your password.",
+        "sso_only": "Your organisation signs you in: leave the password blank and "
+        "choose Sign in to continue at its sign-in page.",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].required = False
+        self.fields[
+            "password"
+        ].help_text = (
+            "Leave it blank if your organisation signs you in (single sign-on)."
+        )
 
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
+        if username and not password:
+            raise ValidationError(
+                self.error_messages["password_required"], code="password_required"
+            )
         if username and password is not None:
             canonical = canonical_email(username)
             if sign_in.refused(
@@ -31,7 +47,12 @@ class StaffLoginForm(AuthenticationForm):
             ):
                 sign_in.spend_equal_time(password)
                 raise ValidationError(self.error_messages["paused"], code="paused")
-        return super().clean()
+        cleaned = super().clean()
+        if self.user_cache is not None and single_sign_on.password_refused(
+            self.user_cache
+        ):
+            raise ValidationError(self.error_messages["sso_only"], code="sso_only")
+        return cleaned
 
 
 class PartnerForm(forms.Form):

@@ -280,3 +280,53 @@ class BrandImage(models.Model):
                 "extension": self.extension,
             },
         )
+
+
+class PartnerSingleSignOn(models.Model):
+    """A partner's OpenID Connect provider: its staff sign in there.
+
+    The client secret is kept (the token request needs it) but never shown back
+    and never written to the audit log.
+    """
+
+    partner = models.OneToOneField(
+        Partner, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    issuer = models.CharField(max_length=500)
+    client_id = models.CharField(max_length=255)
+    client_secret = models.CharField(max_length=500)
+    password_sign_in_allowed = models.BooleanField(default=True)
+    # [{"claim": "groups", "value": "support", "role": "csr"}, …]: the first
+    # rule whose claim holds the value gives the role; none: no access.
+    role_rules = models.JSONField(default=list)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.partner} via {self.issuer}"
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+class SingleSignOnDomain(models.Model):
+    """An email domain whose staff sign in at one partner's provider."""
+
+    single_sign_on = models.ForeignKey(
+        PartnerSingleSignOn, on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = models.CharField(max_length=253)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"],
+                name="sso_domain_unique",
+                violation_error_message="Another partner's single sign-on covers "
+                "this domain.",
+            )
+        ]
+
+    def __str__(self):
+        return self.domain

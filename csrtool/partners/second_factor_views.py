@@ -32,6 +32,9 @@ PASSED_AT = "staff_second_factor_at"
 # The challenge of the passkey ceremony under way: each is answered once.
 CHALLENGE = "staff_webauthn_challenge"
 PENDING_SECONDS = 10 * 60
+# A session signed in at the partner's provider (csrtool.partners.sso_views) holds
+# the partner's pk here: its step-up is a new sign-in there.
+SSO_SIGNED_IN = "staff_sso_partner"
 PENDING_TRIES = 5
 
 
@@ -270,7 +273,9 @@ def login_second_factor_setup(request):
 
 
 def needs_step_up(request) -> bool:
-    if not second_factor.enrolled(request.user):
+    if not request.session.get(SSO_SIGNED_IN) and not second_factor.enrolled(
+        request.user
+    ):
         return False
     passed = request.session.get(PASSED_AT, 0)
     return time.time() - passed > settings.SECOND_FACTOR_FRESH_MINUTES * 60
@@ -282,6 +287,8 @@ def step_up_redirect(request, *, back: str):
         "Confirm it is you with your second factor first; then do it again.",
     )
     query = urlencode({"next": back})
+    if request.session.get(SSO_SIGNED_IN):
+        return redirect(f"{reverse('login-sso-step-up')}?{query}")
     return redirect(f"{reverse('second-factor-confirm')}?{query}")
 
 
@@ -302,7 +309,7 @@ def fresh_second_factor(methods=("POST",)):
     return decorator
 
 
-def _safe_next(request, fallback: str) -> str:
+def safe_next(request, fallback: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=False
@@ -313,7 +320,7 @@ def _safe_next(request, fallback: str) -> str:
 
 @staff_required()
 def confirm(request):
-    next_url = _safe_next(request, reverse("console-home"))
+    next_url = safe_next(request, reverse("console-home"))
     if not second_factor.enrolled(request.user):
         return HttpResponseRedirect(next_url)
     form = CodeForm(request.POST if request.method == "POST" else None)

@@ -18,6 +18,8 @@ from csrtool.partners import (
     second_factor_views,
     services,
     sign_in,
+    single_sign_on,
+    sso_views,
 )
 from csrtool.partners.access import staff_required
 from csrtool.partners.forms import (
@@ -34,6 +36,16 @@ class LoginView(auth_views.LoginView):
     form_class = StaffLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # Email first: an address its partner's provider covers goes there,
+        # unless a password was typed and that partner still takes passwords.
+        sso = single_sign_on.for_email(request.POST.get("username", ""))
+        if sso is not None and (
+            not request.POST.get("password") or not sso.password_sign_in_allowed
+        ):
+            return sso_views.begin(request, sso, next_url=self.get_success_url())
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()
