@@ -9,7 +9,7 @@ from ninja.responses import Status as Reply
 
 from csrtool.api.services import switch_off_staff
 from csrtool.hosts import customer_base_url
-from csrtool.partners import logos, second_factor, services
+from csrtool.partners import logos, second_factor, services, single_sign_on
 from csrtool.partners.models import BrandImage, Partner, User
 
 partners_router = Router(tags=["partners"])
@@ -122,6 +122,91 @@ def update_partner(request, slug: str, payload: PartnerPatch):
     return _partner(partner)
 
 
+class RoleRule(Schema):
+    claim: str = Field(description="A claim of the ID token, e.g. groups.")
+    value: str = Field(description="The value (or one of the values) it holds.")
+    role: str = Field(description="partner_admin, csr or auditor.")
+
+
+class SingleSignOnIn(Schema):
+    issuer: str = Field(description="https:// issuer URL (discovery).")
+    client_id: str
+    client_secret: str | None = Field(
+        None, description="Required the first time; omitted: the saved one stays."
+    )
+    domains: list[str] = Field(description="Email domains whose staff sign in there.")
+    role_rules: list[RoleRule] = Field(
+        description="First match wins; no match: no access."
+    )
+    password_sign_in_allowed: bool = True
+
+
+class SingleSignOnOut(Schema):
+    enabled: bool
+    issuer: str | None = None
+    client_id: str | None = None
+    domains: list[str] = []
+    role_rules: list[RoleRule] = []
+    password_sign_in_allowed: bool = True
+    redirect_uri: str = Field(description="To register with the provider.")
+
+
+def _sso_json(request, partner: Partner) -> dict:
+    from django.urls import reverse
+
+    sso = single_sign_on.get_single_sign_on(partner)
+    data = {
+        "enabled": sso is not None,
+        "redirect_uri": request.build_absolute_uri(reverse("login-sso-callback")),
+    }
+    if sso is not None:
+        data.update(
+            issuer=sso.issuer,
+            client_id=sso.client_id,
+            domains=sorted(d.domain for d in sso.domains.all()),
+            role_rules=sso.role_rules,
+            password_sign_in_allowed=sso.password_sign_in_allowed,
+        )
+    return data
+
+
+def _sso_partner(request, slug: str) -> Partner:
+    request.auth.require("partner.settings")
+    return services.get_partner(actor=request.auth, slug=slug)
+
+
+@partners_router.get(
+    "/{slug}/single-sign-on",
+    response=SingleSignOnOut,
+    summary="A partner's single sign-on (the client secret is never shown)",
+)
+def get_single_sign_on(request, slug: str):
+    return _sso_json(request, _sso_partner(request, slug))
+
+
+@partners_router.put(
+    "/{slug}/single-sign-on",
+    response=SingleSignOnOut,
+    summary="Set a partner's single sign-on (OpenID Connect)",
+)
+def set_single_sign_on(request, slug: str, payload: SingleSignOnIn):
+    partner = _sso_partner(request, slug)
+    data = payload.dict()
+    single_sign_on.set_single_sign_on(actor=request.auth, partner=partner, **data)
+    return _sso_json(request, partner)
+
+
+@partners_router.delete(
+    "/{slug}/single-sign-on",
+    response={204: None},
+    summary="Switch a partner's single sign-on off",
+)
+def remove_single_sign_on(request, slug: str):
+    partner = _sso_partner(request, slug)
+    single_sign_on.remove_single_sign_on(actor=request.auth, partner=partner)
+    return Reply(204, None)
+
+
 class BrandImageOut(Schema):
     kind: str
     content_type: str = Field(
@@ -198,6 +283,11 @@ class StaffIn(Schema):
     full_name: str = ""
     partner: str | None = Field(
         None, description="Partner slug: the operator's keys only."
+    )
+    sso_only: bool = Field(
+        False,
+        description="Signs in at the partner's provider only: no password, no "
+        "invitation email.",
     )
 
 

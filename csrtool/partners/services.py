@@ -314,11 +314,13 @@ def create_staff(
     full_name: str = "",
     partner: Partner | None = None,
     password: str | None = None,
+    sso_only: bool = False,
 ) -> User:
     """Add a member of staff to a partner (or an operator, for the operator only).
 
     Without a password the account gets none, and an invitation with a
-    set-password link is emailed to it in the same transaction.
+    set-password link is emailed to it in the same transaction; `sso_only`
+    staff get neither: they sign in at their partner's provider.
     """
     actor.require("staff.manage")
     role = _check_role(actor, role)
@@ -339,6 +341,17 @@ def create_staff(
         elif User.objects.filter(email_canonical__in=look_alikes).exists():
             errors["email"] = [
                 "This email address looks the same as one already in use."
+            ]
+    if sso_only and not errors:
+        from csrtool.partners.single_sign_on import for_email
+
+        sso = for_email(canonical)
+        if password is not None:
+            errors["password"] = ["Staff who sign in at the provider have no password."]
+        elif role == Role.OPERATOR or sso is None or sso.partner_id != partner.pk:
+            errors["email"] = [
+                "Single sign-on of the member's partner does not cover this address's "
+                "domain."
             ]
     if password is not None and not errors:
         from django.contrib.auth.password_validation import validate_password
@@ -371,7 +384,7 @@ def create_staff(
                 partner=partner,
                 after=_staff_snapshot(user),
             )
-            if password is None:
+            if password is None and not sso_only:
                 _queue_invitation(actor=actor, user=user)
     except IntegrityError:
         raise ValidationFailed(

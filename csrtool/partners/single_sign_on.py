@@ -63,6 +63,14 @@ def _snapshot(sso: PartnerSingleSignOn | None) -> dict:
     }
 
 
+def _audited(snapshot: dict) -> dict:
+    # The audit log blanks any key naming a password; this one holds a switch.
+    return {
+        ("local_sign_in_allowed" if k == "password_sign_in_allowed" else k): v
+        for k, v in snapshot.items()
+    }
+
+
 def rules_text(rules: list[dict]) -> str:
     """The rules as a partner admin types them: one `role: claim=value` a line."""
     return "\n".join(f"{r['role']}: {r['claim']}={r['value']}" for r in rules)
@@ -236,8 +244,8 @@ def set_single_sign_on(
             action="partner.single_sign_on_updated",
             target=partner,
             partner=partner,
-            before={k: before.get(k) for k in changed},
-            after={k: after[k] for k in changed},
+            before=_audited({k: before.get(k) for k in changed}),
+            after=_audited({k: after[k] for k in changed}),
             reason="New client secret saved." if secret_changed and before else "",
         )
     return sso
@@ -260,7 +268,7 @@ def remove_single_sign_on(*, actor: Actor, partner: Partner) -> None:
             action="partner.single_sign_on_removed",
             target=partner,
             partner=partner,
-            before=before,
+            before=_audited(before),
             after=_snapshot(None),
         )
 

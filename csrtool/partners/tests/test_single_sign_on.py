@@ -4,6 +4,7 @@ loopback, driven like a browser would, against the console's pages."""
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from csrtool.audit.models import AuditEvent
@@ -157,6 +158,11 @@ def test_claims_that_map_to_no_role_are_refused_and_switch_the_member_off(
     assert not cast.bob.is_active
     # Every session of theirs ended at once.
     assert signed_in_as(elsewhere) is None
+    assert not [
+        row
+        for row in Session.objects.all()
+        if row.get_decoded().get("_auth_user_id") == str(cast.bob.pk)
+    ]
     refused = AuditEvent.objects.get(action="staff.sso_refused")
     assert (refused.partner, refused.target_label, refused.outcome) == (
         cast.acme,
@@ -238,7 +244,13 @@ def test_a_partners_provider_never_signs_anyone_into_another_partner(cast, provi
     provider.set_account("x", email="charlie@globex.example", groups=["admins"])
     # … and for an acme.example address that is Globex's member of staff.
     provider.set_account("eve", email="eve@acme.example", groups=["admins"])
-    for login, email in (("x", "dana@acme.example"), ("eve", "eve@acme.example")):
+    # … and for a new address of Globex's domain.
+    provider.set_account("new", email="newbie@globex.example", groups=["admins"])
+    for login, email in (
+        ("x", "dana@acme.example"),
+        ("eve", "eve@acme.example"),
+        ("new", "dana@acme.example"),
+    ):
         client = Client()
         response = sso_sign_in(client, provider, email, login=login)
         assert "gives you no access" in response.content.decode()
@@ -251,6 +263,7 @@ def test_a_partners_provider_never_signs_anyone_into_another_partner(cast, provi
             True,
         )
     assert User.objects.filter(partner=cast.acme).count() == 3
+    assert not User.objects.filter(email_canonical="newbie@globex.example").exists()
     refusals = AuditEvent.objects.filter(action="staff.sso_refused")
     assert {event.partner for event in refusals} == {cast.acme}
     assert not AuditEvent.objects.filter(partner=cast.globex).exists()

@@ -7,7 +7,8 @@ class Command(DomainCommand):
     help = (
         "Add a member of staff to a partner. With --password-stdin the password is "
         "read from standard input; without it they are emailed an invitation with "
-        "a link to set their password."
+        "a link to set their password; with --sso they get no password at all and "
+        "sign in at their partner's provider (single sign-on)."
     )
 
     def add_arguments(self, parser):
@@ -17,6 +18,11 @@ class Command(DomainCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--name", default="")
         parser.add_argument("--password-stdin", action="store_true")
+        parser.add_argument(
+            "--sso",
+            action="store_true",
+            help="Single sign-on only: no password, no invitation.",
+        )
 
     def handle_domain(self, *args, **options):
         actor = self.actor(options)
@@ -28,6 +34,7 @@ class Command(DomainCommand):
             role=options["role"],
             full_name=options["name"],
             password=password,
+            sso_only=options["sso"],
         )
         data = {
             "id": user.pk,
@@ -37,8 +44,10 @@ class Command(DomainCommand):
         }
         text = f"Added {user.email} as {user.get_role_display()}"
         text += f" of {user.partner.name}." if user.partner else "."
-        data["invited"] = password is None
-        if password is None:
+        data["invited"] = password is None and not options["sso"]
+        if options["sso"]:
+            text += "\nThey sign in at their partner's provider (single sign-on)."
+        elif password is None:
             text += (
                 f"\nAn invitation to set a password is on its way to {user.email} "
                 "(the worker sends it)."

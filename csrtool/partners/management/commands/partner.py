@@ -1,7 +1,10 @@
-"""`csrtool partner list|show|set`: a partner's settings, as on the Settings page."""
+"""`csrtool partner list|show|set|sso`: a partner's settings, as on the Settings
+page, and its single sign-on, as on the Single sign-on page."""
+
+import os
 
 from csrtool.commands import CliError, DomainCommand
-from csrtool.partners import services
+from csrtool.partners import services, single_sign_on
 from csrtool.partners.api import PartnerOut
 from csrtool.partners.models import Partner
 
@@ -46,7 +49,34 @@ class Command(DomainCommand):
             metavar="HOST",
             help="The partner's own host for its customers (the operator only).",
         )
-        for subparser in (listing, show, change):
+        sso = sub.add_parser(
+            "sso",
+            help="Show the partner's single sign-on (OpenID Connect), set it "
+            "(--issuer, --client-id, --domains, --role-rule …; the client secret is "
+            "read from CSRTOOL_SSO_CLIENT_SECRET, never from the command line), or "
+            "switch it off (--off).",
+        )
+        sso.add_argument("slug", nargs="?", help="Partner slug (a partner admin: own).")
+        sso.add_argument("--issuer", metavar="URL")
+        sso.add_argument("--client-id", metavar="ID")
+        sso.add_argument(
+            "--domains", metavar="DOMAINS", help="Email domains, comma-separated."
+        )
+        sso.add_argument(
+            "--role-rule",
+            action="append",
+            metavar="RULE",
+            help="“role: claim=value”, e.g. “csr: groups=support”; repeat for more.",
+        )
+        sso.add_argument(
+            "--password-sign-in",
+            choices=SWITCHES,
+            help="Whether the partner's staff may still sign in with a password.",
+        )
+        sso.add_argument(
+            "--off", action="store_true", help="Switch single sign-on off."
+        )
+        for subparser in (listing, show, change, sso):
             self.add_common_arguments(subparser, subcommand=True)
 
     def handle_domain(self, *args, **options):
@@ -110,3 +140,56 @@ class Command(DomainCommand):
             partner,
             f"Changed: {', '.join(changed)}." if changed else "Nothing changed.",
         )
+
+    def do_sso(self, actor, options):
+        partner = self.partner(actor, options)
+        if options["off"]:
+            single_sign_on.remove_single_sign_on(actor=actor, partner=partner)
+            self.emit(
+                options,
+                single_sign_on._snapshot(None),
+                f"Single sign-on of {partner.slug} is off.",
+            )
+            return
+        given = [
+            options[name]
+            for name in ("issuer", "client_id", "domains", "role_rule")
+            if options.get(name) is not None
+        ]
+        current = single_sign_on.get_single_sign_on(partner)
+        if given or options.get("password_sign_in") is not None:
+            snapshot = single_sign_on._snapshot(current)
+            rules = options.get("role_rule")
+            single_sign_on.set_single_sign_on(
+                actor=actor,
+                partner=partner,
+                issuer=options.get("issuer") or snapshot.get("issuer", ""),
+                client_id=options.get("client_id") or snapshot.get("client_id", ""),
+                client_secret=os.environ.get("CSRTOOL_SSO_CLIENT_SECRET"),
+                domains=options.get("domains") or snapshot.get("domains", []),
+                role_rules="\n".join(rules)
+                if rules
+                else snapshot.get("role_rules", ""),
+                password_sign_in_allowed=SWITCHES[options["password_sign_in"]]
+                if options.get("password_sign_in")
+                else snapshot.get("password_sign_in_allowed", True),
+            )
+            current = single_sign_on.get_single_sign_on(partner)
+        snapshot = single_sign_on._snapshot(current)
+        if current is None:
+            text = f"{partner.slug} has no single sign-on."
+        else:
+            text = "\n".join(
+                [
+                    f"Single sign-on of {partner.slug}:",
+                    f"  issuer: {snapshot['issuer']}",
+                    f"  client_id: {snapshot['client_id']}",
+                    "  client secret: saved (never shown)",
+                    f"  domains: {', '.join(snapshot['domains'])}",
+                    f"  password sign-in: "
+                    f"{'on' if snapshot['password_sign_in_allowed'] else 'off'}",
+                    "  role rules:",
+                    *[f"    {line}" for line in snapshot["role_rules"].splitlines()],
+                ]
+            )
+        self.emit(options, snapshot, text)
