@@ -29,6 +29,11 @@ urlpatterns = [
         passkey_views.sign_in_options,
         name="passkey-options",
     ),
+    path(
+        "login/sso/continue/",
+        sso_views.continue_to_provider,
+        name="login-sso-continue",
+    ),
     path("login/sso/callback/", sso_views.callback, name="login-sso-callback"),
     path("login/sso/step-up/", sso_views.step_up, name="login-sso-step-up"),
     path("logout/", sso_views.logout, name="logout"),

@@ -97,11 +97,23 @@ def begin(request, sso: PartnerSingleSignOn, *, next_url: str, step_up=False):
     }
     extra = {"prompt": "login", "max_age": 0} if step_up else {}
     try:
-        return _checked_client(sso).authorize_redirect(
+        response = _checked_client(sso).authorize_redirect(
             request, callback_url(request), **extra
         )
     except (AuthlibBaseError, requests.RequestException, ValueError, KeyError) as e:
         return _failed(request, sso, f"The provider could not be reached ({e}).")
+    request.session[PENDING]["url"] = response["Location"]
+    request.session.modified = True
+    return redirect("login-sso-continue")
+
+
+def continue_to_provider(request):
+    """The way to the provider, as a page: browsers refuse to follow a form's
+    redirect to another site (CSP form-action 'self'), not a page's link."""
+    pending = request.session.get(PENDING) or {}
+    if not pending.get("url"):
+        return redirect("login")
+    return render(request, "registration/sso_continue.html", {"url": pending["url"]})
 
 
 def _failed(request, sso, reason: str):
@@ -206,13 +218,15 @@ def logout(request):
         try:
             client = _client(sso)
             if client.load_server_metadata().get("end_session_endpoint"):
-                return client.logout_redirect(
+                # Offered as a link (see continue_to_provider).
+                url = client.logout_redirect(
                     request,
                     post_logout_redirect_uri=request.build_absolute_uri(
                         reverse("login")
                     ),
                     id_token_hint=id_token or None,
-                )
+                )["Location"]
+                return render(request, "registration/sso_signed_out.html", {"url": url})
         except (AuthlibBaseError, requests.RequestException, ValueError):
             messages.warning(
                 request,
