@@ -53,6 +53,9 @@ MENU = [
     MenuItem(
         "Subscriber Emails", "email-templates", "partner.settings", "Administration"
     ),
+    MenuItem(
+        "Single Sign-On", "partner-single-sign-on", "partner.settings", "Administration"
+    ),
     MenuItem("Partners", "partner-list", "partners.manage", "Administration"),
 ]
 
