@@ -423,7 +423,14 @@ def _sign_in(sso, claims, source_ip, request_id) -> User | SignInRefused:
             partner=partner,
         )
         user.set_unusable_password()
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            # Signed in twice at once for the first time: the other one won.
+            return SignInRefused(
+                "You are already being signed in. Sign in again.", code="sso_race"
+            )
         record(
             actor=staff_actor(user, source_ip=source_ip, request_id=request_id),
             action="staff.created",

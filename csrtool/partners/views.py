@@ -38,13 +38,14 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        # Email first: an address its partner's provider covers goes there,
-        # unless a password was typed and that partner still takes passwords.
-        sso = single_sign_on.for_email(request.POST.get("username", ""))
-        if sso is not None and (
-            not request.POST.get("password") or not sso.password_sign_in_allowed
-        ):
-            return sso_views.begin(request, sso, next_url=self.get_success_url())
+        # Email first: with no password typed, an address a partner's provider
+        # covers goes there. A typed password is checked as ever (the form
+        # refuses it for staff of a partner that switched passwords off), so
+        # the answer never depends on whose the address is.
+        if not request.POST.get("password"):
+            sso = single_sign_on.for_email(request.POST.get("username", ""))
+            if sso is not None:
+                return sso_views.begin(request, sso, next_url=self.get_success_url())
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
