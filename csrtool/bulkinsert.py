@@ -1,4 +1,5 @@
-"""Many rows of one table with one executemany, prepared column by column.
+"""Many rows of one table at once (one executemany; COPY on PostgreSQL),
+prepared column by column.
 
 Django's `bulk_create` sends every value of every row through the query
 compiler (each checked for an expression, each field's conversion called on
@@ -84,4 +85,14 @@ def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None
             row[column] = convert(row[column])
         rows.append(row)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            # COPY: one stream the server parses as it arrives, several times
+            # faster than an INSERT per row (even pipelined), with the same
+            # constraints, indexes and transaction.
+            columns = ", ".join(quote(field.column) for field in fields)
+            statement = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, rows)
