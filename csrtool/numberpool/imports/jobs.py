@@ -429,8 +429,9 @@ _INSERTED = (
 
 
 def _insert_numbers(job, rows, owners: dict[str, Subscriber], now) -> None:
-    """Insert a chunk's new numbers with one executemany; on SQLite, fill the
-    search index for them with one INSERT … SELECT.
+    """Insert a chunk's new numbers with one COPY on PostgreSQL, one
+    executemany elsewhere; on SQLite, fill the search index for them with one
+    INSERT … SELECT.
 
     The ORM's bulk_create prepares every value of every row in Python, which
     cost more than everything else an import does; these rows were checked
@@ -464,6 +465,16 @@ def _insert_numbers(job, rows, owners: dict[str, Subscriber], now) -> None:
             )
         )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: one stream for the chunk, several times faster than an
+            # INSERT per row; same constraints, indexes and transaction.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(statements["copy"]) as copy,
+            ):
+                for row in values:
+                    copy.write_row(row)
+            return
         if connection.vendor != "sqlite":
             cursor.executemany(statements["insert"], values)
             return
@@ -491,6 +502,7 @@ def _insert_statements() -> dict[str, str]:
     placeholders = ", ".join(["%s"] * len(_INSERTED))
     return {
         "insert": f"INSERT INTO {table} ({columns}) VALUES ({placeholders})",  # noqa: S608
+        "copy": f"COPY {table} ({columns}) FROM STDIN",
         "last_id": f"SELECT COALESCE(MAX({pk}), 0) FROM {table}",  # noqa: S608
         "index": f"INSERT INTO {FTS_TABLE}(rowid, dnis) "  # noqa: S608
         f"SELECT {pk}, {dnis} FROM {table} WHERE {pk} > %s",
