@@ -25,6 +25,16 @@ urlpatterns = [
         name="login-second-factor-setup",
     ),
     path(
+        "login/second-factor/set-up/passkey/",
+        second_factor_views.login_second_factor_setup_passkey,
+        name="login-second-factor-setup-passkey",
+    ),
+    path(
+        "login/second-factor/set-up/passkey-options/",
+        passkey_views.sign_in_setup_options,
+        name="login-second-factor-setup-passkey-options",
+    ),
+    path(
         "login/second-factor/passkey-options/",
         passkey_views.sign_in_options,
         name="passkey-options",

@@ -40,6 +40,17 @@ def sign_in_options(request):
 
 
 @require_POST
+def sign_in_setup_options(request):
+    """Options to create a first passkey at sign-in, for the member whose
+    password was right and who must set up a second factor."""
+    user = pending_user(request)
+    if user is None or second_factor.enrolled(user):
+        return JsonResponse({"error": "Sign in again."}, status=403)
+    rp_id, _ = relying_party(request)
+    return _options(request, *passkeys.registration_options(user=user, rp_id=rp_id))
+
+
+@require_POST
 @staff_required()
 @fresh_second_factor()
 def add_options(request):

@@ -265,7 +265,47 @@ def login_second_factor_setup(request):
             {"codes": outcome["codes"], "next": pending["next"]},
         )
     return _set_up_page(
-        request, "registration/second_factor_setup.html", form, user, user=user
+        request,
+        "registration/second_factor_setup.html",
+        form,
+        user,
+        user=user,
+        passkey_form=PasskeyForm(),
+    )
+
+
+def login_second_factor_setup_passkey(request):
+    """Setting up a passkey or security key as the second factor at sign-in
+    (its options: passkey_views.sign_in_setup_options)."""
+    user, pending = _pending(request)
+    if user is None:
+        return _start_over(request, EXPIRED)
+    if second_factor.enrolled(user):
+        return redirect("login-second-factor")
+    if request.method != "POST":
+        return redirect("login-second-factor-setup")
+    form = PasskeyForm(request.POST)
+    form.is_valid()
+    rp_id, origin = relying_party(request)
+    try:
+        codes = passkeys.add_passkey(
+            actor=_actor(request, user),
+            name=form.cleaned_data.get("name") or "",
+            credential=request.POST.get("credential") or "",
+            challenge=request.session.pop(CHALLENGE, ""),
+            rp_id=rp_id,
+            origin=origin,
+        )
+    except DomainError as e:
+        if e.code == "wrong_code" and _wrong(request, pending):
+            return _start_over(request, TOO_MANY)
+        messages.error(request, e.message)
+        return redirect("login-second-factor-setup")
+    _finish(request, user, pending)
+    return render(
+        request,
+        "registration/recovery_codes.html",
+        {"codes": codes, "next": pending["next"]},
     )
 
 

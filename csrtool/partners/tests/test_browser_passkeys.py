@@ -128,3 +128,40 @@ def test_a_key_this_site_does_not_know_is_refused(cast, page):
     page.get_by_role("button", name="Use a passkey or security key").click()
     expect(page.get_by_text("That did not work")).to_be_visible(timeout=15_000)
     assert "/login/second-factor/" in page.url
+
+
+def test_a_required_member_sets_up_a_security_key_at_their_first_sign_in(
+    cast, page, live_server
+):
+    cast.acme.second_factor_required_for = "all_staff"
+    cast.acme.save()
+    cdp, authenticator = virtual_authenticator(page)
+    page.goto("/login/")
+    page.get_by_label("Email address").fill(cast.avery.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(
+        page.get_by_role("heading", name="Set up your second factor")
+    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Name of the passkey or security key").fill("Badge key")
+    page.get_by_role("button", name="Set up a passkey or security key").click()
+    expect(
+        page.get_by_role("heading", name="Your second factor is set up")
+    ).to_be_visible()
+    assert page.locator("#recovery-codes li").count() == 10
+    assert_accessible(page)
+    page.get_by_role("link", name="I have kept them: continue").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert StaffPasskey.objects.get(user=cast.avery).name == "Badge key"
+    assert AuditEvent.objects.filter(
+        action="staff.second_factor_added", target_id=str(cast.avery.pk)
+    ).exists()
+    # Signing in again asks for the key, and the key alone lets them in.
+    sign_out(page)
+    page.goto("/login/")
+    page.get_by_label("Email address").fill(cast.avery.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Use a passkey or security key").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
