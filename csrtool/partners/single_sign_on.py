@@ -9,6 +9,7 @@ them, with the role its claims map to, or nobody.
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -76,6 +77,35 @@ def rules_text(rules: list[dict]) -> str:
     return "\n".join(f"{r['role']}: {r['claim']}={r['value']}" for r in rules)
 
 
+def _refuse_private(host: str, port: int) -> None:
+    """The server fetches the issuer's discovery and keys: an issuer whose host
+    is (or resolves to) a private, loopback, link-local or reserved address is
+    refused, so that the setting cannot reach into the server's own network
+    (a name that does not resolve fetches nothing). Loopback is allowed with
+    CSRTOOL_SSO_ALLOW_HTTP_LOOPBACK, for tests and labs. Checked when saved: a
+    name that later resolves elsewhere is not caught here."""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return
+        addresses = [ipaddress.ip_address(answer[4][0]) for answer in answers]
+    for address in addresses:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if address.is_loopback and settings.SSO_ALLOW_HTTP_LOOPBACK:
+            continue
+        if not address.is_global or address.is_multicast:
+            raise DomainError(
+                f"Issuer URL must be on the public internet; {host} is "
+                f"{address}, a private or reserved address.",
+                field="issuer",
+                code="unsafe_url",
+            )
+
+
 def clean_issuer(value) -> str:
     issuer = str(value or "").strip().rstrip("/")
     if not issuer:
@@ -88,6 +118,7 @@ def clean_issuer(value) -> str:
             field="issuer",
         )
     if parts.scheme == "https":
+        _refuse_private(parts.hostname, parts.port or 443)
         return issuer
     if parts.scheme == "http" and settings.SSO_ALLOW_HTTP_LOOPBACK:
         try:

@@ -110,6 +110,9 @@ def test_only_admins_and_the_operator_reach_it(cast, client_for):
         ({"issuer": "http://login.acme.example"}, "issuer", "must start with https://"),
         ({"issuer": ""}, "issuer", "Issuer URL is required."),
         ({"issuer": "https://x.example/?a=1"}, "issuer", "plain https:// address"),
+        ({"issuer": "https://10.0.0.5/realms/x"}, "issuer", "on the public internet"),
+        ({"issuer": "https://169.254.169.254"}, "issuer", "on the public internet"),
+        ({"issuer": "https://[fd00::1]/x"}, "issuer", "on the public internet"),
         ({"client_id": " "}, "client_id", "Client ID is required"),
         ({"client_secret": ""}, "client_secret", "Client secret is required."),
         ({"domains": ""}, "domains", "at least one email domain"),
@@ -130,6 +133,18 @@ def test_every_bad_value_is_named_and_nothing_is_saved(
     assert message in " ".join(response.context["form"].errors[field])
     assert not PartnerSingleSignOn.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="partner.single").exists()
+
+
+def test_an_issuer_whose_name_resolves_to_this_machine_is_refused(
+    cast, client_for, settings
+):
+    settings.SSO_ALLOW_HTTP_LOOPBACK = False
+    response = client_for(cast.alice).post(
+        "/settings/single-sign-on/", {**FORM, "issuer": "https://localhost/realms/x"}
+    )
+    errors = " ".join(response.context["form"].errors["issuer"])
+    assert "localhost is 127.0.0.1" in errors or "localhost is ::1" in errors
+    assert not PartnerSingleSignOn.objects.exists()
 
 
 def test_the_api_sets_shows_and_removes_it_for_its_own_partner_only(
