@@ -67,6 +67,23 @@ def _value_list(values) -> RawSQL | list:
     return values
 
 
+class _AnyOf(models.Lookup):
+    """`column = ANY(%s::varchar[])` (PostgreSQL): many values as one bound
+    array that stays an index condition inside an OR, where `IN (SELECT
+    unnest(…))` becomes a hashed subplan tested against every row."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [[str(item) for item in value]]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::varchar[])", [*lhs_params, *rhs_params]
+
+
 class _Unindexed(Func):
     """A text column's own value, in a form no index answers for, so that a
     trigram match drives the query. Else the planner may walk an index of the
@@ -145,7 +162,10 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         return self.filter(status=state)
 
     def with_number_or_dnis(self, numbers, dnis):
-        """Rows whose number (E.164) or DNIS is among these, however many."""
+        """Rows whose number (E.164) or DNIS is among these, however many: each
+        side answered by its unique index."""
+        if connection.vendor == "postgresql":
+            return self.filter(Q(number__any_of=numbers) | Q(dnis__any_of=dnis))
         return self.filter(
             Q(number__in=_value_list(numbers)) | Q(dnis__in=_value_list(dnis))
         )
@@ -563,3 +583,8 @@ class NumberImportFile(models.Model):
 
     def __str__(self):
         return str(self.number_import)
+
+
+# number__any_of and dnis__any_of (PostgreSQL): see _AnyOf.
+for _name in ("number", "dnis"):
+    PhoneNumber._meta.get_field(_name).register_lookup(_AnyOf)

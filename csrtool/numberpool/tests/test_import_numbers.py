@@ -337,3 +337,48 @@ def test_importing_at_once_checks_each_row_once_and_continues_an_interrupted_imp
     assert (report.job.added, report.job.failed) == (5, 1)
     assert len(checks) == 6
     assert PhoneNumber.objects.count() == 5
+
+
+def test_the_numbers_already_in_the_pool_are_found_on_its_indexes(cast):
+    """Checking a chunk reads the pool's number and DNIS indexes, never the
+    pool: with a million numbers a scan took a third of a second a chunk."""
+    from django.test.utils import CaptureQueriesContext
+
+    from csrtool.numberpool.imports.rows import ImportRow
+    from csrtool.subscribers.tests.test_lookup_index import _plans
+
+    PhoneNumber.objects.bulk_create(
+        PhoneNumber(
+            partner=cast.acme,
+            number=f"+1800555{n:04d}",
+            dnis=f"800555{n:04d}",
+            number_type="tollfree",
+            country_code="1",
+            area_code="800",
+        )
+        for n in range(2000)
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE numberpool_phonenumber")
+            cursor.execute("SET enable_seqscan = off")
+    rows = [
+        ImportRow(line=n, number=f"+1800555{n:04d}", dnis=f"800555{n:04d}")
+        for n in range(1990, 2010)
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        jobs.classify(rows, partner=cast.acme)
+    assert [row.outcome for row in rows].count(Outcome.ALREADY_PRESENT) == 10
+    (plan,) = [p for p in _plans(captured.captured_queries) if "phonenumber" in p]
+    # Each side is a lookup on its column's index, not a filter over the pool
+    # (which PostgreSQL may walk in another index's order: a scan too).
+    if connection.vendor == "postgresql":
+        conditions = [line for line in plan.splitlines() if "Index Cond" in line]
+        wanted = ("(number)::text = ANY", "(dnis)::text = ANY")
+    else:
+        conditions = [line for line in plan.splitlines() if "SEARCH" in line]
+        wanted = ("(number=?)", "(dnis=?)")
+    for condition in wanted:
+        assert any(condition in line for line in conditions), plan
+    assert "SCAN numberpool_phonenumber" not in plan, plan
+    assert "Seq Scan on numberpool_phonenumber" not in plan, plan
