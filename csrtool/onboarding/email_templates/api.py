@@ -15,7 +15,7 @@ router = Router(tags=["email templates"])
 
 class LanguageQuery(Schema):
     language: str = Field(
-        DEFAULT_LANGUAGE, description="The template's language (only en for now)."
+        DEFAULT_LANGUAGE, description="The template's language: en or es."
     )
 
 
