@@ -26,13 +26,12 @@ def _same_ids(product, ceiling) -> bool:
 def subscriber_lookup_page(scene: Scene, query: str) -> list:
     """What the Subscriber Lookup page runs for one search box (the API runs the
     same search without the readiness columns): its first page of results."""
+    from csrtool.features.readiness import annotate_readiness
     from csrtool.pagination import keyset_page
     from csrtool.subscribers.models import Subscriber
 
-    queryset = (
-        Subscriber.objects.for_actor(scene.csr)
-        .select_related("partner")
-        .with_readiness()
+    queryset = annotate_readiness(
+        Subscriber.objects.for_actor(scene.csr).select_related("partner")
     )
     if hasattr(queryset, "lookup"):
         # The page's call once lookups rank exact matches first.

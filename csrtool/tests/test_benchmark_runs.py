@@ -1,0 +1,61 @@
+"""The benchmark command keeps working as the product changes: its smallest data
+set, every in-process path once (product and ceiling), on SQLite. It asserts
+that each path ran and that the product's first page is the ceiling's, never
+how fast either was (speed is the benchmark's own business)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from bench.django_env import ROOT
+
+PATHS = {
+    "subscriber_lookup.email",
+    "subscriber_lookup.subscriber_id",
+    "subscriber_lookup.phone",
+    "subscriber_lookup.name",
+    "subscriber_lookup.email_part",
+    "subscriber_lookup.billing_id",
+    "line_lookup.4",
+    "line_lookup.6",
+    "line_lookup.8",
+    "browse.first",
+    "browse.filtered",
+    "numbers.assign",
+    "numbers.unassign",
+    "subscribers.create",
+}
+
+
+def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
+    out = tmp_path / "run.json"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CSRTOOL_")}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--sizes=10k",
+            "--databases=sqlite",
+            "--no-load",
+            "--no-import",
+            "--seconds=0.05",
+            "--docs=no",
+            f"--cache-dir={tmp_path / 'cache'}",
+            f"--out={out}",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    paths = json.loads(out.read_text())["runs"]["sqlite"]["10k"]["paths"]
+    assert set(paths) == PATHS
+    for key, entry in paths.items():
+        assert entry["product"]["n"] > 0, key
+        assert entry["ceiling"]["n"] > 0, key
+        if entry.get("agree") is not None:
+            assert entry["agree"] == 1.0, key
