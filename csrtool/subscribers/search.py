@@ -19,11 +19,12 @@ import itertools
 import json
 import re
 import unicodedata
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import phonenumbers
-from django.db import connection
-from django.db.models import DateTimeField, F, Func, IntegerField, Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q
 from django.db.models.expressions import RawSQL
 
 from csrtool.pagination import Page, decode_cursor, encode_cursor, keyset_page
@@ -70,6 +71,21 @@ def _digits(query: str) -> str:
     return re.sub(r"\D", "", query) if _PHONE_LIKE.match(query) else ""
 
 
+class _IdAmong(Func):
+    """`id = ANY(%s::bigint[])` (PostgreSQL): the rows of a list of ids, bound
+    as one array however long the list."""
+
+    output_field = BooleanField()
+
+    def __init__(self, ids: list[int]):
+        super().__init__(F("pk"))
+        self.ids = ids
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
+
+
 @dataclass
 class _Matches:
     """Rows a lookup finds, as a condition (what a scan of the table matches)
@@ -81,12 +97,17 @@ class _Matches:
     # The FTS5 query of the trigram match, when there is one, and its id query.
     fts: str = ""
     fts_ids: tuple[str, list] | None = None
+    # PostgreSQL: the ids of every row the condition matches, once read
+    # through the trigram indexes (`_is_common`).
+    hits: list[int] | None = None
 
     def add(self, condition: Q, sql: str, params: list) -> None:
         self.condition |= condition
         self.ids.append((sql, params))
 
     def indexed(self) -> Q:
+        if self.hits is not None:
+            return Q(_IdAmong(self.hits))
         if connection.vendor != "sqlite" or not self.ids:
             # PostgreSQL plans each arm on its index (pg_trgm GIN for LIKE).
             return self.condition
@@ -274,13 +295,31 @@ COMMON_HITS = 5000
 COMMON_WINDOW = 20_000
 
 
-def _is_common(matches: _Matches) -> bool:
-    """SQLite: whether the trigram index holds COMMON_HITS rows for the text.
+def _is_common(matches: _Matches, model) -> bool:
+    """Whether the trigram indexes hold COMMON_HITS rows for the text (in every
+    partner).
 
     Reading the hits stops there, so a common text costs no more than a rare
     one; a rare text's hits, all read, then stand in for the trigram match in
-    the page's query (which would otherwise ask the index a second time)."""
-    if connection.vendor != "sqlite" or not matches.fts:
+    the page's query (which would otherwise ask the index a second time).
+
+    On PostgreSQL the hits are read through bitmap scans of the GIN indexes
+    (`_through_bitmaps`), whatever the planner guesses of the text; a common
+    text's page is then left to the planner, which walks the partner newest
+    first and meets a page of matches within a few thousand rows (reading a
+    window of rows as SQLite does costs PostgreSQL a heap visit a row)."""
+    if not matches.fts:
+        return False
+    if connection.vendor == "postgresql":
+        with _through_bitmaps():
+            hits = list(
+                model._base_manager.filter(matches.condition).values_list(
+                    "pk", flat=True
+                )[:COMMON_HITS]
+            )
+        if len(hits) >= COMMON_HITS:
+            return True
+        matches.hits = hits
         return False
     with connection.cursor() as cursor:
         cursor.execute(
@@ -296,6 +335,31 @@ def _is_common(matches: _Matches) -> bool:
         [json.dumps(hits)],
     )
     return False
+
+
+@contextmanager
+def _through_bitmaps():
+    """PostgreSQL: the queries inside reach rows through bitmap index scans
+    only, so the trigram GIN indexes (or the hits' primary keys) drive them.
+
+    The planner guesses how many rows a LIKE '%…%' matches; for a text it
+    wrongly takes for common it would read a partner newest first, testing
+    each row (a rare surname: 350,000 rows for one page), or scan the table
+    for the LIMIT. Set for this transaction only, and put back after."""
+    names = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * 3), names)
+        before = cursor.fetchone()
+        cursor.execute(
+            "SELECT " + ", ".join(["set_config(%s, 'off', true)"] * 3), names
+        )
+        try:
+            yield
+        finally:
+            cursor.execute(
+                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * 3),
+                [item for pair in zip(names, before, strict=True) for item in pair],
+            )
 
 
 def _common_page(subscribers, condition: Q, position, size: int) -> Page | None:
@@ -381,8 +445,14 @@ def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> P
     if cursor == _REST_START:
         cursor = None
     partial, common = _partial(query), None
-    if _is_common(partial):
+    if _is_common(partial, queryset.model) and connection.vendor == "sqlite":
+        # PostgreSQL's planner walks the partner for a common text itself.
         common = (queryset, partial.condition & ~exact.condition)
     rest = queryset.filter(partial.indexed()).exclude(exact.condition)
-    page = _newest_first(rest, cursor, size - len(items), rows=queryset, common=common)
+    # A rare text's hits, read already, drive the page on PostgreSQL too.
+    driven = _through_bitmaps() if partial.hits is not None else nullcontext()
+    with driven:
+        page = _newest_first(
+            rest, cursor, size - len(items), rows=queryset, common=common
+        )
     return Page(items + page.items, page.next_cursor)
