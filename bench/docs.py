@@ -90,7 +90,9 @@ def figures(output: dict, goals: list) -> str:
                     "",
                     "Load run (`wrk -t2 -c16`, "
                     f"{result['http']['settings']['seconds']} s per target after "
-                    f"{result['http']['settings']['warmup']} s of warm-up):",
+                    f"{result['http']['settings']['warmup']} s of warm-up; then "
+                    f"{result['http']['settings'].get('workers', 2)} connections, "
+                    "one per worker, for as long):",
                     "",
                     report.markdown_table(
                         report.HTTP_HEADER, report.http_rows(result["http"])

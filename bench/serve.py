@@ -9,6 +9,7 @@ otherwise be timed as a fast page), then warmed up and loaded for a bounded time
 
 import http.cookiejar
 import json
+import os
 import re
 import secrets
 import shutil
@@ -27,6 +28,8 @@ from bench import django_env
 
 # The bare view's path (see bench/urls.py), served under bench.settings only.
 BARE_PATH = "bench/bare-lookup"
+# gunicorn's sync workers: one per core, as `csrtool serve` starts by default.
+SERVER_WORKERS = os.cpu_count() or 2
 
 _DONE = """
 done = function(summary, latency, requests)
@@ -104,7 +107,8 @@ class Server:
         self.log = open(log, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "csrtool", "serve", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--no-worker"],
+            + ["--port", str(self.port), "--no-worker"]
+            + ["--workers", str(SERVER_WORKERS)],
             cwd=django_env.ROOT,
             env=env,
             stdout=subprocess.DEVNULL,  # gunicorn's access log, a line a request
@@ -209,21 +213,29 @@ def _wrk(base, script: Path, seconds, threads, connections) -> dict:
     }
 
 
+def _figures(run: dict) -> str:
+    if run["p99_ms"] is None:
+        return "no answer within the run"
+    return f"p50 {run['p50_ms']:6.1f} ms  p99 {run['p99_ms']:6.1f} ms"
+
+
 def _target(server, script, text, label, check, settings) -> dict:
     """One target: the server drained, the answer checked, warm-up, then the
-    timed run."""
+    timed run at full load; then, the server drained again, a run with one
+    connection per worker, where no request waits for another (its latency is
+    the request's own)."""
     seconds, warmup, threads, connections = settings
     server.drain()
     check()
     script.write_text(text)
     _wrk(server.base, script, warmup, threads, connections)
     run = _wrk(server.base, script, seconds, threads, connections)
-    if run["p99_ms"] is None:
-        figures = "no answer within the run"
-    else:
-        figures = f"p50 {run['p50_ms']:6.1f} ms  p99 {run['p99_ms']:6.1f} ms"
+    server.drain()
+    workers = SERVER_WORKERS
+    run["per_worker"] = _wrk(server.base, script, seconds, workers, workers)
     print(
-        f"  {label:<52} {run['req_s']:7.0f} req/s  {figures}  errors {run['errors']}",
+        f"  {label:<52} {run['req_s']:7.0f} req/s  {_figures(run)}  errors "
+        f"{run['errors']} | {workers} connections: {_figures(run['per_worker'])}",
         flush=True,
     )
     return {"label": label, **run}
@@ -320,6 +332,7 @@ def load_run(
     results["settings"] = {
         "threads": threads,
         "connections": connections,
+        "workers": SERVER_WORKERS,
         "seconds": seconds,
         "warmup": warmup,
     }
