@@ -19,7 +19,7 @@ import itertools
 import json
 import re
 import unicodedata
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -97,17 +97,12 @@ class _Matches:
     # The FTS5 query of the trigram match, when there is one, and its id query.
     fts: str = ""
     fts_ids: tuple[str, list] | None = None
-    # PostgreSQL: the ids of every row the condition matches, once read
-    # through the trigram indexes (`_is_common`).
-    hits: list[int] | None = None
 
     def add(self, condition: Q, sql: str, params: list) -> None:
         self.condition |= condition
         self.ids.append((sql, params))
 
     def indexed(self) -> Q:
-        if self.hits is not None:
-            return Q(_IdAmong(self.hits))
         if connection.vendor != "sqlite" or not self.ids:
             # PostgreSQL plans each arm on its index (pg_trgm GIN for LIKE).
             return self.condition
@@ -295,31 +290,13 @@ COMMON_HITS = 5000
 COMMON_WINDOW = 20_000
 
 
-def _is_common(matches: _Matches, model) -> bool:
-    """Whether the trigram indexes hold COMMON_HITS rows for the text (in every
-    partner).
+def _is_common(matches: _Matches) -> bool:
+    """SQLite: whether the trigram index holds COMMON_HITS rows for the text.
 
     Reading the hits stops there, so a common text costs no more than a rare
     one; a rare text's hits, all read, then stand in for the trigram match in
-    the page's query (which would otherwise ask the index a second time).
-
-    On PostgreSQL the hits are read through bitmap scans of the GIN indexes
-    (`_through_bitmaps`), whatever the planner guesses of the text; a common
-    text's page is then left to the planner, which walks the partner newest
-    first and meets a page of matches within a few thousand rows (reading a
-    window of rows as SQLite does costs PostgreSQL a heap visit a row)."""
-    if not matches.fts:
-        return False
-    if connection.vendor == "postgresql":
-        with _through_bitmaps():
-            hits = list(
-                model._base_manager.filter(matches.condition).values_list(
-                    "pk", flat=True
-                )[:COMMON_HITS]
-            )
-        if len(hits) >= COMMON_HITS:
-            return True
-        matches.hits = hits
+    the page's query (which would otherwise ask the index a second time)."""
+    if connection.vendor != "sqlite" or not matches.fts:
         return False
     with connection.cursor() as cursor:
         cursor.execute(
@@ -345,21 +322,38 @@ def _through_bitmaps():
     The planner guesses how many rows a LIKE '%…%' matches; for a text it
     wrongly takes for common it would read a partner newest first, testing
     each row (a rare surname: 350,000 rows for one page), or scan the table
-    for the LIMIT. Set for this transaction only, and put back after."""
-    names = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    for a LIMIT. The settings hold in a transaction of their own, which only
+    reads and is rolled back, settings and all."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(["current_setting(%s)"] * 3), names)
-        before = cursor.fetchone()
         cursor.execute(
-            "SELECT " + ", ".join(["set_config(%s, 'off', true)"] * 3), names
+            "SELECT set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true), "
+            "set_config('enable_indexonlyscan', 'off', true)"
         )
-        try:
-            yield
-        finally:
-            cursor.execute(
-                "SELECT " + ", ".join(["set_config(%s, %s, true)"] * 3),
-                [item for pair in zip(names, before, strict=True) for item in pair],
+        yield
+        transaction.set_rollback(True)
+
+
+def _postgres_rest(queryset, partial: _Matches, cursor, size: int) -> Page:
+    """PostgreSQL: the page of matches inside text. The text's hits are read
+    through the GIN indexes first (at most COMMON_HITS, in every partner),
+    whatever the planner guesses; fewer than that, and those ids drive the
+    page. A common text is left to the planner, which walks the partner newest
+    first and meets a page of matches within a few thousand rows (reading a
+    window of rows as SQLite does costs PostgreSQL a heap visit a row)."""
+    if partial.fts:
+        with _through_bitmaps():
+            hits = list(
+                queryset.model._base_manager.filter(partial.condition).values_list(
+                    "pk", flat=True
+                )[:COMMON_HITS]
             )
+            if len(hits) < COMMON_HITS:
+                rare = queryset.filter(_IdAmong(hits))
+                return _newest_first(rare, cursor, size, rows=queryset)
+    return _newest_first(
+        queryset.filter(partial.condition), cursor, size, rows=queryset
+    )
 
 
 def _common_page(subscribers, condition: Q, position, size: int) -> Page | None:
@@ -445,14 +439,12 @@ def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> P
     if cursor == _REST_START:
         cursor = None
     partial, common = _partial(query), None
-    if _is_common(partial, queryset.model) and connection.vendor == "sqlite":
-        # PostgreSQL's planner walks the partner for a common text itself.
+    if connection.vendor == "postgresql":
+        rest = queryset.exclude(exact.condition)
+        page = _postgres_rest(rest, partial, cursor, size - len(items))
+        return Page(items + page.items, page.next_cursor)
+    if _is_common(partial):
         common = (queryset, partial.condition & ~exact.condition)
     rest = queryset.filter(partial.indexed()).exclude(exact.condition)
-    # A rare text's hits, read already, drive the page on PostgreSQL too.
-    driven = _through_bitmaps() if partial.hits is not None else nullcontext()
-    with driven:
-        page = _newest_first(
-            rest, cursor, size - len(items), rows=queryset, common=common
-        )
+    page = _newest_first(rest, cursor, size - len(items), rows=queryset, common=common)
     return Page(items + page.items, page.next_cursor)

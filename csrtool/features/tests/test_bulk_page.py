@@ -1,3 +1,5 @@
+from django.db import connection
+
 from csrtool.conftest import make_subscriber
 from csrtool.features.tests.conftest import enabled, events, make_plan
 
@@ -20,8 +22,11 @@ def test_lookup_results_cost_a_fixed_number_of_queries(
         make_subscriber(cast.acme, email=f"sam{n}@customer.example")
     client = client_for(cast.bob)
     # A part of a name is three queries of the lookup on SQLite (whole keys, the
-    # trigram hits, the page), whatever the number of rows.
-    with django_assert_max_num_queries(9):
+    # trigram hits, the page), whatever the number of rows. PostgreSQL reads the
+    # hits with bitmap scans only, in a transaction of their own: its savepoint,
+    # settings and rollback are four statements more.
+    limit = 13 if connection.vendor == "postgresql" else 9
+    with django_assert_max_num_queries(limit):
         page = client.get("/subscribers/?q=sam").content.decode()
     assert page.count('<span class="readiness">') == 31
 
