@@ -16,7 +16,7 @@ from csrtool.partners.access import staff_required
 from csrtool.partners.second_factor_views import (
     CHALLENGE,
     PASSED_AT,
-    PasskeyForm,
+    add_posted_passkey,
     fresh_second_factor,
     pending_user,
     relying_party,
@@ -64,18 +64,8 @@ def add_options(request):
 @staff_required()
 @fresh_second_factor()
 def add(request):
-    form = PasskeyForm(request.POST)
-    form.is_valid()
-    rp_id, origin = relying_party(request)
     try:
-        codes = passkeys.add_passkey(
-            actor=request.actor,
-            name=form.cleaned_data.get("name") or "",
-            credential=request.POST.get("credential") or "",
-            challenge=request.session.pop(CHALLENGE, ""),
-            rp_id=rp_id,
-            origin=origin,
-        )
+        codes = add_posted_passkey(request, request.actor)
     except DomainError as e:
         messages.error(request, e.message)
         return redirect("staff-security")

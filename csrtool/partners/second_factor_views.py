@@ -95,6 +95,23 @@ def relying_party(request) -> tuple[str, str]:
     return split_domain_port(host)[0], f"{request.scheme}://{host}"
 
 
+def add_posted_passkey(request, actor):
+    """Add the passkey the browser just created (the form's name and credential,
+    against the challenge this session issued): its recovery codes when it is
+    the actor's first second factor, else None. Raises DomainError."""
+    form = PasskeyForm(request.POST)
+    form.is_valid()
+    rp_id, origin = relying_party(request)
+    return passkeys.add_passkey(
+        actor=actor,
+        name=form.cleaned_data.get("name") or "",
+        credential=request.POST.get("credential") or "",
+        challenge=request.session.pop(CHALLENGE, ""),
+        rp_id=rp_id,
+        origin=origin,
+    )
+
+
 def _check(request, form, user: User, actor, purpose: str) -> str:
     """Check the answer of a passkey when one was given, else the typed code."""
     credential = request.POST.get("credential")
@@ -284,18 +301,8 @@ def login_second_factor_setup_passkey(request):
         return redirect("login-second-factor")
     if request.method != "POST":
         return redirect("login-second-factor-setup")
-    form = PasskeyForm(request.POST)
-    form.is_valid()
-    rp_id, origin = relying_party(request)
     try:
-        codes = passkeys.add_passkey(
-            actor=_actor(request, user),
-            name=form.cleaned_data.get("name") or "",
-            credential=request.POST.get("credential") or "",
-            challenge=request.session.pop(CHALLENGE, ""),
-            rp_id=rp_id,
-            origin=origin,
-        )
+        codes = add_posted_passkey(request, _actor(request, user))
     except DomainError as e:
         if e.code == "wrong_code" and _wrong(request, pending):
             return _start_over(request, TOO_MANY)
