@@ -35,7 +35,7 @@ def subscriber_lookup_page(scene: Scene, query: str) -> list:
     from csrtool.subscribers.models import Subscriber
 
     queryset = annotate_readiness(
-        Subscriber.objects.for_actor(scene.csr).select_related("partner")
+        Subscriber.objects.for_actor(scene.csr, with_partner=True)
     )
     if hasattr(queryset, "lookup"):
         # The page's call once lookups rank exact matches first.

@@ -17,7 +17,7 @@ def home(request):
     if actor.can("subscribers.view"):
         context["recent"] = list(
             annotate_readiness(
-                Subscriber.objects.for_actor(actor).select_related("partner")
+                Subscriber.objects.for_actor(actor, with_partner=True)
             ).newest_first()[:10]
         )
         context["funnel"] = dashboard.funnel(actor)

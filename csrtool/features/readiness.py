@@ -5,6 +5,7 @@ onboarding (activated from the welcome email), it has at least one assigned
 number and at least one enabled feature.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -18,18 +19,25 @@ from csrtool.subscribers.models import Subscriber
 
 def annotate_readiness(queryset: QuerySet) -> QuerySet:
     """Add `has_number` and `has_features` to a Subscriber queryset, in one query."""
-    return queryset.annotate(
-        has_number=Exists(
+    return queryset.annotate(**_readiness_columns())
+
+
+@functools.cache
+def _readiness_columns() -> dict:
+    """The two EXISTS, built once: annotate() resolves a copy of each, and
+    building them anew on every lookup cost a third of an exact lookup."""
+    return {
+        "has_number": Exists(
             PhoneNumber.objects.filter(
                 subscriber=OuterRef("pk"), status=NumberStatus.ASSIGNED
             )
         ),
-        has_features=Exists(
+        "has_features": Exists(
             SubscriberFeature.objects.filter(subscriber=OuterRef("pk")).exclude(
                 source=Source.REMOVED
             )
         ),
-    )
+    }
 
 
 def step_url(url_name: str, subscriber: Subscriber) -> str:

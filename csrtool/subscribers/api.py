@@ -125,7 +125,7 @@ def create_subscriber(request, payload: SubscriberIn):
 def list_subscribers(request, filters: Query[SubscriberFilters]):
     actor = request.auth
     actor.require("subscribers.view")
-    queryset = Subscriber.objects.for_actor(actor).select_related("partner")
+    queryset = Subscriber.objects.for_actor(actor, with_partner=True)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     page = queryset.lookup(

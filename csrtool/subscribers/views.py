@@ -39,7 +39,7 @@ def lookup(request):
     page = None
     if query or status:
         queryset = annotate_readiness(
-            Subscriber.objects.for_actor(actor).select_related("partner")
+            Subscriber.objects.for_actor(actor, with_partner=True)
         )
         if status in Status.values:
             queryset = queryset.filter(status=status)

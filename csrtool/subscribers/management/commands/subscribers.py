@@ -92,7 +92,7 @@ class Command(DomainCommand):
             self._show_new(options, new)
         elif action == "find":
             actor.require("subscribers.view")
-            queryset = Subscriber.objects.for_actor(actor).select_related("partner")
+            queryset = Subscriber.objects.for_actor(actor, with_partner=True)
             region = None
             if actor.partner is not None:
                 region = timezones.zone_territory(actor.partner.time_zone)
