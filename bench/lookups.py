@@ -189,14 +189,12 @@ def subscriber_paths(scene: Scene) -> list[Path]:
 def line_lookup_page(scene: Scene, query: str) -> list:
     """What the Phone Line Lookup page runs: a whole number or DNIS opens that
     number; anything else lists the numbers whose DNIS contains the digits."""
-    from csrtool.errors import DomainError
     from csrtool.numberpool import services
     from csrtool.numberpool.models import PhoneNumber
 
-    try:
-        return [services.find_number(actor=scene.csr, value=query)]
-    except DomainError:
-        pass
+    dnis = services.named_dnis(actor=scene.csr, value=query)
+    if dnis is not None:
+        return list(PhoneNumber.objects.filter(dnis=dnis))
     queryset = (
         PhoneNumber.objects.for_actor(scene.csr)
         .search_digits(query)

@@ -197,12 +197,9 @@ def line_lookup(request):
     query = request.GET.get("q", "").strip()[:40]
     page = None
     if query:
-        try:
-            line = services.find_number(actor=actor, value=query)
-        except DomainError:
-            line = None
-        if line is not None:
-            url = reverse("number-detail", args=[line.dnis])
+        dnis = services.named_dnis(actor=actor, value=query)
+        if dnis is not None:
+            url = reverse("number-detail", args=[dnis])
             if request.GET.get("subscriber"):
                 url += "?" + urlencode({"subscriber": request.GET["subscriber"][:254]})
             return redirect(url)

@@ -22,7 +22,7 @@ from csrtool.numberpool.services.assignment import (
     release_subscriber_numbers,
     unassign_number,
 )
-from csrtool.numberpool.services.lookup import find_number
+from csrtool.numberpool.services.lookup import find_number, named_dnis
 from csrtool.numberpool.services.pool import (
     DNIS_TAKEN,
     NUMBER_TAKEN,
@@ -41,6 +41,7 @@ __all__ = [
     "ensure_assignable",
     "expire_numbers",
     "find_number",
+    "named_dnis",
     "hold_number",
     "release_line",
     "release_subscriber_numbers",

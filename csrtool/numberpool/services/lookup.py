@@ -26,20 +26,8 @@ def find_number(*, actor: Actor, value: str, for_update=False) -> PhoneNumber:
 
     A number of another partner's pool answers exactly like an unknown one.
     """
-    if not (actor.can("pool.view") or actor.can("numbers.assign")):
-        actor.require("pool.view")
-    raw = str(value or "").strip()[:40]
-    if not raw:
-        raise DomainError("Enter a phone number or DNIS.", field="number")
-    region = region_for(actor.partner)
-    digits, e164 = number_keys(raw, region)
-    condition = Q(dnis=digits) if digits else Q()
-    if e164:
-        condition = condition | Q(number=e164) if digits else Q(number=e164)
-    if not digits and not e164:
-        raise DomainError(
-            f"{raw!r} is not a phone number or DNIS.", field="number", code="invalid"
-        )
+    _may_look(actor)
+    raw, digits, condition = _named_by(actor, value)
     queryset = PhoneNumber.objects.for_actor(actor).select_related(
         "partner", "subscriber", "previous_subscriber"
     )
@@ -50,3 +38,41 @@ def find_number(*, actor: Actor, value: str, for_update=False) -> PhoneNumber:
     if not found:
         raise NotFound(f"No number {raw} is in the pool.", field="number")
     return found[0]
+
+
+def named_dnis(*, actor: Actor, value: str) -> str | None:
+    """The DNIS of the number `find_number` would find, or None where it would
+    raise: for a page that only goes on to that number, one query of the DNIS
+    alone instead of the number with its partner and owners. A missing
+    permission still raises."""
+    _may_look(actor)
+    try:
+        _, digits, condition = _named_by(actor, value)
+    except DomainError:
+        return None
+    found = PhoneNumber.objects.for_actor(actor).filter(condition)
+    found = sorted(found.values_list("dnis", flat=True), key=lambda d: d != digits)
+    return found[0] if found else None
+
+
+def _may_look(actor: Actor) -> None:
+    if not (actor.can("pool.view") or actor.can("numbers.assign")):
+        actor.require("pool.view")
+
+
+def _named_by(actor: Actor, value: str) -> tuple[str, str, Q]:
+    """What was typed (trimmed), its digits and the condition on the pool that
+    finds the number it names, or a DomainError."""
+    raw = str(value or "").strip()[:40]
+    if not raw:
+        raise DomainError("Enter a phone number or DNIS.", field="number")
+    region = region_for(actor.partner)
+    digits, e164 = number_keys(raw, region)
+    if not digits and not e164:
+        raise DomainError(
+            f"{raw!r} is not a phone number or DNIS.", field="number", code="invalid"
+        )
+    condition = Q(dnis=digits) if digits else Q()
+    if e164:
+        condition = condition | Q(number=e164) if digits else Q(number=e164)
+    return raw, digits, condition

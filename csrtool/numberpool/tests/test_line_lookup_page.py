@@ -11,6 +11,17 @@ def test_a_complete_number_opens_its_detail_page(cast, client_for):
         assert response.url == "/numbers/8005551234/"
 
 
+def test_a_dnis_typed_whole_opens_its_line_before_a_number_with_those_digits(
+    cast, client_for
+):
+    # Two lines named by the same digits: one by its number, one by its DNIS.
+    make_number(cast.acme, "8005551234")
+    make_number(cast.acme, "18005551234", number="+18005559999")
+    response = client_for(cast.bob).get("/numbers/lookup/", {"q": "18005551234"})
+    assert response.status_code == 302
+    assert response.url == "/numbers/18005551234/"
+
+
 def test_part_of_a_number_lists_every_number_containing_it(cast, client_for):
     make_number(cast.acme, "8005551234")
     make_number(cast.acme, "2125551299")
