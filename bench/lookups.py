@@ -8,6 +8,7 @@ from the product's tables, so the product's writes never maintain it.
 """
 
 import time
+from collections.abc import Callable
 
 from django.utils import timezone
 
@@ -194,7 +195,7 @@ def line_lookup_page(scene: Scene, query: str) -> list:
 
     dnis = services.named_dnis(actor=scene.csr, value=query)
     if dnis is not None:
-        return list(PhoneNumber.objects.filter(dnis=dnis))
+        return list(PhoneNumber.objects.for_actor(scene.csr).filter(dnis=dnis))
     queryset = (
         PhoneNumber.objects.for_actor(scene.csr)
         .search_digits(query)
@@ -251,7 +252,7 @@ def _number_walk(scene: Scene):
     return lambda arg: scene.fetch(statement, (partner, f"%{arg}%"))
 
 
-def _faster_plan(plans: list, inputs: list, common) -> callable:
+def _faster_plan(plans: list, inputs: list, common) -> Callable:
     """A ceiling that runs, for each input, the faster of `plans` (the first
     for an input `common` says is not: the others read far more for it), as
     one untimed try of each finds it: what a planner that knew would do."""

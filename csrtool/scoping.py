@@ -16,7 +16,8 @@ class PartnerScopedQuerySet(models.QuerySet):
         partner: an operator's rows join it, a partner's staff get the actor's
         own partner object on every row, read with the request, so the query
         joins nothing (for reads that show rows, not for services that act on
-        a partner changed since the actor was made)."""
+        a partner changed since the actor was made). `with_partner` needs a
+        partner column on the table itself."""
         if actor.is_operator:
             return self.select_related(self.partner_field) if with_partner else self
         queryset = self.for_partner(actor.partner)
