@@ -2,7 +2,9 @@
 encoding, a header naming the columns, a file named on the command line, and
 cells a spreadsheet must not run as formulas."""
 
+import contextlib
 import csv
+import gc
 import io
 import sys
 from collections.abc import Callable
@@ -11,6 +13,23 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from csrtool.errors import ValidationFailed
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cycle collector off while a whole file becomes objects.
+
+    Rows hold no reference cycles, yet each thousand new objects sets the
+    collector going, and its full passes walk every row made so far: half of
+    the time of turning 200,000 lines into rows."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def decode_upload(data: bytes) -> str:

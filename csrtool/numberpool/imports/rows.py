@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
-from csrtool.csvfiles import open_csv
+from csrtool.csvfiles import collector_paused, open_csv
 from csrtool.errors import ValidationFailed
 from csrtool.numberpool.lines import clean_line, e164, parse_number
 
@@ -63,6 +63,11 @@ def file_hash(text: str) -> str:
 def parse_csv(text: str) -> list[ImportRow]:
     """Rows of a CSV with a header naming the columns, in any order."""
     header, reader = open_csv(text, columns=COLUMNS, required=REQUIRED_COLUMNS)
+    with collector_paused():
+        return _rows(header, reader)
+
+
+def _rows(header: list[str], reader) -> list[ImportRow]:
     rows = []
     for cells in reader:
         if not any(cell.strip() for cell in cells):
