@@ -212,3 +212,22 @@ def test_the_cli_creates_a_key_with_an_expiry(cast, capsys):
         "apikeys", "create", "--partner", "acme", "--name", "Temp", "--expires", day
     )
     assert ApiKey.objects.get(name="Temp").expires_at is not None
+
+
+# Switched off with their partner
+
+
+def test_a_partners_keys_stop_working_while_the_partner_is_switched_off(
+    cast, actor_of
+):
+    _, acme_secret = create_api_key(actor=actor_of(cast.alice), name="Sync")
+    _, globex_secret = create_api_key(actor=actor_of(cast.gina), name="Globex")
+    cast.acme.is_active = False
+    cast.acme.save(update_fields=["is_active"])
+
+    assert not works(acme_secret)
+    assert works(globex_secret)
+
+    cast.acme.is_active = True
+    cast.acme.save(update_fields=["is_active"])
+    assert works(acme_secret)
