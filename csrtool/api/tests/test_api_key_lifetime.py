@@ -217,9 +217,7 @@ def test_the_cli_creates_a_key_with_an_expiry(cast, capsys):
 # Switched off with their partner
 
 
-def test_a_partners_keys_stop_working_while_the_partner_is_switched_off(
-    cast, actor_of
-):
+def test_a_partners_keys_stop_working_while_the_partner_is_switched_off(cast, actor_of):
     _, acme_secret = create_api_key(actor=actor_of(cast.alice), name="Sync")
     _, globex_secret = create_api_key(actor=actor_of(cast.gina), name="Globex")
     cast.acme.is_active = False
