@@ -20,8 +20,8 @@ def collector_paused():
     """Python's cycle collector off while a whole file becomes objects.
 
     Rows hold no reference cycles, yet each thousand new objects sets the
-    collector going, and its full passes walk every row made so far: half of
-    the time of turning 200,000 lines into rows."""
+    collector going, and its full passes walk every row made so far: the
+    larger the file, the more of its reading they take."""
     if not gc.isenabled():
         yield
         return

@@ -110,9 +110,9 @@ def _in_one_process():
     """On PostgreSQL, a transaction (or savepoint) whose queries are planned
     without parallel workers, for `classify`.
 
-    A chunk's check probes the pool's two unique indexes a few thousand times:
-    7 ms of work on a million numbers, which the planner splits over parallel
-    workers that take longer to start (19 ms a chunk with them)."""
+    A chunk's check probes the pool's two unique indexes a few thousand times,
+    a few milliseconds of work that the planner would split over parallel
+    workers, which take longer to start than the work takes."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -584,7 +584,7 @@ _LETTERS = {"a": Outcome.WILL_ADD, "p": Outcome.ALREADY_PRESENT, "e": Outcome.ER
 def import_rows(job: NumberImport, *, errors_only: bool = False) -> list[ImportRow]:
     """The import's rows as uploaded, each with its recorded outcome and reason."""
     if errors_only and "e" not in job.outcomes:
-        return []  # without reading the file again: 200,000 rows take a second
+        return []  # without reading (and parsing) the whole file again
     rows = parse_csv(job.content)
     for row, letter in zip(rows, job.outcomes, strict=False):
         row.outcome = _LETTERS[letter]
