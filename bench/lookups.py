@@ -65,26 +65,28 @@ def _subscriber_ceiling(scene: Scene, where: str, value):
     return lambda arg: scene.fetch(statement, (partner, value(arg)))
 
 
-def _hits_first(scene: Scene, table: str, hits: str, order: str, value):
+def _hits_first(scene: Scene, table: str, hits: str, order: str, value, *, also=None):
     """The first page, in `order`, of the partner's rows among `hits` (a query
     of ids that a trigram index answers), with the hits driving the plan: on
     SQLite through ORDER BY terms no index serves, on PostgreSQL through a
     materialised CTE (else the planner may walk the partner in order, probing
-    each row, and a rare term costs a whole partner)."""
+    each row, and a rare term costs a whole partner). `also`, a condition on
+    the rows and the function of the input that gives its parameter."""
     partner = scene.partner.pk
+    where, more = (f"AND {also[0]} ", also[1]) if also else ("", lambda arg: ())
     if scene.vendor == "sqlite":
         statement = (
             f"SELECT t.* FROM {table} t WHERE t.partner_id = %s "  # noqa: S608
-            f"AND t.id IN ({hits}) ORDER BY {_driven(scene, order)} "
+            f"AND t.id IN ({hits}) {where}ORDER BY {_driven(scene, order)} "
             f"LIMIT {PAGE + 1}"
         )
-        return lambda arg: scene.fetch(statement, (partner, value(arg)))
+        return lambda arg: scene.fetch(statement, (partner, value(arg), *more(arg)))
     statement = (
         f"WITH hits AS MATERIALIZED ({hits}) SELECT t.* FROM {table} t "  # noqa: S608
-        f"JOIN hits ON hits.id = t.id WHERE t.partner_id = %s "
+        f"JOIN hits ON hits.id = t.id WHERE t.partner_id = %s {where}"
         f"ORDER BY {order} LIMIT {PAGE + 1}"
     )
-    return lambda arg: scene.fetch(statement, (value(arg), partner))
+    return lambda arg: scene.fetch(statement, (value(arg), partner, *more(arg)))
 
 
 def _text_ceiling(scene: Scene):
@@ -240,16 +242,43 @@ def _browse_ceiling(scene: Scene, where: str, params):
 
 
 def _number_walk(scene: Scene):
-    """The other plan for a page of numbers whose DNIS contains the digits:
-    walk the partner's numbers in number order (their index) and test each
-    DNIS, stopping at the page's last match. Cheap for a text found early in
-    number order, a whole partner for a rare one."""
+    """The other plan for a page of numbers whose DNIS contains the digits
+    (and does not end in them: those come first, see _ending_first): walk the
+    partner's numbers in number order (their index) and test each DNIS,
+    stopping at the page's last match. Cheap for a text found early in number
+    order, a whole partner for a rare one."""
     statement = (
         "SELECT t.* FROM numberpool_phonenumber t WHERE t.partner_id = %s "
-        "AND (t.dnis || '') LIKE %s ORDER BY t.number LIMIT " + str(PAGE + 1)
+        "AND (t.dnis || '') LIKE %s AND t.dnis NOT LIKE %s "
+        "ORDER BY t.number LIMIT " + str(PAGE + 1)
     )
     partner = scene.partner.pk
-    return lambda arg: scene.fetch(statement, (partner, f"%{arg}%"))
+    return lambda arg: scene.fetch(statement, (partner, f"%{arg}%", f"%{arg}"))
+
+
+def _ending_first(scene: Scene, rest: Callable) -> Callable:
+    """The page's own two parts, raw: the numbers whose DNIS ends in the
+    digits, from the index of DNIS endings, then (when they do not fill the
+    page) the rest of the matches as `rest` reads them."""
+    from csrtool.numberpool.models import ENDING_DIGITS
+
+    ending = f"right(t.dnis, {ENDING_DIGITS})"
+    if scene.vendor == "sqlite":
+        ending = f"substr(t.dnis, -{ENDING_DIGITS})"
+    statement = (
+        f"SELECT t.* FROM numberpool_phonenumber t WHERE {ending} = %s "  # noqa: S608
+        "AND t.partner_id = %s AND t.dnis LIKE %s "
+        f"ORDER BY {_driven(scene, 't.number')} LIMIT {PAGE + 1}"
+    )
+    partner = scene.partner.pk
+
+    def page(arg):
+        rows = scene.fetch(statement, (arg[-ENDING_DIGITS:], partner, f"%{arg}"))
+        if len(rows) <= PAGE:
+            rows += rest(arg)[: PAGE + 1 - len(rows)]
+        return rows
+
+    return page
 
 
 def _faster_plan(plans: list, inputs: list, common) -> Callable:
@@ -283,7 +312,14 @@ def number_paths(scene: Scene) -> list[Path]:
     def term(digits: str) -> str:
         return f'"{digits}"' if scene.vendor == "sqlite" else f"%{digits}%"
 
-    digits = _hits_first(scene, "numberpool_phonenumber", hits, "t.number", term)
+    digits = _hits_first(
+        scene,
+        "numberpool_phonenumber",
+        hits,
+        "t.number",
+        term,
+        also=("t.dnis NOT LIKE %s", lambda arg: (f"%{arg}",)),
+    )
     counted = f"SELECT count(*) FROM ({hits} LIMIT {COMMON_HITS}) h"  # noqa: S608
 
     def common(arg) -> bool:
@@ -303,9 +339,12 @@ def number_paths(scene: Scene) -> list[Path]:
                 label=f"Phone Line Lookup, {length} digits",
                 group="numbers",
                 product=lambda arg: line_lookup_page(scene, arg),
-                ceiling=_faster_plan([digits, walk], terms, common),
-                ceiling_label="trigram index on DNIS, first page; or the walk in "
-                "number order, whichever is faster for the input",
+                ceiling=_ending_first(
+                    scene, _faster_plan([digits, walk], terms, common)
+                ),
+                ceiling_label="index of DNIS endings, then the trigram index on "
+                "DNIS or the walk in number order, whichever is faster for the "
+                "input",
                 inputs=terms,
                 agree=_same_ids,
             )

@@ -101,8 +101,9 @@ class NumberFilters(Schema):
 
 @router.get("", response=NumberPage, summary="List or search the number pool")
 def list_numbers(request, filters: Query[NumberFilters]):
-    """`q` matches every number whose DNIS contains the digits; `available`
-    keeps the numbers free to assign now."""
+    """`q` matches every number whose DNIS contains the digits; with four digits
+    or more, the numbers whose DNIS ends in them come first, each part in number
+    order. `available` keeps the numbers free to assign now."""
     actor = request.auth
     actor.require("pool.view")
     queryset = PhoneNumber.objects.for_actor(actor).select_related(

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Contains, EndsWith, Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,11 @@ _FTS_MATCH = (
 )
 # Trigram indexes need three characters; shorter searches match a prefix instead.
 TRIGRAM_MIN = 3
+# Digits this many or more list the numbers ending in them first; the index of
+# DNIS endings holds this many digits of each.
+ENDING_DIGITS = 4
+# A cursor within those numbers ending in the digits starts with this letter.
+ENDING_CURSOR = "e"
 
 
 class NumberStatus(models.TextChoices):
@@ -98,6 +104,59 @@ class _Unindexed(Func):
         return super().as_sql(compiler, connection, template="+%(expressions)s")
 
 
+class DnisEnding(Func):
+    """The last four digits of a DNIS, as its own index holds them: it finds the
+    numbers ending in typed digits without reading every number that contains
+    them (four common digits are inside tens of thousands of a million numbers,
+    at the end of about a hundred)."""
+
+    output_field = models.CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        template = f"RIGHT(%(expressions)s, {ENDING_DIGITS})"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = f"SUBSTR(%(expressions)s, -{ENDING_DIGITS})"
+        return super().as_sql(compiler, connection, template=template, **extra)
+
+
+class _DigitsMatch(Func):
+    """Whether a number's DNIS contains the digits, through the trigram index.
+
+    A page of a search reads the matches in two parts (see
+    PhoneNumberQuerySet.page), named on the query as `digits_part`: "ending",
+    the numbers whose DNIS ends in the digits, from the index of endings; then
+    "rest", the other matches. Unnamed, it is every match."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, digits: str):
+        super().__init__(F("pk"), F("dnis"))
+        self.digits = digits
+
+    def as_sql(self, compiler, connection, **extra):
+        pk, dnis = self.get_source_expressions()
+        part = getattr(compiler.query, "digits_part", None)
+        if part == "ending":
+            ending = DnisEnding(dnis)
+            sql, params = compiler.compile(Exact(ending, self.digits[-ENDING_DIGITS:]))
+            also, more = compiler.compile(EndsWith(dnis, self.digits))
+            return f"({sql} AND {also})", [*params, *more]
+        if connection.vendor == "sqlite":
+            # A constant query with a bound parameter of digits only, so the
+            # quoted FTS5 phrase cannot carry any syntax.
+            match = RawSQL(_FTS_MATCH, [f'"{self.digits}"'])  # noqa: S611
+            sql, params = compiler.compile(In(pk, match))
+        else:
+            # LIKE '%…%' is answered by the pg_trgm GIN index.
+            sql, params = compiler.compile(Contains(dnis, self.digits))
+        if part == "rest":
+            also, more = compiler.compile(EndsWith(dnis, self.digits))
+            return f"({sql} AND NOT {also})", [*params, *more]
+        return sql, params
+
+
 def _prefix_end(prefix: str) -> str | None:
     """The first string after every string starting with `prefix` (digits
     after an optional +), or None when there is none."""
@@ -112,10 +171,14 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
     # Set by search_digits: the trigram match drives the query, and the order
     # and cursor of its pages must not draw the planner to another index.
     _trigram = False
+    # Set by search_digits to digits long enough to list the numbers ending in
+    # them first.
+    ending = ""
 
     def _clone(self):
         clone = super()._clone()
         clone._trigram = self._trigram
+        clone.ending = self.ending
         return clone
 
     def for_partner(self, partner):
@@ -215,20 +278,46 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         return self.order_by(self._number().asc())
 
     def page(self, after: str | None, *, size: int = 50) -> Page:
-        """One page in number order after the number `after` (keyset pagination)."""
-        queryset = self._without_known_joins().in_order()
-        # The cursor is an E.164 number; anything else in it is forged.
-        after = "".join(ch for ch in str(after or "") if ch in "+0123456789")[:20]
-        if after:
-            queryset = queryset.alias(_after=self._number()).filter(_after__gt=after)
-        if self._trigram and connection.vendor == "postgresql":
-            queryset = queryset._rows_of(queryset.values("pk")[: size + 1])
-        items = list(queryset[: size + 1])
+        """One page in number order after the number `after` (keyset pagination).
+
+        A search for four digits or more lists the numbers whose DNIS ends in
+        them first, then the others that contain them, each part in number
+        order: a CSR types the end of a number far more often than its middle,
+        and those come from their own index however common the digits are.
+        """
+        after = str(after or "")
+        if not self.ending:
+            items = self._items_after(after, size + 1)
+        elif after and not after.startswith(ENDING_CURSOR):
+            items = self._part("rest")._items_after(after, size + 1)
+        else:
+            items = self._part("ending")._items_after(after[1:], size + 1)
+            if len(items) <= size:
+                items += self._part("rest")._items_after("", size + 1 - len(items))
         next_cursor = None
         if len(items) > size:
             items = items[:size]
-            next_cursor = items[-1].number
+            last = items[-1]
+            ends = self.ending and last.dnis.endswith(self.ending)
+            next_cursor = (ENDING_CURSOR if ends else "") + last.number
         return Page(items=items, next_cursor=next_cursor)
+
+    def _part(self, name: str):
+        """The search's matches ending in its digits, or the rest of them."""
+        queryset = self._chain()
+        queryset.query.digits_part = name
+        return queryset
+
+    def _items_after(self, after: str, count: int) -> list:
+        """The first `count` rows in number order after the number `after`."""
+        queryset = self._without_known_joins().in_order()
+        # The cursor is an E.164 number; anything else in it is forged.
+        after = "".join(ch for ch in after if ch in "+0123456789")[:20]
+        if after:
+            queryset = queryset.alias(_after=self._number()).filter(_after__gt=after)
+        if self._trigram and connection.vendor == "postgresql":
+            queryset = queryset._rows_of(queryset.values("pk")[:count])
+        return list(queryset[:count])
 
     def _rows_of(self, page_ids):
         """The rows of a page of ids, joined to what this queryset selects
@@ -264,14 +353,11 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
             return self.none()
         if len(digits) < TRIGRAM_MIN:
             return self.filter(dnis__startswith=digits)
-        queryset = self._chain()
+        queryset = self.filter(_DigitsMatch(digits))
         queryset._trigram = True
-        if connection.vendor == "sqlite":
-            # A constant query with a bound parameter of digits only, so the
-            # quoted FTS5 phrase cannot carry any syntax.
-            return queryset.filter(pk__in=RawSQL(_FTS_MATCH, [f'"{digits}"']))  # noqa: S611
-        # PostgreSQL: LIKE '%…%' is answered by the pg_trgm GIN index.
-        return queryset.filter(dnis__contains=digits)
+        if len(digits) >= ENDING_DIGITS:
+            queryset.ending = digits
+        return queryset
 
 
 class PhoneNumber(models.Model):
@@ -383,6 +469,8 @@ class PhoneNumber(models.Model):
                 fields=["partner", "status", "number"],
                 name="number_partner_status_order",
             ),
+            # Phone Line Lookup: the numbers ending in typed digits.
+            models.Index(DnisEnding("dnis"), F("partner"), name="number_dnis_ending"),
             models.Index(fields=["status", "held_until"], name="number_hold_expiry"),
             models.Index(fields=["status", "aging_until"], name="number_aging_expiry"),
         ]

@@ -196,6 +196,7 @@ def line_lookup(request):
     actor = request.actor
     query = request.GET.get("q", "").strip()[:40]
     page = None
+    ending = ""
     if query:
         dnis = services.named_dnis(actor=actor, value=query)
         if dnis is not None:
@@ -209,12 +210,14 @@ def line_lookup(request):
             .select_related("subscriber", "partner")
         )
         page = queryset.page(request.GET.get("after"))
+        ending = queryset.ending
     return render(
         request,
         "numberpool/line_lookup.html",
         {
             "query": query,
             "page": page,
+            "ending": ending,
             "now": timezone.now(),
             "subscriber": _carried(request),
         },

@@ -1,3 +1,5 @@
+import re
+
 from csrtool.numberpool.models import NumberStatus
 from csrtool.numberpool.tests.make import make_number
 
@@ -85,3 +87,35 @@ def test_charlie_gets_a_404_for_acmes_number(cast, client_for):
     make_number(cast.acme, "8005551234")
     assert client_for(cast.charlie).get("/numbers/8005551234/").status_code == 404
     assert client_for(cast.charlie).get("/numbers/8005550000/").status_code == 404
+
+
+def test_numbers_ending_in_the_digits_come_first_on_the_page_the_api_and_the_cli(
+    cast, client_for, api_client_for, capsys
+):
+    import json
+
+    from django.core.management import call_command
+
+    # In number order the two that hold 4420 inside come first.
+    for dnis in ["2124420001", "2124420002", "9175554420", "3125554420", "4155551200"]:
+        make_number(cast.acme, dnis)
+    make_number(cast.globex, "6465554420")
+    wanted = ["3125554420", "9175554420", "2124420001", "2124420002"]
+
+    page = client_for(cast.bob).get("/numbers/lookup/", {"q": "4420"}).text
+    assert "4 numbers contain “4420”." in page
+    assert "Numbers ending in 4420 are listed first." in page
+    assert re.findall(r"<td><code>(\d+)</code></td>", page) == wanted
+
+    shown, cursor = [], None
+    api = api_client_for(cast.acme)
+    for _ in range(len(wanted)):
+        params = {"q": "4420", "limit": 1, **({"cursor": cursor} if cursor else {})}
+        body = api.get("/api/v1/numbers", params).json()
+        shown += [item["dnis"] for item in body["items"]]
+        if not (cursor := body["next_cursor"]):
+            break
+    assert shown == wanted
+
+    call_command("numbers", "search", "4420", "--json", "--as", "bob@acme.example")
+    assert [line["dnis"] for line in json.loads(capsys.readouterr().out)] == wanted

@@ -23,6 +23,7 @@ ORDER_INDEXES = (
     "number_partner_area_order",
 )
 TRGM_INDEX = "numberpool_phonenumber_dnis_trgm"
+ENDING_INDEX = "number_dnis_ending"
 STATE_INDEX = "number_partner_status_order"
 
 
@@ -93,11 +94,16 @@ def plan(sql, params, switches=()) -> str:
                 cursor.execute(f"RESET {switch}")
 
 
-def page_plan(queryset, after=None, switches=("enable_seqscan",)) -> str:
+def page_plans(queryset, after=None, switches=("enable_seqscan",)) -> list[str]:
+    """The plan of every statement a page of five runs."""
     with statements() as seen:
         queryset.page(after, size=5)
-    (statement,) = seen
-    return plan(*statement, switches)
+    return [plan(*statement, switches) for statement in seen]
+
+
+def page_plan(queryset, after=None, switches=("enable_seqscan",)) -> str:
+    (text,) = page_plans(queryset, after, switches)
+    return text
 
 
 BROWSE_FILTERS = [
@@ -214,9 +220,17 @@ def test_a_search_is_driven_by_its_trigram_match_whatever_filters_it(
     # PostgreSQL picks by its estimates, which at a test's size favour reading
     # the partner's few rows; what must hold at any size is that no index in
     # number order is there to walk, even with sorting switched off.
-    text = page_plan(queryset, after, ("enable_seqscan", "enable_sort"))
+    *ending, text = page_plans(queryset, after, ("enable_seqscan", "enable_sort"))
 
+    # From the start, the numbers ending in the digits come first, read from
+    # the index of DNIS endings alone; a cursor past them reads only the rest.
+    assert len(ending) == (1 if after is None else 0)
+    for part in ending:
+        assert ENDING_INDEX in part, part
+        assert not any(index in part for index in ORDER_INDEXES), part
+        assert TRGM_INDEX not in part and "VIRTUAL TABLE" not in part, part
     assert not any(index in text for index in ORDER_INDEXES), text
+    assert ENDING_INDEX not in text, text
     if connection.vendor == "sqlite":
         assert "VIRTUAL TABLE INDEX" in text, text
         assert "rowid=?" in text, text

@@ -119,6 +119,45 @@ def test_the_trigram_search_finds_exactly_what_a_plain_scan_finds(cast):
     assert any(len(scan(t)) > 10 for t in terms)
 
 
+def test_pages_of_four_digits_or_more_hold_every_match_those_ending_in_them_first(
+    cast,
+):
+    from csrtool.numberpool.tests.make import make_number
+
+    generate_numbers(cast.acme, 1500)
+    generate_numbers(cast.globex, 200, seed=8)
+    for n in range(7):  # 4420 at the end of seven numbers, inside seven more
+        make_number(cast.acme, f"31{n}5554420")
+        make_number(cast.acme, f"2124420{n:03d}")
+    make_number(cast.globex, "6465554420")
+    rng = random.Random(3)
+    acme = list(PhoneNumber.objects.filter(partner=cast.acme).order_by("number"))
+    # Endings that are also inside other numbers, and digits found anywhere.
+    terms = ["4420", "54420", "5551", "0000", *(line.dnis[-5:] for line in acme[::300])]
+    terms += [rng.choice(acme).dnis[2:8] for _ in range(5)]
+    both = 0
+    for term in terms:
+        matches = scan(term)
+        wanted = [
+            line.number
+            for line in sorted(
+                acme, key=lambda line: (not line.dnis.endswith(term), line.number)
+            )
+            if line.pk in matches
+        ]
+        queryset = PhoneNumber.objects.for_partner(cast.acme).search_digits(term)
+        shown, after = [], None
+        for _ in range(len(wanted) + 1):  # pages of two, and an empty last one
+            page = queryset.page(after, size=2)
+            shown += [line.number for line in page.items]
+            if not (after := page.next_cursor):
+                break
+        assert shown == wanted, term
+        ending = sum(number[-len(term) :] == term for number in wanted)
+        both += 0 < ending < len(wanted) and ending > 2
+    assert both  # a term whose endings span pages and which has other matches
+
+
 def test_the_index_follows_changes_and_removals_of_numbers(cast):
     rows = generate_numbers(cast.acme, 50)
     first = PhoneNumber.objects.get(dnis=rows[0].dnis)

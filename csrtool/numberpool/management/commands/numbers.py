@@ -106,7 +106,9 @@ class Command(DomainCommand):
         show.add_argument("number")
 
         search = sub.add_parser(
-            "search", help="Numbers whose DNIS contains these digits."
+            "search",
+            help="Numbers whose DNIS contains these digits (four or more: those "
+            "ending in them first).",
         )
         search.add_argument("digits", help="At least one digit, e.g. 555 or 800555.")
         search.add_argument("--available", action="store_true")
@@ -240,7 +242,7 @@ class Command(DomainCommand):
         )
         if options["available"]:
             queryset = queryset.available()
-        found = list(queryset.in_order()[: options["limit"]])
+        found = queryset.page(None, size=options["limit"]).items
         self.emit(
             options,
             [line_data(line) for line in found],
