@@ -204,15 +204,16 @@ def test_the_pool_list_walks_an_index_in_number_order_for_any_filter(
         {"status": "available", "number_type": "local"},
     ],
 )
-@pytest.mark.parametrize("after", [None, "+1212"])
+@pytest.mark.parametrize("after", [None, "+1212", "e+1212"])
+@pytest.mark.parametrize("digits", ["5501", "55012"])
 def test_a_search_is_driven_by_its_trigram_match_whatever_filters_it(
-    cast, filters, after
+    cast, filters, after, digits
 ):
     fill(cast.acme, 300)
     queryset = (
         PhoneNumber.objects.for_partner(cast.acme)
         .select_related("partner", "subscriber")
-        .search_digits("55012")
+        .search_digits(digits)
         .available()
         .filtered(**filters)
     )
@@ -222,9 +223,10 @@ def test_a_search_is_driven_by_its_trigram_match_whatever_filters_it(
     # number order is there to walk, even with sorting switched off.
     *ending, text = page_plans(queryset, after, ("enable_seqscan", "enable_sort"))
 
-    # From the start, the numbers ending in the digits come first, read from
-    # the index of DNIS endings alone; a cursor past them reads only the rest.
-    assert len(ending) == (1 if after is None else 0)
+    # Four digits: the numbers ending in them come first, read from the index
+    # of DNIS endings alone (a cursor past them reads only the rest). More
+    # digits end so few numbers that one query of the matches ranks them.
+    assert len(ending) == (1 if len(digits) == 4 and after != "+1212" else 0)
     for part in ending:
         assert ENDING_INDEX in part, part
         assert not any(index in part for index in ORDER_INDEXES), part

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from csrtool.numberpool.models import (
+    ENDING_DIGITS,
     FTS_INSERT_TRIGGER,
     FTS_TABLE,
     NumberType,
@@ -126,16 +127,17 @@ def test_pages_of_four_digits_or_more_hold_every_match_those_ending_in_them_firs
 
     generate_numbers(cast.acme, 1500)
     generate_numbers(cast.globex, 200, seed=8)
-    for n in range(7):  # 4420 at the end of seven numbers, inside seven more
+    for n in range(7):  # 54420 at the end of seven numbers, inside seven more
         make_number(cast.acme, f"31{n}5554420")
-        make_number(cast.acme, f"2124420{n:03d}")
+        make_number(cast.acme, f"2125442{n:03d}")
+        make_number(cast.acme, f"2124420{n:03d}")  # and 4420 inside seven more
     make_number(cast.globex, "6465554420")
     rng = random.Random(3)
     acme = list(PhoneNumber.objects.filter(partner=cast.acme).order_by("number"))
     # Endings that are also inside other numbers, and digits found anywhere.
     terms = ["4420", "54420", "5551", "0000", *(line.dnis[-5:] for line in acme[::300])]
     terms += [rng.choice(acme).dnis[2:8] for _ in range(5)]
-    both = 0
+    both = set()
     for term in terms:
         matches = scan(term)
         wanted = [
@@ -154,8 +156,11 @@ def test_pages_of_four_digits_or_more_hold_every_match_those_ending_in_them_firs
                 break
         assert shown == wanted, term
         ending = sum(number[-len(term) :] == term for number in wanted)
-        both += 0 < ending < len(wanted) and ending > 2
-    assert both  # a term whose endings span pages and which has other matches
+        if 2 < ending < len(wanted):
+            both.add(len(term) > ENDING_DIGITS)
+    # Terms of four digits and of more whose endings span pages, and which have
+    # other matches.
+    assert both == {False, True}
 
 
 def test_the_index_follows_changes_and_removals_of_numbers(cast):
