@@ -281,6 +281,26 @@ def _ending_first(scene: Scene, rest: Callable) -> Callable:
     return page
 
 
+def _ranked_hits(scene: Scene, hits: str, term: Callable) -> Callable:
+    """The same page in one query: every trigram hit, those whose DNIS ends in
+    the digits first, each part in number order (what the product runs for
+    five digits or more, which end few numbers)."""
+    order = _driven(scene, "t.dnis NOT LIKE %s, t.number")
+    partner = scene.partner.pk
+    if scene.vendor == "sqlite":
+        statement = (
+            "SELECT t.* FROM numberpool_phonenumber t WHERE t.partner_id = %s "  # noqa: S608
+            f"AND t.id IN ({hits}) ORDER BY {order} LIMIT {PAGE + 1}"
+        )
+        return lambda arg: scene.fetch(statement, (partner, term(arg), f"%{arg}"))
+    statement = (
+        f"WITH hits AS MATERIALIZED ({hits}) SELECT t.* "  # noqa: S608
+        "FROM numberpool_phonenumber t JOIN hits ON hits.id = t.id "
+        f"WHERE t.partner_id = %s ORDER BY {order} LIMIT {PAGE + 1}"
+    )
+    return lambda arg: scene.fetch(statement, (term(arg), partner, f"%{arg}"))
+
+
 def _faster_plan(plans: list, inputs: list, common) -> Callable:
     """A ceiling that runs, for each input, the faster of `plans` (the first
     for an input `common` says is not: the others read far more for it), as
@@ -300,7 +320,7 @@ def _faster_plan(plans: list, inputs: list, common) -> Callable:
 
 
 def number_paths(scene: Scene) -> list[Path]:
-    from csrtool.numberpool.models import FTS_TABLE
+    from csrtool.numberpool.models import ENDING_DIGITS, FTS_TABLE
 
     lines = scene.numbers(200)
     rng = scene.rng
@@ -326,6 +346,7 @@ def number_paths(scene: Scene) -> list[Path]:
         return scene.fetch(counted, (term(arg),))[0][0] >= COMMON_HITS
 
     walk = _number_walk(scene)
+    ranked = _ranked_hits(scene, hits, term)
 
     paths = []
     for length in (4, 6, 8):
@@ -333,18 +354,23 @@ def number_paths(scene: Scene) -> list[Path]:
         for line in lines:
             start = rng.randrange(0, len(line.dnis) - length + 1)
             terms.append(line.dnis[start : start + length])
+        rest = _faster_plan([digits, walk], terms, common)
         paths.append(
             Path(
                 key=f"line_lookup.{length}",
                 label=f"Phone Line Lookup, {length} digits",
                 group="numbers",
                 product=lambda arg: line_lookup_page(scene, arg),
-                ceiling=_ending_first(
-                    scene, _faster_plan([digits, walk], terms, common)
+                # Four digits: the two parts. More: whichever of the two parts
+                # and the one ranked query is faster for the input.
+                ceiling=_faster_plan(
+                    [_ending_first(scene, rest), ranked],
+                    terms,
+                    lambda arg: len(arg) > ENDING_DIGITS,
                 ),
                 ceiling_label="index of DNIS endings, then the trigram index on "
-                "DNIS or the walk in number order, whichever is faster for the "
-                "input",
+                "DNIS or the walk in number order; or the trigram hits ranked in "
+                "one query; whichever is faster for the input",
                 inputs=terms,
                 agree=_same_ids,
             )
