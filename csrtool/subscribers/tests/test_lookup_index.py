@@ -59,6 +59,19 @@ def test_the_trigram_index_follows_every_write(cast):
             )
 
 
+def test_a_text_whose_case_folds_to_more_letters_finds_addresses_as_a_scan(cast):
+    # Addresses are searched case-folded (ß as ss), names as typed.
+    acme = Subscriber.objects.for_partner(cast.acme)
+    street = make_subscriber(
+        cast.acme, email="max.strasse@example.com", first_name="Max", last_name="Weber"
+    )
+    named = make_subscriber(
+        cast.acme, email="erna@example.com", first_name="Erna", last_name="Straße"
+    )
+    wanted = {street.public_id, named.public_id}
+    assert found(acme, "Straße") == scanned(acme, "Straße") == wanted
+
+
 def test_a_whole_address_is_the_answer_and_nothing_else_is_searched(cast):
     exact = make_subscriber(cast.acme, email="ann@ranking.example")
     make_subscriber(cast.acme, email="joann@ranking.example")
