@@ -138,11 +138,12 @@ class _DigitsMatch(Func):
     def as_sql(self, compiler, connection, **extra):
         pk, dnis = self.get_source_expressions()
         part = getattr(compiler.query, "digits_part", None)
+        if part:
+            ends, ends_params = compiler.compile(EndsWith(dnis, self.digits))
         if part == "ending":
-            ending = DnisEnding(dnis)
-            sql, params = compiler.compile(Exact(ending, self.digits[-ENDING_DIGITS:]))
-            also, more = compiler.compile(EndsWith(dnis, self.digits))
-            return f"({sql} AND {also})", [*params, *more]
+            last = self.digits[-ENDING_DIGITS:]
+            sql, params = compiler.compile(Exact(DnisEnding(dnis), last))
+            return f"({sql} AND {ends})", [*params, *ends_params]
         if connection.vendor == "sqlite":
             # A constant query with a bound parameter of digits only, so the
             # quoted FTS5 phrase cannot carry any syntax.
@@ -152,8 +153,7 @@ class _DigitsMatch(Func):
             # LIKE '%…%' is answered by the pg_trgm GIN index.
             sql, params = compiler.compile(Contains(dnis, self.digits))
         if part == "rest":
-            also, more = compiler.compile(EndsWith(dnis, self.digits))
-            return f"({sql} AND NOT {also})", [*params, *more]
+            return f"({sql} AND NOT {ends})", [*params, *ends_params]
         return sql, params
 
 

@@ -1,4 +1,7 @@
+import json
 import re
+
+from django.core.management import call_command
 
 from csrtool.numberpool.models import NumberStatus
 from csrtool.numberpool.tests.make import make_number
@@ -92,10 +95,6 @@ def test_charlie_gets_a_404_for_acmes_number(cast, client_for):
 def test_numbers_ending_in_the_digits_come_first_on_the_page_the_api_and_the_cli(
     cast, client_for, api_client_for, capsys
 ):
-    import json
-
-    from django.core.management import call_command
-
     # In number order the two that hold 4420 inside come first.
     for dnis in ["2124420001", "2124420002", "9175554420", "3125554420", "4155551200"]:
         make_number(cast.acme, dnis)
