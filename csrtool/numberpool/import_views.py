@@ -148,7 +148,7 @@ def _load(request, import_id) -> NumberImport:
 def import_detail(request, import_id):
     job = _load(request, import_id)
     errors_only = request.GET.get("show") == "errors"
-    rows = imports.import_rows(job, errors_only=errors_only)
+    rows = imports.RecordedRows(job, errors_only=errors_only)
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -2,8 +2,13 @@
 preview on a NumberImport, then write chunk by chunk, resumably."""
 
 import contextlib
+import dataclasses
 import functools
-from collections.abc import Callable
+import itertools
+import operator
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,12 +20,13 @@ from csrtool.audit.services import record
 from csrtool.crashpoints import crash_point
 from csrtool.errors import DomainError, NotFound, ValidationFailed
 from csrtool.numberpool.imports.rows import (
+    FirstLines,
     ImportRow,
     Outcome,
     check_fields,
     expand_range,
     file_hash,
-    parse_csv,
+    iter_csv,
     range_csv,
 )
 from csrtool.numberpool.lines import region_for
@@ -121,18 +127,80 @@ def _in_one_process():
         yield
 
 
-def prepare(text: str, *, partner: Partner) -> list[ImportRow]:
-    rows = parse_csv(text)
-    if not rows:
+def checked_chunks(text: str, *, partner: Partner) -> Iterator[list[ImportRow]]:
+    """A file's rows, CHUNK_SIZE at a time, each row's own checks done (its
+    fields, and repeats of earlier rows): read as they are needed, so a file
+    of any length holds one chunk of rows in memory."""
+    region = region_for(partner)
+    first_lines = FirstLines()
+    rows = iter_csv(text)
+    empty = True
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        empty = False
+        check_fields(chunk, region=region, first_lines=first_lines)
+        yield chunk
+    if empty:
         raise ValidationFailed({"file": ["The file has a header but no numbers."]})
-    check_fields(rows, region=region_for(partner))
-    return rows
 
 
-def _chunks(rows, size=None):
-    size = size or CHUNK_SIZE
-    for start in range(0, len(rows), size):
-        yield start, rows[start : start + size]
+class _Spill:
+    """A file's checked rows on disk between the preview and a run in the same
+    call (the CLI, the API), so the run need not check them again and memory
+    holds one chunk: a chunk is pickled as the preview checks it (each row as
+    a tuple of its fields, several times faster to write and read back than the
+    row itself) and read back as the run reaches it. See `_spilled`."""
+
+    _fields = operator.attrgetter(*(f.name for f in dataclasses.fields(ImportRow)))
+
+    def __init__(self, file):
+        self._file = file
+
+    def add(self, chunk: list[ImportRow]) -> None:
+        values = [self._fields(row) for row in chunk]
+        pickle.dump(values, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def chunks(self) -> Iterator[list[ImportRow]]:
+        self._file.seek(0)
+        while True:
+            try:
+                # Our own rows, written by this process a moment ago.
+                values = pickle.load(self._file)  # noqa: S301
+            except EOFError:
+                return
+            yield [ImportRow(*fields) for fields in values]
+
+
+@contextlib.contextmanager
+def _spilled() -> Iterator[_Spill]:
+    """A spill on an anonymous temporary file, gone when the block ends."""
+    with tempfile.TemporaryFile() as file:
+        yield _Spill(file)
+
+
+class _Ahead:
+    """Rows taken from chunks in file order, forward only: an import's
+    `rows_done` only ever moves forward, so what lies before it is dropped."""
+
+    def __init__(self, chunks: Iterable[list[ImportRow]]):
+        self._chunks = iter(chunks)
+        self._rows: list[ImportRow] = []
+        self._first = 0  # the position in the file of self._rows[0]
+
+    def take(self, start: int, count: int) -> list[ImportRow]:
+        if start < self._first:
+            raise ValueError("An import's rows are read forward only.")
+        while self._first + len(self._rows) < start + count:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            if self._first + len(self._rows) + len(chunk) <= start:
+                self._first += len(self._rows) + len(chunk)
+                self._rows = []
+            else:
+                self._rows.extend(chunk)
+        del self._rows[: start - self._first]
+        self._first = start
+        return self._rows[:count]
 
 
 def _summarise(rows: list[ImportRow]) -> tuple[str, dict[str, str]]:
@@ -169,7 +237,7 @@ def preview_import(
     The same file previewed again while its import is open gives the same
     import, so an interrupted import continues instead of starting over.
     """
-    return _preview(actor, text, file_name, partner, now)[0]
+    return _preview(actor, text, file_name, partner, now)
 
 
 def import_numbers(
@@ -181,26 +249,33 @@ def import_numbers(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Preview and run at once (the CLI and the API), checking each row once."""
-    job, rows = _preview(actor, text, file_name, partner, now)
-    return _run(actor, job, rows, now or timezone.now(), progress)
+    """Preview and run at once (the CLI and the API), checking each row's
+    fields once."""
+    with _spilled() as spill:
+        job = _preview(actor, text, file_name, partner, now, spill=spill)
+        return _run(actor, job, spill.chunks(), now or timezone.now(), progress)
 
 
-def _preview(actor, text, file_name, partner, now):
+def _preview(actor, text, file_name, partner, now, spill=None):
     actor.require("pool.manage")
     partner = actor.require_partner(partner)
     now = now or timezone.now()
-    rows = prepare(text, partner=partner)
-    if any(row.subscriber_id for row in rows):
-        actor.require("numbers.assign")
-    checked = [(list(row.errors), row.outcome) for row in rows]
+    letters, problems, total = [], {}, 0
+    may_assign = False
     with _in_one_process():
-        for _, chunk in _chunks(rows):
+        for chunk in checked_chunks(text, partner=partner):
+            if not may_assign and any(row.subscriber_id for row in chunk):
+                actor.require("numbers.assign")
+                may_assign = True
+            if spill is not None:
+                # As checked: a run classifies the rows again, in its chunks.
+                spill.add(chunk)
             classify(chunk, partner=partner)
-    outcomes, problems = _summarise(rows)
-    # Back to the rows' own checks: a run classifies them again, in its chunks.
-    for row, (errors, outcome) in zip(rows, checked, strict=True):
-        row.errors, row.outcome = errors, outcome
+            chunk_outcomes, chunk_problems = _summarise(chunk)
+            letters.append(chunk_outcomes)
+            problems.update(chunk_problems)
+            total += len(chunk)
+    outcomes = "".join(letters)
     planned = {
         "planned_add": outcomes.count("a"),
         "planned_present": outcomes.count("p"),
@@ -223,14 +298,14 @@ def _preview(actor, text, file_name, partner, now):
                     setattr(job, name, value)
                 job.updated_at = now
                 job.save(update_fields=["outcomes", "problems", *planned, "updated_at"])
-            return job, rows
+            return job
         job = NumberImport.objects.create(
             partner=partner,
             created_by=actor.user,
             created_by_label=actor.label[:300],
             file_name=str(file_name or "")[:200],
             file_hash=digest,
-            total_rows=len(rows),
+            total_rows=total,
             outcomes=outcomes,
             problems=problems,
             created_at=now,
@@ -245,9 +320,9 @@ def _preview(actor, text, file_name, partner, now):
             target_id=str(job.pk),
             target_label=str(job),
             partner=partner,
-            after={"file_name": job.file_name, "rows": len(rows), **planned},
+            after={"file_name": job.file_name, "rows": total, **planned},
         )
-    return job, rows
+    return job
 
 
 def run_import(
@@ -265,10 +340,10 @@ def run_import(
     """
     actor.require("pool.manage")
     job = get_import(actor=actor, import_id=import_id)
-    rows = prepare(job.content, partner=job.partner)
-    if any(row.subscriber_id for row in rows):
+    if any(row.subscriber_id for row in iter_csv(job.content)):
         actor.require("numbers.assign")
-    return _run(actor, job, rows, now or timezone.now(), progress)
+    chunks = checked_chunks(job.content, partner=job.partner)
+    return _run(actor, job, chunks, now or timezone.now(), progress)
 
 
 def start_import(
@@ -331,11 +406,17 @@ def import_in_progress(job: NumberImport) -> bool:
 _PROGRESS = ["rows_done", "total_rows", "status"]
 
 
-def _run(actor, job, rows, now, progress) -> ImportReport:
+def _run(actor, job, chunks, now, progress) -> ImportReport:
+    rows = _Ahead(chunks)
     errors: list[ImportRow] = []
     while job.rows_done < job.total_rows:
         start = job.rows_done
-        chunk = rows[start : start + CHUNK_SIZE]
+        chunk = rows.take(start, CHUNK_SIZE)
+        if not chunk:
+            raise DomainError(
+                f"The import's file has fewer rows than the {job.total_rows:,} "
+                "its preview counted; preview the file again."
+            )
         if not _write_chunk(actor, job, chunk, start, now):
             job.refresh_from_db(fields=_PROGRESS)
             continue
@@ -581,14 +662,45 @@ def preview_range(
 _LETTERS = {"a": Outcome.WILL_ADD, "p": Outcome.ALREADY_PRESENT, "e": Outcome.ERROR}
 
 
+class RecordedRows:
+    """An import's rows as uploaded, each with its recorded outcome and reason,
+    or only those with an error, for a Paginator: counted from the recorded
+    outcomes, and a slice read from the stored file only as far as it goes."""
+
+    def __init__(self, job: NumberImport, *, errors_only: bool = False):
+        self.job = job
+        self.errors_only = errors_only
+
+    def count(self) -> int:
+        if self.errors_only:
+            return self.job.outcomes.count("e")
+        return len(self.job.outcomes)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[ImportRow]:
+        if not isinstance(index, slice) or (index.step or 1) != 1:
+            raise TypeError("Recorded rows are read a slice at a time.")
+        job = self.job
+        positions = range(len(job.outcomes))
+        if self.errors_only:
+            positions = (n for n, letter in enumerate(job.outcomes) if letter == "e")
+        wanted = list(itertools.islice(positions, index.start, index.stop))
+        if not wanted:
+            return []  # without reading (and parsing) the file
+        rows, taken = [], set(wanted)
+        for position, row in enumerate(iter_csv(job.content)):
+            if position > wanted[-1]:
+                break
+            if position in taken:
+                letter = job.outcomes[position]
+                row.outcome = _LETTERS[letter]
+                row.errors = [job.problems[str(row.line)]] if letter == "e" else []
+                rows.append(row)
+        return rows
+
+
 def import_rows(job: NumberImport, *, errors_only: bool = False) -> list[ImportRow]:
     """The import's rows as uploaded, each with its recorded outcome and reason."""
-    if errors_only and "e" not in job.outcomes:
-        return []  # without reading (and parsing) the whole file again
-    rows = parse_csv(job.content)
-    for row, letter in zip(rows, job.outcomes, strict=False):
-        row.outcome = _LETTERS[letter]
-        row.errors = [job.problems[str(row.line)]] if letter == "e" else []
-    if errors_only:
-        rows = [row for row in rows if row.outcome == Outcome.ERROR]
-    return rows
+    return RecordedRows(job, errors_only=errors_only)[:]

@@ -4,6 +4,7 @@ row's own checks (the pool's field rules, repeats within the file)."""
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -62,17 +63,25 @@ def file_hash(text: str) -> str:
 
 def parse_csv(text: str) -> list[ImportRow]:
     """Rows of a CSV with a header naming the columns, in any order."""
-    header, reader = open_csv(text, columns=COLUMNS, required=REQUIRED_COLUMNS)
+    rows = iter_csv(text)
     with collector_paused():
-        return _rows(header, reader)
+        return list(rows)
 
 
-def _rows(header: list[str], reader) -> list[ImportRow]:
-    rows = []
+def iter_csv(text: str) -> Iterator[ImportRow]:
+    """`parse_csv` a row at a time, so a file's rows need not all be held at
+    once. The header is checked at once; a file over the row limit is refused
+    when the reading gets past it."""
+    header, reader = open_csv(text, columns=COLUMNS, required=REQUIRED_COLUMNS)
+    return _rows(header, reader)
+
+
+def _rows(header: list[str], reader) -> Iterator[ImportRow]:
+    count = 0
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
-        if len(rows) >= MAX_ROWS:
+        if count >= MAX_ROWS:
             raise ValidationFailed(
                 {
                     "file": [
@@ -86,8 +95,8 @@ def _rows(header: list[str], reader) -> list[ImportRow]:
             row.errors.append(f"Expected {len(header)} values, found {len(cells)}.")
         for name, value in zip(header, cells, strict=False):
             setattr(row, name, value.strip())
-        rows.append(row)
-    return rows
+        count += 1
+        yield row
 
 
 def expand_range(first: str, last: str, *, region: str | None = None) -> list[str]:
@@ -151,9 +160,33 @@ def range_csv(numbers: list[str], *, number_type: str, area_code: str = "") -> s
     return buffer.getvalue()
 
 
-def check_fields(rows: list[ImportRow], *, region: str | None) -> None:
+class FirstLines:
+    """The line each number and DNIS of a file is first on, for the repeats
+    check, kept across the file's chunks.
+
+    Keys are integers, a third of the size of the strings: a number's digits
+    (an E.164 number is + and digits), and a DNIS's digits after a 1 (which
+    keeps its leading zeros), negated so that no DNIS meets a number."""
+
+    def __init__(self):
+        self._lines: dict[int, int] = {}
+
+    def repeat_of(self, row: ImportRow) -> str | None:
+        """Why the row repeats an earlier one, or None, remembering its line."""
+        number, dnis = int(row.number[1:]), -int("1" + row.dnis)
+        for key, label in ((number, "number"), (dnis, "DNIS")):
+            if key in self._lines:
+                return f"The same {label} is also on line {self._lines[key]}."
+        self._lines[number] = self._lines[dnis] = row.line
+        return None
+
+
+def check_fields(
+    rows: list[ImportRow], *, region: str | None, first_lines: FirstLines | None = None
+) -> None:
     """Each row's fields on their own (the pool's own rules), then numbers and
-    DNIS repeated within the file. No database query."""
+    DNIS repeated within the file: within these rows, or within every chunk
+    checked with the same `first_lines`. No database query."""
     for row in rows:
         if row.errors:
             continue
@@ -175,18 +208,14 @@ def check_fields(rows: list[ImportRow], *, region: str | None) -> None:
         row.country_code = cleaned["country_code"]
         row.area_code = cleaned["area_code"]
         row.subscriber_id = row.subscriber_id.lower()
-    first_line: dict[str, int] = {}
+    if first_lines is None:
+        first_lines = FirstLines()
     for row in rows:
         if row.errors:
             continue
-        for key, label in ((row.number, "number"), ("dnis:" + row.dnis, "DNIS")):
-            if key in first_line:
-                row.errors.append(
-                    f"The same {label} is also on line {first_line[key]}."
-                )
-                break
-        else:
-            first_line[row.number] = first_line["dnis:" + row.dnis] = row.line
+        repeat = first_lines.repeat_of(row)
+        if repeat:
+            row.errors.append(repeat)
     for row in rows:
         if row.errors:
             row.outcome = Outcome.ERROR

@@ -249,6 +249,40 @@ def test_the_preview_checks_a_large_file_in_a_few_queries(
     assert job.planned_add == 2500
 
 
+def test_an_import_holds_one_chunk_of_rows_at_a_time(cast, actor_of, monkeypatch):
+    """The preview and the run read the file a chunk at a time: the rows in
+    memory stay a chunk's worth, however long the file."""
+    from csrtool.numberpool.imports import import_numbers, rows
+
+    class Counted(rows.ImportRow):
+        alive = 0
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            Counted.alive += 1
+
+        def __del__(self):
+            Counted.alive -= 1
+
+    held = []
+    real = jobs.classify
+
+    def classify(chunk, *, partner):
+        held.append(Counted.alive)
+        return real(chunk, partner=partner)
+
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 5)
+    monkeypatch.setattr(rows, "ImportRow", Counted)
+    monkeypatch.setattr(jobs, "ImportRow", Counted)
+    monkeypatch.setattr(jobs, "classify", classify)
+
+    report = import_numbers(actor=actor_of(cast.alice), text=csv_of(*block(0, 60)))
+
+    assert (report.job.added, report.job.failed) == (60, 0)
+    assert len(held) == 24  # each chunk checked by the preview, then by the run
+    assert 5 <= max(held) <= 10
+
+
 def test_it_needs_a_partner_admin(cast, actor_of):
     with pytest.raises(PermissionDenied):
         preview_import(actor=actor_of(cast.bob), text=csv_of(*block(100, 1)))

@@ -3,6 +3,7 @@ import pytest
 from csrtool.errors import ValidationFailed
 from csrtool.numberpool.imports import (
     MAX_RANGE,
+    check_fields,
     decode_upload,
     expand_range,
     parse_csv,
@@ -22,6 +23,48 @@ def test_it_reads_every_row_with_its_line_number():
     assert [(r.line, r.number, r.dnis, r.subscriber_id) for r in rows] == [
         (2, "+18005550100", "8005550100", ""),
         (4, "+12125550101", "2125550101", "abc"),
+    ]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_it_reads_every_line_ending_and_a_quoted_value_over_two_lines(ending):
+    rows = parse_csv(
+        ending.join(
+            [
+                HEADER.strip(),
+                "+18005550100,8005550100,tollfree,US,800,",
+                '"+1212555',
+                '0101",2125550101,local,US,212,abc',
+                "+18005550102,8005550102,tollfree,US,800,",
+            ]
+        )
+    )
+
+    assert [(r.line, r.number, r.dnis, r.subscriber_id) for r in rows] == [
+        (2, "+18005550100", "8005550100", ""),
+        (4, "+1212555" + ending + "0101", "2125550101", "abc"),
+        (5, "+18005550102", "8005550102", ""),
+    ]
+
+
+def test_a_repeat_is_the_same_number_or_the_same_dnis_digits_zeros_included():
+    rows = parse_csv(
+        HEADER
+        + "+442079460000,02079460000,local,44,20,\n"
+        + "+12079460000,2079460000,local,1,207,\n"
+        + "+1 207 946 0000,12079460000,local,1,207,\n"
+        + "+1 800 555 0100,8005550100,tollfree,1,800,\n"
+        + "+44 800 555 0100,8005550100,tollfree,44,800,\n"
+    )
+
+    check_fields(rows, region=None)
+
+    assert [(row.line, row.reason) for row in rows] == [
+        (2, ""),
+        (3, ""),
+        (4, "The same number is also on line 3."),
+        (5, ""),
+        (6, "The same DNIS is also on line 5."),
     ]
 
 
