@@ -240,6 +240,21 @@ def goals(runs: dict, largest: str, smallest: str) -> list[list[str]]:
                     f"{rate:,.0f} rows/s, peak {imports[door]['peak_rss_mib']:.0f} MiB",
                     rate >= 10_000,
                 )
+        small = sizes.get(smallest, {}).get("imports") or {}
+        for door in ("cli", "api"):
+            if largest == smallest or "rows_s" not in imports.get(door, {}):
+                continue
+            if "rows_s" not in small.get(door, {}):
+                continue
+            low, high = small[door], imports[door]
+            # Flat: the largest file's peak within 10 % of the smallest's.
+            add(
+                f"bulk import via {door.upper()}: peak memory flat in the file size",
+                f"{low['peak_rss_mib']:.0f} MiB for a file of "
+                f"{low['rows_per_file']:,} rows, {high['peak_rss_mib']:.0f} MiB "
+                f"for {high['rows_per_file']:,}",
+                high["peak_rss_mib"] <= low["peak_rss_mib"] * 1.1,
+            )
         http = top.get("http") or {}
         for key in ("lookup_page", "line_lookup_page"):
             if key in http:
