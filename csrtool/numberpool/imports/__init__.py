@@ -2,8 +2,7 @@
 
 A file (or range) is read a chunk of rows at a time: each row's fields are
 checked on their own, then the chunk is classified against the database with one
-query:
-will add, already present, or an error with its reason. Nothing is written until
+query: will add, already present, or an error with its reason. Nothing is written until
 the import runs; it then writes chunk by chunk, so an interrupted import continues
 where it stopped and the same file imported twice adds nothing new.
 """

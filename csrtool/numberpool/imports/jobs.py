@@ -340,6 +340,8 @@ def run_import(
     """
     actor.require("pool.manage")
     job = get_import(actor=actor, import_id=import_id)
+    # Before the first chunk is written: one more reading of the file, its
+    # fields unchecked, where a run from the page may be another member of staff.
     if any(row.subscriber_id for row in iter_csv(job.content)):
         actor.require("numbers.assign")
     chunks = checked_chunks(job.content, partner=job.partner)

@@ -164,7 +164,7 @@ class FirstLines:
     """The line each number and DNIS of a file is first on, for the repeats
     check, kept across the file's chunks.
 
-    Keys are integers, a third of the size of the strings: a number's digits
+    Keys are integers, about half the size of the strings: a number's digits
     (an E.164 number is + and digits), and a DNIS's digits after a 1 (which
     keeps its leading zeros), negated so that no DNIS meets a number."""
 
