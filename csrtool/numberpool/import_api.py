@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from ninja import Schema
 
+from csrtool.csvfiles import Upload
 from csrtool.errors import ValidationFailed
 from csrtool.numberpool import imports
 from csrtool.numberpool.exports import export_file_name, export_numbers
@@ -86,15 +87,14 @@ def register(router) -> None:
         sent again. Row errors are listed, each with its line."""
         actor = request.auth
         actor.require("pool.manage")
-        text = imports.decode_upload(request.body)
-        if not text.strip():
-            raise ValidationFailed({"file": ["Send the CSV as the request body."]})
-        if dry_run:
-            job = imports.preview_import(actor=actor, text=text, file_name="API upload")
-        else:
-            job = imports.import_numbers(
-                actor=actor, text=text, file_name="API upload"
-            ).job
+        # Read as it arrives, never whole: the request is a stream.
+        with Upload.from_stream(request, name="API upload") as upload:
+            if upload.blank:
+                raise ValidationFailed({"file": ["Send the CSV as the request body."]})
+            if dry_run:
+                job = imports.preview_import(actor=actor, upload=upload)
+            else:
+                job = imports.import_numbers(actor=actor, upload=upload).job
         return ImportOut.from_import(job, dry_run=dry_run)
 
     @router.get(

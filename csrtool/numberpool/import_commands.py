@@ -4,7 +4,7 @@ of the number pool, as subcommands of the `numbers` command."""
 from django.core.management.base import CommandError
 
 from csrtool.commands import import_progress
-from csrtool.csvfiles import read_file_argument
+from csrtool.csvfiles import upload_file_argument
 from csrtool.numberpool.exports import export_numbers
 from csrtool.numberpool.imports import (
     import_numbers,
@@ -52,10 +52,14 @@ def _error_lines(rows) -> list[dict]:
 
 
 def _import(command, actor, options) -> None:
-    text, name = read_file_argument(options["file"])
     partner = command.partner(options.get("partner"))
+    with upload_file_argument(options["file"]) as upload:
+        if options.get("dry_run"):
+            job = preview_import(actor=actor, upload=upload, partner=partner)
+        else:
+            quiet = bool(options.get("json"))
+            job = _run(actor, upload, partner, quiet=quiet).job
     if options.get("dry_run"):
-        job = preview_import(actor=actor, text=text, file_name=name, partner=partner)
         errors = _error_lines(import_rows(job, errors_only=True))
         summary = {
             "import_id": job.pk,
@@ -70,7 +74,6 @@ def _import(command, actor, options) -> None:
             f"{job.planned_present} already present, {len(errors)} with errors."
         )
     else:
-        job = _run(actor, text, name, partner, quiet=bool(options.get("json"))).job
         # Every row's reason, including rows an earlier interrupted run handled.
         errors = _error_lines(import_rows(job, errors_only=True))
         summary = {
@@ -95,10 +98,10 @@ def _import(command, actor, options) -> None:
         )
 
 
-def _run(actor, text, name, partner, *, quiet: bool):
+def _run(actor, upload, partner, *, quiet: bool):
     with import_progress(quiet=quiet) as advance:
         return import_numbers(
-            actor=actor, text=text, file_name=name, partner=partner, progress=advance
+            actor=actor, upload=upload, partner=partner, progress=advance
         )
 
 

@@ -1,4 +1,5 @@
 import json
+from collections.abc import Iterator
 
 import phonenumbers
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db.models.lookups import Contains, EndsWith, Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from csrtool.csvfiles import lines_of
 from csrtool.pagination import Page
 from csrtool.partners.models import Partner
 from csrtool.scoping import PartnerScopedQuerySet
@@ -673,9 +675,11 @@ class NumberImport(models.Model):
     def __str__(self):
         return self.file_name or f"Import {self.pk}"
 
-    @property
-    def content(self) -> str:
-        return self.file.content
+    def lines(self) -> Iterator[str]:
+        """The file's lines as uploaded, endings kept, read a piece at a time."""
+        pieces = NumberImportPiece.objects.filter(number_import=self)
+        for pk in list(pieces.order_by("position").values_list("pk", flat=True)):
+            yield from lines_of(pieces.values_list("content", flat=True).get(pk=pk))
 
     @property
     def is_open(self) -> bool:
@@ -688,18 +692,29 @@ class NumberImport(models.Model):
         return self.rows_done * 100 // self.total_rows
 
 
-class NumberImportFile(models.Model):
-    """An import's rows as uploaded, kept apart from its progress: SQLite rewrites
-    a whole row, megabytes of file included, on every update, and an import
-    updates its progress once a chunk."""
+class NumberImportPiece(models.Model):
+    """An import's file as uploaded, in pieces of whole lines (`PIECE_SIZE`
+    characters or so), so that neither storing nor reading a file holds it
+    whole. Kept apart from the import's progress: SQLite rewrites a whole row
+    on every update, and an import updates its progress once a chunk."""
 
-    number_import = models.OneToOneField(
-        NumberImport, on_delete=models.CASCADE, primary_key=True, related_name="file"
+    PIECE_SIZE = 1 << 20
+
+    number_import = models.ForeignKey(
+        NumberImport, on_delete=models.CASCADE, related_name="+"
     )
+    position = models.PositiveIntegerField()
     content = models.TextField()
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_import", "position"], name="number_import_piece_once"
+            ),
+        ]
+
     def __str__(self):
-        return str(self.number_import)
+        return f"{self.number_import}, piece {self.position + 1}"
 
 
 # number__any_of and dnis__any_of (PostgreSQL): see _AnyOf.

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from csrtool.audit.services import record
 from csrtool.crashpoints import crash_point
+from csrtool.csvfiles import Upload
 from csrtool.errors import DomainError, NotFound, ValidationFailed
 from csrtool.numberpool.imports.rows import (
     FirstLines,
@@ -25,7 +26,6 @@ from csrtool.numberpool.imports.rows import (
     Outcome,
     check_fields,
     expand_range,
-    file_hash,
     iter_csv,
     range_csv,
 )
@@ -36,7 +36,7 @@ from csrtool.numberpool.models import (
     ImportStatus,
     NumberAssignment,
     NumberImport,
-    NumberImportFile,
+    NumberImportPiece,
     NumberStatus,
     PhoneNumber,
 )
@@ -127,18 +127,20 @@ def _in_one_process():
         yield
 
 
-def checked_chunks(text: str, *, partner: Partner) -> Iterator[list[ImportRow]]:
-    """A file's rows, CHUNK_SIZE at a time, each row's own checks done (its
-    fields, and repeats of earlier rows): read as they are needed, so a file
-    of any length holds one chunk of rows in memory."""
+def checked_chunks(
+    lines: str | Iterable[str], *, partner: Partner
+) -> Iterator[list[ImportRow]]:
+    """A file's rows (of its text or its lines), CHUNK_SIZE at a time, each
+    row's own checks done (its fields, and repeats of earlier rows): read as
+    they are needed, so a file of any length holds one chunk of rows in memory."""
     region = region_for(partner)
-    first_lines = FirstLines()
-    rows = iter_csv(text)
+    rows = iter_csv(lines)
     empty = True
-    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
-        empty = False
-        check_fields(chunk, region=region, first_lines=first_lines)
-        yield chunk
+    with FirstLines() as first_lines:
+        while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+            empty = False
+            check_fields(chunk, region=region, first_lines=first_lines)
+            yield chunk
     if empty:
         raise ValidationFailed({"file": ["The file has a header but no numbers."]})
 
@@ -227,23 +229,27 @@ class ImportReport:
 def preview_import(
     *,
     actor: Actor,
-    text: str,
+    text: str | None = None,
+    upload: Upload | None = None,
     file_name: str = "",
     partner: Partner | None = None,
     now: datetime | None = None,
 ) -> NumberImport:
-    """Check every row and record what importing would do; write no number.
+    """Check every row of a file (its `text`, or an `upload` named as it was
+    uploaded) and record what importing would do; write no number.
 
     The same file previewed again while its import is open gives the same
     import, so an interrupted import continues instead of starting over.
     """
-    return _preview(actor, text, file_name, partner, now)
+    with _opened(text, upload, file_name) as upload:
+        return _preview(actor, upload, partner, now)
 
 
 def import_numbers(
     *,
     actor: Actor,
-    text: str,
+    text: str | None = None,
+    upload: Upload | None = None,
     file_name: str = "",
     partner: Partner | None = None,
     now: datetime | None = None,
@@ -251,19 +257,29 @@ def import_numbers(
 ) -> ImportReport:
     """Preview and run at once (the CLI and the API), checking each row's
     fields once."""
-    with _spilled() as spill:
-        job = _preview(actor, text, file_name, partner, now, spill=spill)
+    with _opened(text, upload, file_name) as upload, _spilled() as spill:
+        job = _preview(actor, upload, partner, now, spill=spill)
         return _run(actor, job, spill.chunks(), now or timezone.now(), progress)
 
 
-def _preview(actor, text, file_name, partner, now, spill=None):
+@contextlib.contextmanager
+def _opened(text, upload, file_name) -> Iterator[Upload]:
+    """The upload given, or the text as one (closed after)."""
+    if upload is not None:
+        yield upload
+        return
+    with Upload.from_text(text, name=file_name) as upload:
+        yield upload
+
+
+def _preview(actor, upload: Upload, partner, now, spill=None):
     actor.require("pool.manage")
     partner = actor.require_partner(partner)
     now = now or timezone.now()
     letters, problems, total = [], {}, 0
     may_assign = False
     with _in_one_process():
-        for chunk in checked_chunks(text, partner=partner):
+        for chunk in checked_chunks(upload.lines(), partner=partner):
             if not may_assign and any(row.subscriber_id for row in chunk):
                 actor.require("numbers.assign")
                 may_assign = True
@@ -281,7 +297,7 @@ def _preview(actor, text, file_name, partner, now, spill=None):
         "planned_present": outcomes.count("p"),
         "planned_errors": outcomes.count("e"),
     }
-    digest = file_hash(text)
+    digest = upload.sha256
     with transaction.atomic():
         job = (
             NumberImport.objects.for_partner(partner)
@@ -303,7 +319,7 @@ def _preview(actor, text, file_name, partner, now, spill=None):
             partner=partner,
             created_by=actor.user,
             created_by_label=actor.label[:300],
-            file_name=str(file_name or "")[:200],
+            file_name=str(upload.name or "")[:200],
             file_hash=digest,
             total_rows=total,
             outcomes=outcomes,
@@ -312,7 +328,10 @@ def _preview(actor, text, file_name, partner, now, spill=None):
             updated_at=now,
             **planned,
         )
-        NumberImportFile.objects.create(number_import=job, content=text)
+        for position, piece in enumerate(upload.pieces(NumberImportPiece.PIECE_SIZE)):
+            NumberImportPiece.objects.create(
+                number_import=job, position=position, content=piece
+            )
         record(
             actor=actor,
             action="number_import.previewed",
@@ -342,9 +361,9 @@ def run_import(
     job = get_import(actor=actor, import_id=import_id)
     # Before the first chunk is written: one more reading of the file, its
     # fields unchecked, where a run from the page may be another member of staff.
-    if any(row.subscriber_id for row in iter_csv(job.content)):
+    if any(row.subscriber_id for row in iter_csv(job.lines())):
         actor.require("numbers.assign")
-    chunks = checked_chunks(job.content, partner=job.partner)
+    chunks = checked_chunks(job.lines(), partner=job.partner)
     return _run(actor, job, chunks, now or timezone.now(), progress)
 
 
@@ -692,7 +711,7 @@ class RecordedRows:
         if not wanted:
             return []  # without reading (and parsing) the file
         rows, taken = [], set(wanted)
-        for position, row in enumerate(iter_csv(job.content)):
+        for position, row in enumerate(iter_csv(job.lines())):
             if position > wanted[-1]:
                 break
             if position in taken:

@@ -4,7 +4,8 @@ row's own checks (the pool's field rules, repeats within the file)."""
 import csv
 import hashlib
 import io
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -68,10 +69,11 @@ def parse_csv(text: str) -> list[ImportRow]:
         return list(rows)
 
 
-def iter_csv(text: str) -> Iterator[ImportRow]:
-    """`parse_csv` a row at a time, so a file's rows need not all be held at
-    once. The header is checked at once; a file over the row limit is refused
-    when the reading gets past it."""
+def iter_csv(text: str | Iterable[str]) -> Iterator[ImportRow]:
+    """`parse_csv` a row at a time, of a text or of its lines (as `lines_of`
+    gives them), so a file's rows need not all be held at once. The header is
+    checked at once; a file over the row limit is refused when the reading
+    gets past it."""
     header, reader = open_csv(text, columns=COLUMNS, required=REQUIRED_COLUMNS)
     return _rows(header, reader)
 
@@ -162,23 +164,77 @@ def range_csv(numbers: list[str], *, number_type: str, area_code: str = "") -> s
 
 class FirstLines:
     """The line each number and DNIS of a file is first on, for the repeats
-    check, kept across the file's chunks.
+    check, kept across the file's chunks on disk: in a private SQLite database
+    on a temporary file (not the product's database), whose small page cache
+    is all it holds in memory, so a file of any length is checked in the same
+    memory. Close it (or use it as a context manager) to drop the file.
 
-    Keys are integers, about half the size of the strings: a number's digits
-    (an E.164 number is + and digits), and a DNIS's digits after a 1 (which
-    keeps its leading zeros), negated so that no DNIS meets a number."""
+    Keys are integers: a number's digits (an E.164 number is + and digits),
+    and a DNIS's digits after a 1 (which keeps its leading zeros), negated so
+    that no DNIS meets a number."""
+
+    CACHE_KIB = 2048
 
     def __init__(self):
-        self._lines: dict[int, int] = {}
+        self._db: sqlite3.Connection | None = None
 
-    def repeat_of(self, row: ImportRow) -> str | None:
-        """Why the row repeats an earlier one, or None, remembering its line."""
-        number, dnis = int(row.number[1:]), -int("1" + row.dnis)
-        for key, label in ((number, "number"), (dnis, "DNIS")):
-            if key in self._lines:
-                return f"The same {label} is also on line {self._lines[key]}."
-        self._lines[number] = self._lines[dnis] = row.line
-        return None
+    def mark_repeats(self, rows: list[ImportRow]) -> None:
+        """Give each row without errors that repeats an earlier row's number or
+        DNIS (in these rows, or in any marked before) an error naming that
+        row's line; remember the lines of the others. Rows in file order."""
+        checked = [
+            (row, int(row.number[1:]), -int("1" + row.dnis))
+            for row in rows
+            if not row.errors
+        ]
+        if not checked:
+            return
+        db = self._db or self._open()
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO wanted VALUES (?)",
+            ((key,) for _, number, dnis in checked for key in (number, dnis)),
+        )
+        seen = dict(
+            db.execute(
+                "SELECT wanted.key, line FROM wanted "
+                "CROSS JOIN first_line ON first_line.key = wanted.key"
+            )
+        )
+        db.execute("DELETE FROM wanted")
+        new: dict[int, int] = {}
+        for row, number, dnis in checked:
+            for key, label in ((number, "number"), (dnis, "DNIS")):
+                line = seen.get(key) or new.get(key)
+                if line:
+                    row.errors.append(f"The same {label} is also on line {line}.")
+                    break
+            else:
+                new[number] = new[dnis] = row.line
+        db.executemany("INSERT INTO first_line VALUES (?, ?)", new.items())
+        db.execute("COMMIT")
+
+    def _open(self) -> sqlite3.Connection:
+        # An empty name: a temporary file, deleted when the connection closes.
+        db = sqlite3.connect("", isolation_level=None)
+        db.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE first_line (key INTEGER PRIMARY KEY, line INTEGER)")
+        db.execute("CREATE TABLE wanted (key INTEGER)")
+        self._db = db
+        return db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def check_fields(
@@ -208,14 +264,11 @@ def check_fields(
         row.country_code = cleaned["country_code"]
         row.area_code = cleaned["area_code"]
         row.subscriber_id = row.subscriber_id.lower()
-    if first_lines is None:
-        first_lines = FirstLines()
-    for row in rows:
-        if row.errors:
-            continue
-        repeat = first_lines.repeat_of(row)
-        if repeat:
-            row.errors.append(repeat)
+    if first_lines is not None:
+        first_lines.mark_repeats(rows)
+    else:
+        with FirstLines() as first_lines:
+            first_lines.mark_repeats(rows)
     for row in rows:
         if row.errors:
             row.outcome = Outcome.ERROR

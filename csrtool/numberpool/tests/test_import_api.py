@@ -73,6 +73,24 @@ def test_a_bad_header_is_a_problem(cast, api_client_for):
     assert "Unknown column(s): a, b." in response.json()["errors"][0]["message"]
 
 
+def test_an_empty_body_or_one_that_is_not_utf8_is_a_problem(cast, api_client_for):
+    api = api_client_for(cast.acme, role=Role.PARTNER_ADMIN)
+
+    empty = send(api, " \r\n")
+    latin = api.post(
+        "/api/v1/numbers/import",
+        HEADER.encode() + "número\n".encode("latin-1"),
+        content_type="text/csv",
+    )
+
+    assert [empty.status_code, latin.status_code] == [400, 400]
+    assert empty.json()["errors"][0]["message"] == "Send the CSV as the request body."
+    assert latin.json()["errors"][0]["message"] == (
+        "The file is not UTF-8 text. Save it as CSV (UTF-8) and retry."
+    )
+    assert not PhoneNumber.objects.exists()
+
+
 def test_a_csr_key_cannot_import(cast, api_client_for):
     response = send(api_client_for(cast.acme), HEADER + block(100, 1))
 

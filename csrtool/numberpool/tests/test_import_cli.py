@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -89,6 +90,22 @@ def test_a_missing_file_is_a_clear_error(cast, tmp_path):
         )
 
     assert "Cannot read" in str(e.value)
+
+
+def test_it_reads_standard_input_and_refuses_text_that_is_not_utf8(
+    cast, monkeypatch, capsys
+):
+    source = io.TextIOWrapper(io.BytesIO((HEADER + block(100, 2)).encode()))
+    monkeypatch.setattr("sys.stdin", source)
+
+    out = run("import", "-", "--partner", "acme", capsys=capsys).out
+
+    assert "2 rows: 2 added, 0 already present, 0 with errors." in out
+    latin = io.TextIOWrapper(io.BytesIO("número\n".encode("latin-1")))
+    monkeypatch.setattr("sys.stdin", latin)
+    with pytest.raises(CommandError) as e:
+        run("import", "-", "--partner", "acme")
+    assert "The file is not UTF-8 text." in str(e.value)
 
 
 def test_a_csr_cannot_import(cast, tmp_path):

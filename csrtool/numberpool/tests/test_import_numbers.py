@@ -4,10 +4,12 @@ import pytest
 from django.db import connection
 
 from csrtool.audit.models import AuditEvent
+from csrtool.csvfiles import Upload
 from csrtool.errors import NotFound, PermissionDenied, ValidationFailed
 from csrtool.numberpool.imports import (
     Outcome,
     get_import,
+    import_numbers,
     import_rows,
     jobs,
     preview_import,
@@ -17,6 +19,7 @@ from csrtool.numberpool.imports import (
 from csrtool.numberpool.models import (
     ImportStatus,
     NumberAssignment,
+    NumberImportPiece,
     NumberStatus,
     PhoneNumber,
 )
@@ -281,6 +284,70 @@ def test_an_import_holds_one_chunk_of_rows_at_a_time(cast, actor_of, monkeypatch
     assert (report.job.added, report.job.failed) == (60, 0)
     assert len(held) == 24  # each chunk checked by the preview, then by the run
     assert 5 <= max(held) <= 10
+
+
+def test_a_file_stored_in_pieces_is_read_back_line_for_line(
+    cast, actor_of, monkeypatch
+):
+    """A file is stored in pieces of whole lines; a run from the page, and
+    the import's page, read the rows back from them exactly as uploaded."""
+    monkeypatch.setattr(NumberImportPiece, "PIECE_SIZE", 50)
+    monkeypatch.setattr(Upload, "BLOCK", 16)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 3)
+    lines = block(100, 8)
+    lines[3:4] = ['"+1800555', '0103",8005550103,tollfree,1,800,']  # one value
+    text = "".join(line + "\r\n" for line in [HEADER.strip(), *lines])
+    alice = actor_of(cast.alice)
+
+    job = preview_import(actor=alice, text=text)
+
+    contents = list(
+        NumberImportPiece.objects.filter(number_import=job)
+        .order_by("position")
+        .values_list("content", flat=True)
+    )
+    assert len(contents) > 3
+    assert "".join(contents) == text
+    assert all(piece.endswith("\r\n") for piece in contents)
+    rows = import_rows(job)
+    assert [row.line for row in rows] == [2, 3, 4, 6, 7, 8, 9, 10]
+    assert rows[3].number == "+1800555\r\n0103"
+    assert [row.line for row in rows if row.errors] == [6]
+
+    run_import(actor=alice, import_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.added, job.failed) == (ImportStatus.COMPLETED, 7, 1)
+    assert sorted(PhoneNumber.objects.values_list("dnis", flat=True)) == [
+        f"800555{n:04d}" for n in range(100, 108) if n != 103
+    ]
+
+
+def test_repeats_are_found_across_chunks_as_within_one(cast, actor_of, monkeypatch):
+    lines = [
+        *block(100, 3),
+        "+18005550100,8005550100,tollfree,1,800,",  # line 5: line 2's number
+        "+12079460000,2079460000,local,1,207,",
+        "+442079460000,02079460000,local,44,20,",  # leading zero: a new DNIS
+        "+1 207 946 0000,12079460000,local,1,207,",  # line 8: line 6's number
+        "+44 800 555 0101,8005550101,tollfree,44,800,",  # line 9: line 3's DNIS
+        *block(100, 1),  # line 10: line 2's number, not line 5's
+    ]
+    alice = actor_of(cast.alice)
+    whole = preview_import(actor=alice, text=csv_of(*lines))
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 2)
+
+    chunked = import_numbers(actor=alice, text=csv_of(*lines, *block(200, 1))).job
+
+    repeats = {
+        "5": "The same number is also on line 2.",
+        "8": "The same number is also on line 6.",
+        "9": "The same DNIS is also on line 3.",
+        "10": "The same number is also on line 2.",
+    }
+    assert {line: whole.problems[line] for line in repeats} == repeats
+    assert chunked.problems == whole.problems
+    assert chunked.added == whole.planned_add + 1
 
 
 def test_it_needs_a_partner_admin(cast, actor_of):

@@ -1,13 +1,17 @@
+import tracemalloc
+
 import pytest
 
 from csrtool.errors import ValidationFailed
 from csrtool.numberpool.imports import (
     MAX_RANGE,
+    ImportRow,
     check_fields,
     decode_upload,
     expand_range,
     parse_csv,
 )
+from csrtool.numberpool.imports.rows import FirstLines
 
 HEADER = "number,dnis,type,country_code,area_code,subscriber_id\n"
 
@@ -66,6 +70,34 @@ def test_a_repeat_is_the_same_number_or_the_same_dnis_digits_zeros_included():
         (5, ""),
         (6, "The same DNIS is also on line 5."),
     ]
+
+
+def test_the_repeats_check_keeps_the_lines_it_remembers_out_of_memory():
+    """Checked a chunk at a time, a file of any length takes the same memory:
+    the first line of every number and DNIS is kept on disk, not in Python."""
+    chunks = [
+        [
+            ImportRow(line=n, number=f"+1800{n:07d}", dnis=f"800{n:07d}")
+            for n in range(start, start + 2000)
+        ]
+        for start in range(0, 40_000, 2000)
+    ]
+    tracemalloc.start()
+    try:
+        with FirstLines() as first_lines:
+            before = tracemalloc.get_traced_memory()[0]
+            for chunk in chunks:
+                first_lines.mark_repeats(chunk)
+            held = tracemalloc.get_traced_memory()[0] - before
+            repeat = ImportRow(line=1, number="+18000039999", dnis="8000039999")
+            first_lines.mark_repeats([repeat])
+    finally:
+        tracemalloc.stop()
+
+    assert not any(row.errors for chunk in chunks for row in chunk)
+    assert repeat.reason == "The same number is also on line 39999."
+    # A dict of the 80,000 lines would hold several megabytes.
+    assert held < 256 * 1024
 
 
 def test_it_accepts_columns_in_any_order_and_without_subscriber_id():
