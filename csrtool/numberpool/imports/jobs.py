@@ -127,6 +127,34 @@ def _in_one_process():
         yield
 
 
+# On SQLite, the page cache an import reads and writes through (see _small_cache).
+IMPORT_CACHE_KIB = 8192
+
+
+@contextlib.contextmanager
+def _small_cache():
+    """On SQLite, the connection's page cache cut to IMPORT_CACHE_KIB while an
+    import reads and writes, then put back.
+
+    Each page an import writes is one it will not read again, and the numbers it
+    looks up are spread over the pool's indexes: a large cache would only keep
+    pages that are not needed again, filling up as the file goes on, so the
+    memory an import takes would grow with the file. The operating system's
+    own cache of the database file still serves those reads."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (size,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(size)}")
+
+
 def checked_chunks(
     lines: str | Iterable[str], *, partner: Partner
 ) -> Iterator[list[ImportRow]]:
@@ -241,7 +269,7 @@ def preview_import(
     The same file previewed again while its import is open gives the same
     import, so an interrupted import continues instead of starting over.
     """
-    with _opened(text, upload, file_name) as upload:
+    with _opened(text, upload, file_name) as upload, _small_cache():
         return _preview(actor, upload, partner, now)
 
 
@@ -257,7 +285,11 @@ def import_numbers(
 ) -> ImportReport:
     """Preview and run at once (the CLI and the API), checking each row's
     fields once."""
-    with _opened(text, upload, file_name) as upload, _spilled() as spill:
+    with (
+        _opened(text, upload, file_name) as upload,
+        _spilled() as spill,
+        _small_cache(),
+    ):
         job = _preview(actor, upload, partner, now, spill=spill)
         return _run(actor, job, spill.chunks(), now or timezone.now(), progress)
 
@@ -364,7 +396,8 @@ def run_import(
     if any(row.subscriber_id for row in iter_csv(job.lines())):
         actor.require("numbers.assign")
     chunks = checked_chunks(job.lines(), partner=job.partner)
-    return _run(actor, job, chunks, now or timezone.now(), progress)
+    with _small_cache():
+        return _run(actor, job, chunks, now or timezone.now(), progress)
 
 
 def start_import(

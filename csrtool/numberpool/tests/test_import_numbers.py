@@ -350,6 +350,40 @@ def test_repeats_are_found_across_chunks_as_within_one(cast, actor_of, monkeypat
     assert chunked.added == whole.planned_add + 1
 
 
+def page_cache_size():
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+def test_on_sqlite_an_import_works_through_a_small_page_cache_then_restores_it(
+    cast, actor_of, monkeypatch
+):
+    """A large page cache would fill with the pages an import writes, so the
+    import's memory would grow with its file; other work keeps the large one."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache; PostgreSQL's is the server's")
+    during = []
+    real = jobs.classify
+
+    def classify(chunk, *, partner):
+        during.append(page_cache_size())
+        return real(chunk, partner=partner)
+
+    monkeypatch.setattr(jobs, "classify", classify)
+    alice = actor_of(cast.alice)
+    before = page_cache_size()
+
+    import_numbers(actor=alice, text=csv_of(*block(100, 2)))
+    job = preview_import(actor=alice, text=csv_of(*block(200, 2)))
+    assert page_cache_size() == before
+    run_import(actor=alice, import_id=job.pk)
+
+    assert during == [-jobs.IMPORT_CACHE_KIB] * 4  # 2 previews, 2 runs
+    assert page_cache_size() == before < -jobs.IMPORT_CACHE_KIB
+    assert PhoneNumber.objects.count() == 4
+
+
 def test_it_needs_a_partner_admin(cast, actor_of):
     with pytest.raises(PermissionDenied):
         preview_import(actor=actor_of(cast.bob), text=csv_of(*block(100, 1)))
