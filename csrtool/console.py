@@ -118,10 +118,11 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 def preview_upload(form, preview, *, max_bytes=MAX_UPLOAD_BYTES):
     """Hand a form's CSV (an uploaded `file` or pasted `text`) to
-    `preview(text, name)` and return what it returns. Every refusal (nothing
-    given, too large, not UTF-8, a bad header or row) becomes the form's error,
-    on the field that held the CSV; then None."""
-    from csrtool.csvfiles import decode_upload
+    `preview(upload)`, as a `csvfiles.Upload` named as it was uploaded, and
+    return what it returns. Every refusal (nothing given, too large, not UTF-8,
+    a bad header or row) becomes the form's error, on the field that held the
+    CSV; then None."""
+    from csrtool.csvfiles import Upload
 
     upload = form.cleaned_data.get("file")
     pasted = form.cleaned_data.get("text") or ""
@@ -137,10 +138,12 @@ def preview_upload(form, preview, *, max_bytes=MAX_UPLOAD_BYTES):
         return None
     try:
         if upload is not None:
-            text, name = decode_upload(upload.read()), upload.name
+            source = Upload.from_stream(upload, name=upload.name)
         else:
-            text, name = pasted.replace("\r\n", "\n"), "Pasted lines"
-        return preview(text, name)
+            text = pasted.replace("\r\n", "\n")
+            source = Upload.from_text(text, name="Pasted lines")
+        with source:
+            return preview(source)
     except DomainError as e:
         field = "file" if upload is not None else "text"
         if getattr(e, "errors", None) and "file" in e.errors:

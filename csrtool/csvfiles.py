@@ -96,6 +96,10 @@ class Upload:
         """Text already in memory (a range, pasted lines), read like a file."""
         return cls.from_stream(_TextStream(text), name=name)
 
+    def text(self) -> str:
+        """The whole text, for readers that need it at once."""
+        return "".join(self._text())
+
     def lines(self) -> Iterator[str]:
         """The file's lines, endings kept (as `lines_of`), read a block at a time."""
         return whole_lines(self._text())

@@ -131,8 +131,8 @@ def _preview_file(request, form):
     partner = _chosen_partner(request.actor, form.cleaned_data)
     return preview_upload(
         form,
-        lambda text, name: imports.preview_import(
-            actor=request.actor, text=text, file_name=name, partner=partner
+        lambda upload: imports.preview_import(
+            actor=request.actor, upload=upload, partner=partner
         ),
     )
 

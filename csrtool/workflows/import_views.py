@@ -88,11 +88,11 @@ def _preview(request, form):
         slug = form.cleaned_data.get("partner", "")
         partner = Partner.objects.filter(slug=slug).first()
 
-    def preview(text, name):
+    def preview(upload):
         job, _ = bulk_onboarding.preview_import(
             actor=request.actor,
-            text=text,
-            file_name=name,
+            text=upload.text(),
+            file_name=upload.name,
             invite_now=form.cleaned_data["invite"] == "now",
             partner=partner,
         )

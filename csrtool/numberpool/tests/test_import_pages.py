@@ -117,6 +117,27 @@ def test_a_file_without_its_header_is_refused_with_the_expected_columns(
     assert NumberImport.objects.count() == 0
 
 
+def test_an_upload_is_read_as_it_arrives_and_refused_if_not_utf8(
+    cast, client_for, settings
+):
+    """A file larger than Django keeps in memory arrives as a temporary file;
+    the page reads it a block at a time into the import's stored pieces."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client = client_for(cast.alice)
+    text = HEADER + block(1000, 200)
+
+    client.post(reverse("number-import"), {"source": "file", "file": upload(text)})
+    latin = SimpleUploadedFile("pool.csv", "número\n".encode("latin-1"))
+    refused = client.post(reverse("number-import"), {"source": "file", "file": latin})
+
+    job = NumberImport.objects.get()
+    assert (job.file_name, job.total_rows, job.planned_add) == ("pool.csv", 200, 200)
+    assert "".join(job.lines()) == text
+    page = refused.content.decode()
+    assert 'id="file_file_error"' in page
+    assert "The file is not UTF-8 text. Save it as CSV (UTF-8) and retry." in page
+
+
 def test_an_empty_submission_asks_for_a_file(cast, client_for):
     response = client_for(cast.alice).post(reverse("number-import"), {"source": "file"})
 
