@@ -242,7 +242,7 @@ def check_fields(
 ) -> None:
     """Each row's fields on their own (the pool's own rules), then numbers and
     DNIS repeated within the file: within these rows, or within every chunk
-    checked with the same `first_lines`. No database query."""
+    checked with the same `first_lines`. No query of the product's database."""
     for row in rows:
         if row.errors:
             continue
