@@ -6,11 +6,14 @@ import time
 import types
 import uuid
 from unittest import mock
+from unittest.mock import ANY
 
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection, transaction
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from csrtool.api import ratelimit
 from csrtool.api.models import RateCount
@@ -41,10 +44,10 @@ def backend(request):
     with override_settings(**limits), mock.patch.object(ratelimit, "time", clock):
         yield request.param
     if request.param == "redis":
-        connection = redis.Redis.from_url(REDIS)
-        for key in connection.scan_iter(f"{prefix}*"):
-            connection.delete(key)
-        connection.close()
+        store = redis.Redis.from_url(REDIS)
+        for key in store.scan_iter(f"{prefix}*"):
+            store.delete(key)
+        store.close()
 
 
 def new_key(cast, name="Sync"):
@@ -116,12 +119,10 @@ def test_the_counts_are_shared_by_every_process(cast, backend):
     if backend == "database":
         counts = list(RateCount.objects.values_list("count", flat=True))
     else:
-        connection = redis.Redis.from_url(REDIS)
+        store = redis.Redis.from_url(REDIS)
         prefix = f"{settings.REDIS_KEY_PREFIX}rate:"
-        counts = [
-            int(connection.get(key)) for key in connection.scan_iter(f"{prefix}*")
-        ]
-        connection.close()
+        counts = [int(store.get(key)) for key in store.scan_iter(f"{prefix}*")]
+        store.close()
     assert sorted(counts) == [3, 3]
 
 
@@ -142,3 +143,23 @@ def test_pages_are_not_counted(cast, backend, client_for):
     alice = client_for(cast.alice)
     for _ in range(15):
         assert alice.get("/subscribers/", REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_count_is_committed_without_waiting_for_the_disk():
+    """Outside any transaction of the caller's (as the middleware counts), a
+    count commits asynchronously; inside one, the caller's commit stays durable."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's asynchronous commit; SQLite's commits are local")
+    counts = ratelimit.DatabaseCounts()
+
+    with CaptureQueriesContext(connection) as alone:
+        counts.hit("bucket-a", 1_800_000_060)
+    with transaction.atomic(), CaptureQueriesContext(connection) as within:
+        counts.hit("bucket-a", 1_800_000_060)
+
+    statements = [query["sql"] for query in alone]
+    assert statements[:3] == ["BEGIN", "SET LOCAL synchronous_commit = off", ANY]
+    assert statements[2].startswith(f"INSERT INTO {RateCount._meta.db_table}")
+    assert not any("synchronous_commit" in query["sql"] for query in within)
+    assert RateCount.objects.get(bucket="bucket-a").count == 2
