@@ -18,7 +18,7 @@ def migrate(targets):
 @pytest.fixture
 def latest_schema_after():
     yield
-    migrate(AFTER)
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
