@@ -232,13 +232,8 @@ def upload_file_argument(path: str) -> Upload:
 
 def read_file_argument(path: str) -> tuple[str, str]:
     """A CSV named on the command line (- for standard input): its text and name."""
-    if path == "-":
-        return decode_upload(sys.stdin.buffer.read()), "stdin"
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise CommandError(f"Cannot read {path}: {e.strerror}.") from None
-    return decode_upload(data), Path(path).name
+    with upload_file_argument(path) as upload:
+        return upload.text(), upload.name
 
 
 def spreadsheet_safe(value) -> str:

@@ -676,7 +676,11 @@ class NumberImport(models.Model):
         return self.file_name or f"Import {self.pk}"
 
     def lines(self) -> Iterator[str]:
-        """The file's lines as uploaded, endings kept, read a piece at a time."""
+        """The file's lines as uploaded, endings kept, read a piece at a time.
+
+        One query a piece: a queryset over them all would fetch every piece at
+        once, and a cursor kept open would span the commits a run makes
+        between its reads."""
         pieces = NumberImportPiece.objects.filter(number_import=self)
         for pk in list(pieces.order_by("position").values_list("pk", flat=True)):
             yield from lines_of(pieces.values_list("content", flat=True).get(pk=pk))
