@@ -5,7 +5,7 @@ from django.db import connection
 
 from csrtool.audit.models import AuditEvent
 from csrtool.csvfiles import Upload
-from csrtool.errors import NotFound, PermissionDenied, ValidationFailed
+from csrtool.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from csrtool.numberpool.imports import (
     Outcome,
     get_import,
@@ -322,6 +322,34 @@ def test_a_file_stored_in_pieces_is_read_back_line_for_line(
     assert sorted(PhoneNumber.objects.values_list("dnis", flat=True)) == [
         f"800555{n:04d}" for n in range(100, 108) if n != 103
     ]
+
+
+def test_a_stored_file_shorter_than_its_preview_stops_the_run(
+    cast, actor_of, monkeypatch
+):
+    """A stored file that lost rows after its preview (its last piece gone) is
+    not taken as done: the run writes the chunks it can read, then stops with
+    the import unfinished, where a new preview starts over."""
+    monkeypatch.setattr(NumberImportPiece, "PIECE_SIZE", 120)
+    monkeypatch.setattr(Upload, "BLOCK", 16)
+    monkeypatch.setattr(jobs, "CHUNK_SIZE", 2)
+    alice = actor_of(cast.alice)
+    job = preview_import(actor=alice, text=csv_of(*block(100, 6)))
+    pieces = NumberImportPiece.objects.filter(number_import=job).order_by("position")
+    assert pieces.count() > 2
+    pieces.last().delete()
+
+    with pytest.raises(DomainError) as caught:
+        run_import(actor=alice, import_id=job.pk)
+
+    assert str(caught.value) == (
+        "The import's file has fewer rows than the 6 its preview counted; "
+        "preview the file again."
+    )
+    job.refresh_from_db()
+    assert job.status != ImportStatus.COMPLETED
+    assert 0 < job.rows_done < 6
+    assert PhoneNumber.objects.filter(imported_by=job).count() == job.rows_done
 
 
 def test_repeats_are_found_across_chunks_as_within_one(cast, actor_of, monkeypatch):
