@@ -8,8 +8,9 @@ answers for what was typed.
 - Three characters or more also match inside names, email addresses and Billing
   IDs, and four digits or more inside phone numbers, through trigram indexes (an
   FTS5 trigram table on SQLite, pg_trgm GIN indexes on UPPER(…) on PostgreSQL,
-  so equality never uses them). The answers are those of a plain scan with
-  `scan_filter`; the index only finds them.
+  so equality never uses them, and for text with a mark in it such as `l.shea`,
+  on addresses and names read across their marks: `TrigramText`). The answers
+  are those of a plain scan with `scan_filter`; the index only finds them.
 - One or two characters cannot use a trigram index: they match a first name, a
   last name or a Billing ID that is exactly what was typed, in any case (a
   surname such as Wu or Li).
@@ -24,8 +25,19 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from django.db import connection, transaction
-from django.db.models import BooleanField, DateTimeField, F, Func, IntegerField, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import Col, RawSQL
+from django.db.models.functions import StrIndex, Upper
+from django.db.models.lookups import Contains, Exact, GreaterThan
 
 from csrtool.pagination import Page, decode_cursor, encode_cursor, keyset_page
 
@@ -86,6 +98,45 @@ class _IdAmong(Func):
         return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
 
 
+class TrigramText(Func):
+    """PostgreSQL: a text as its second trigram index reads it: upper-cased,
+    with the marks `.@_+-'` and space read as the digits `0123456`.
+
+    pg_trgm takes every character but letters and digits for a word break, so
+    on the text itself `l.shea` is the trigrams of `l` and of a word starting
+    `shea`, found in tens of thousands of addresses and names that hold no
+    `l.shea`; read this way it is `L0S`, `0SH`, `SHE`, `HEA`. The same map
+    applied to what was typed keeps every row that holds it, and a few that hold
+    digits where it holds marks, which the plain condition beside it rules out.
+    """
+
+    template = "TRANSLATE(UPPER(%(expressions)s::text), '.@_+-'' ', '0123456')"
+    output_field = TextField()
+
+
+# Columns with an index of TrigramText, and the characters it reads as digits.
+_ACROSS_MARKS = {"email_canonical", "first_name", "last_name"}
+_MARKS = re.compile(r"[.@_+\-' ]")
+
+
+def _inside(column: str, text: str) -> tuple[Q, Q]:
+    """`column` holds `text` in any case: the plain condition, and the same in
+    the form the column's trigram indexes serve best. Text with a mark in it is
+    read across its marks; without, on UPPER(…), whose rows recheck faster."""
+    plain = Q(**{f"{column}__icontains": text})
+    if (
+        connection.vendor != "postgresql"
+        or column not in _ACROSS_MARKS
+        or not _MARKS.search(text)
+    ):
+        return plain, plain
+    spans = Contains(TrigramText(F(column)), TrigramText(Value(text)))
+    # The plain condition again, as STRPOS: an index on UPPER(…) cannot serve
+    # it, so the planner reads this arm on the index across the marks.
+    holds = GreaterThan(StrIndex(Upper(F(column)), Upper(Value(text))), 0)
+    return plain, Q(spans) & Q(holds)
+
+
 @dataclass
 class _Matches:
     """Rows a lookup finds, as a condition (what a scan of the table matches)
@@ -97,14 +148,18 @@ class _Matches:
     # The FTS5 query of the trigram match, when there is one, and its id query.
     fts: str = ""
     fts_ids: tuple[str, list] | None = None
+    # PostgreSQL: the same rows as `condition`, in the form its indexes serve.
+    served: Q | None = None
 
     def add(self, condition: Q, sql: str, params: list) -> None:
         self.condition |= condition
         self.ids.append((sql, params))
 
     def indexed(self) -> Q:
-        if connection.vendor != "sqlite" or not self.ids:
+        if connection.vendor != "sqlite":
             # PostgreSQL plans each arm on its index (pg_trgm GIN for LIKE).
+            return self.condition if self.served is None else self.served
+        if not self.ids:
             return self.condition
         union = " UNION ALL ".join(sql for sql, _ in self.ids)
         params = [param for _, values in self.ids for param in values]
@@ -160,12 +215,16 @@ def _partial(query: str) -> _Matches:
         for column in ("first_name", "last_name", "billing_id"):
             _equal(matches, column, variants)
         return matches
-    condition = (
-        Q(email_canonical__icontains=query.casefold())
-        | Q(billing_id__icontains=query)
-        | Q(first_name__icontains=query)
-        | Q(last_name__icontains=query)
-    )
+    condition, served = Q(pk__in=[]), Q(pk__in=[])
+    searched = [
+        ("email_canonical", query.casefold()),
+        ("billing_id", query),
+        ("first_name", query),
+        ("last_name", query),
+    ]
+    for column, text in searched:
+        plain, indexed = _inside(column, text)
+        condition, served = condition | plain, served | indexed
     if query.isascii():
         # FTS5 folds ASCII case as casefold() does: one phrase over the four
         # columns reads each trigram's postings once, not twice.
@@ -180,7 +239,12 @@ def _partial(query: str) -> _Matches:
     if " " in query:
         first, _, last = query.partition(" ")
         if max(len(first), len(last)) >= TRIGRAM_MIN:
-            condition |= Q(first_name__icontains=first, last_name__icontains=last)
+            (first_plain, first_indexed), (last_plain, last_indexed) = (
+                _inside("first_name", first),
+                _inside("last_name", last),
+            )
+            condition |= first_plain & last_plain
+            served |= first_indexed & last_indexed
             longer = ("first_name", first) if len(first) > len(last) else None
             column, text = longer or ("last_name", last)
             terms.append(f"{column} : {_phrase(text)}")
@@ -195,7 +259,8 @@ def _partial(query: str) -> _Matches:
             )
     digits = _digits(query)
     if len(digits) >= PHONE_DIGITS_MIN:
-        condition |= Q(phone__icontains=digits)
+        phone = Q(phone__icontains=digits)
+        condition, served = condition | phone, served | phone
         terms.append(f"phone : {_phrase(digits)}")
     fts = " OR ".join(f"({term})" for term in terms)
     matches.fts = fts
@@ -203,7 +268,10 @@ def _partial(query: str) -> _Matches:
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
         [fts],
     )
+    names = matches.condition  # "Al Li", if typed
     matches.add(condition, *matches.fts_ids)
+    if connection.vendor == "postgresql":
+        matches.served = names | served
     return matches
 
 
@@ -225,6 +293,8 @@ def search_filter(query: str, region: str | None = None) -> Q:
         return Q()
     matches = _exact(query, region)
     partial = _partial(query)
+    if connection.vendor != "sqlite":
+        return matches.condition | partial.indexed()
     matches.condition |= partial.condition
     matches.ids += partial.ids
     return matches.indexed()
@@ -244,7 +314,9 @@ def _after(queryset, position, created="created_at", pk="pk"):
     if position is None:
         return queryset
     at, last = position
-    return queryset.filter(
+    # The first condition bounds a walk of the newest-first index; the second
+    # is exact.
+    return queryset.filter(**{f"{created}__lte": at}).filter(
         Q(**{f"{created}__lt": at}) | Q(**{created: at, f"{pk}__lt": last})
     )
 
@@ -322,44 +394,63 @@ def _is_common(matches: _Matches) -> bool:
 
 
 @contextmanager
-def _through_bitmaps():
-    """PostgreSQL: the queries inside reach rows through bitmap index scans
-    only, so the trigram GIN indexes (or the hits' primary keys) drive them.
+def _planned_without(*scans: str):
+    """PostgreSQL: the queries inside are planned without these scan methods,
+    and without parallel workers.
 
-    The planner guesses how many rows a LIKE '%…%' matches; for a text it
-    wrongly takes for common it would read a partner newest first, testing
-    each row (a rare surname: 350,000 rows for one page), or scan the table
-    for a LIMIT. The settings hold in a transaction of their own, which only
-    reads and is rolled back, settings and all."""
+    The planner guesses how many rows a LIKE '%…%' matches, and can guess
+    wrong either way: a rare surname taken for common was read newest first,
+    testing each row (350,000 rows for one page); a common text taken for rare
+    had every hit read and sorted. The lookup counts the hits itself and tells
+    the planner which way to go. Workers would read past the LIMIT of a text's
+    hits, and starting them costs more than a page's walk. The settings hold in
+    a transaction of their own, which only reads and is rolled back, settings
+    and all."""
+    settings = [f"enable_{scan}" for scan in scans]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('enable_seqscan', 'off', true), "
-            "set_config('enable_indexscan', 'off', true), "
-            "set_config('enable_indexonlyscan', 'off', true)"
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+            + ", ".join(f"set_config('{name}', 'off', true)" for name in settings)
         )
         yield
         transaction.set_rollback(True)
 
 
-def _postgres_rest(queryset, partial: _Matches, cursor, size: int) -> Page:
-    """PostgreSQL: the page of matches inside text. The text's hits are read
-    through the GIN indexes first (at most COMMON_HITS, in every partner),
-    whatever the planner guesses; fewer than that, and those ids drive the
-    page. A common text is left to the planner, which walks the partner newest
-    first and meets a page of matches within a few thousand rows (reading a
-    window of rows as SQLite does costs PostgreSQL a heap visit a row)."""
+def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) -> Page:
+    """PostgreSQL: the page of matches inside text, but for the `excluded`
+    (whole-key matches, already shown). The text's hits in the actor's scope
+    are read through the trigram indexes first (bitmap scans only, at most
+    COMMON_HITS); fewer than that, and those ids drive the page. A common text
+    is read from the partner's newest-first index, testing each row down to
+    COMMON_WINDOW rows, as on SQLite; if that window holds less than a page, or
+    the actor sees every partner (no such index), the planner reads the rest."""
+    rest = queryset.exclude(excluded)
+    condition = partial.indexed()
     if partial.fts:
-        with _through_bitmaps():
+        with _planned_without("seqscan", "indexscan", "indexonlyscan"):
             hits = list(
-                queryset.model._base_manager.filter(partial.condition).values_list(
-                    "pk", flat=True
-                )[:COMMON_HITS]
+                rest.filter(condition).values_list("pk", flat=True)[:COMMON_HITS]
             )
             if len(hits) < COMMON_HITS:
-                rare = queryset.filter(_IdAmong(hits))
+                rare = rest.filter(_IdAmong(hits))
                 return _newest_first(rare, cursor, size, rows=queryset)
-    return _newest_first(
-        queryset.filter(partial.condition), cursor, size, rows=queryset
+    if partial.fts and _one_partner(queryset):
+        with _planned_without("seqscan", "bitmapscan"):
+            # Each row is tested, so by the plain condition, the cheaper.
+            common = partial.condition & ~excluded
+            page = _common_page(queryset, common, decode_cursor(cursor), size)
+        if page is not None:
+            return page
+    return _newest_first(rest.filter(condition), cursor, size, rows=queryset)
+
+
+def _one_partner(queryset) -> bool:
+    """Whether the queryset holds one partner's subscribers (a partner's staff,
+    not an operator): only then is there a newest-first index to walk."""
+    return any(
+        isinstance(child, Exact) and child.lhs.target.name == "partner"
+        for child in queryset.query.where.children
+        if isinstance(getattr(child, "lhs", None), Col)
     )
 
 
@@ -373,7 +464,8 @@ def _common_page(subscribers, condition: Q, position, size: int) -> Page | None:
     window = after
     if floor is not None:
         created_at, pk = floor
-        window = after.filter(
+        # The first condition bounds the walk of the index; the second is exact.
+        window = after.filter(created_at__gte=created_at).filter(
             Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gte=pk)
         )
     items = list(window.filter(condition).order_by("-created_at", "-id")[: size + 1])
@@ -447,10 +539,11 @@ def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> P
         cursor = None
     partial, common = _partial(query), None
     if connection.vendor == "postgresql":
-        rest = queryset.exclude(exact.condition)
-        page = _postgres_rest(rest, partial, cursor, size - len(items))
+        page = _postgres_rest(
+            queryset, partial, exact.condition, cursor, size - len(items)
+        )
         return Page(items + page.items, page.next_cursor)
-    if _is_common(partial):
+    if _one_partner(queryset) and _is_common(partial):
         common = (queryset, partial.condition & ~exact.condition)
     rest = queryset.filter(partial.indexed()).exclude(exact.condition)
     page = _newest_first(rest, cursor, size - len(items), rows=queryset, common=common)

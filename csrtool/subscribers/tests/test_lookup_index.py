@@ -72,6 +72,33 @@ def test_a_text_whose_case_folds_to_more_letters_finds_addresses_as_a_scan(cast)
     assert found(acme, "Straße") == scanned(acme, "Straße") == wanted
 
 
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        ("l.shea", ["dot"]),
+        ("l0shea", ["digit"]),
+        ("l_shea", ["underscore"]),
+        ("0shea@", ["digit"]),
+        ("shea@ex", ["dot", "digit", "underscore"]),
+    ],
+)
+def test_marks_inside_a_part_of_an_address_match_only_themselves(cast, query, wanted):
+    """The address trigrams read the marks `.@_+-` as digits on PostgreSQL; what
+    was typed still finds only the addresses that hold it, marks and all."""
+    acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
+    made = {
+        name: make_subscriber(cast.acme, email=f"{local}@example.com").public_id
+        for name, local in [
+            ("dot", "l.shea"),
+            ("digit", "l0shea"),
+            ("underscore", "l_shea"),
+        ]
+    }
+    expected = {made[name] for name in wanted}
+    assert found(acme, query) == scanned(acme, query) == expected
+    assert {s.public_id for s in acme.lookup(query).items} == expected
+
+
 def test_a_whole_address_is_the_answer_and_nothing_else_is_searched(cast):
     exact = make_subscriber(cast.acme, email="ann@ranking.example")
     make_subscriber(cast.acme, email="joann@ranking.example")
@@ -284,6 +311,28 @@ def test_whole_addresses_and_phones_are_looked_up_on_their_own_indexes(cast):
     )
 
 
+def test_text_with_a_mark_is_read_by_trigrams_across_its_marks(cast):
+    """pg_trgm breaks words at marks: on the address itself `ber12@pl` would be
+    looked up by the trigrams of `ber12` and of a word starting `pl`, shared by
+    every address of the domain. Addresses and names have a second index that
+    reads marks as digits, asked for text with a mark in it; text without one
+    is read on UPPER(…), whose rows recheck faster."""
+    if connection.vendor != "postgresql":
+        pytest.skip("FTS5's trigrams are of every character")
+    _plan_subscribers(cast.acme)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE subscribers_subscriber")
+        cursor.execute("SET enable_seqscan = off")
+    marked = Subscriber.objects.filter(search_filter("ber12@pl")).explain()
+    for column in ("email", "first_name", "last_name"):
+        read = marked.split(f"Bitmap Index Scan on subscriber_{column}_marks_trgm")
+        assert len(read) == 2, marked
+        assert "'%BER121PL%'" in read[1].split("->")[0], marked  # @ read as 1
+    plain = Subscriber.objects.filter(search_filter("ber12")).explain()
+    assert "marks_trgm" not in plain, plain
+    assert "Bitmap Index Scan on subscriber_email_trgm" in plain, plain
+
+
 def _all_pages(queryset, query, size) -> list[int]:
     seen, cursor = [], None
     for _ in range(50):
@@ -317,8 +366,13 @@ def test_a_common_text_pages_newest_first_as_a_scan_orders_it(cast, monkeypatch,
 
 def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
     monkeypatch.setattr(search, "COMMON_HITS", 3)
+    monkeypatch.setattr(search, "COMMON_WINDOW", 100)
+    _plan_subscribers(cast.acme)
     for n in range(6):
         make_subscriber(cast.acme, email=f"c{n}@walk.example", last_name="Fairweather")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE subscribers_subscriber")
     acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
     with _plans() as plans:
         page = acme.lookup("airweath", size=2)
@@ -329,6 +383,47 @@ def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
         # read instead of every hit sorted (no temporary sort of the matches).
         assert "USING INDEX subscriber_newest (partner_id=?" in walk, walk
         assert "USE TEMP B-TREE" not in walk, walk
+    else:
+        # Whatever the planner guesses of the text (PostgreSQL).
+        assert "Index Scan using subscriber_newest" in walk, walk
+        assert "Sort" not in walk and "Bitmap" not in walk, walk
+    # The next page's walk starts at the cursor's date, not at the newest row.
+    with _plans() as plans:
+        following = acme.lookup("airweath", size=2, cursor=page.next_cursor)
+    assert len(following.items) == 2
+    walk = plans[-1].split("\n")
+    if connection.vendor == "sqlite":
+        assert "subscriber_newest (partner_id=? AND created_at" in walk[0], walk
+        assert "created_at<?)" in walk[0], walk
+    else:
+        bound = next(line for line in walk if "Index Cond" in line)
+        assert "(created_at <= " in bound, walk
+
+
+def test_an_operators_common_text_pages_as_a_scan_orders_it(
+    cast, actor_of, monkeypatch
+):
+    """Only one partner's subscribers have a newest-first index to walk; an
+    operator's lookup of a common text is read another way, in the same order."""
+    monkeypatch.setattr(search, "COMMON_HITS", 3)
+    monkeypatch.setattr(search, "COMMON_WINDOW", 4)
+    for n in range(5):
+        for partner in (cast.acme, cast.globex):
+            make_subscriber(
+                partner, email=f"{partner.slug}{n}@op.example", last_name="Fairweather"
+            )
+    everyone = Subscriber.objects.for_actor(actor_of(cast.olivia), with_partner=True)
+    acme = Subscriber.objects.for_actor(actor_of(cast.alice), with_partner=True)
+    assert not search._one_partner(everyone)
+    assert search._one_partner(acme)
+    assert search._one_partner(Subscriber.objects.for_partner(cast.acme))
+    expected = list(
+        everyone.filter(scan_filter("airweath"))
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 10
+    assert _all_pages(annotate_readiness(everyone), "airweath", size=3) == expected
 
 
 def test_a_rare_text_is_read_through_its_trigram_index_whatever_the_guess(cast):
