@@ -7,15 +7,17 @@ IDs that the product may not have; `bench.ceilings` keeps one of its own, apart
 from the product's tables, so the product's writes never maintain it.
 """
 
+import re
 import time
 from collections.abc import Callable
 
 from django.utils import timezone
 
-from bench.ceilings import SUBSCRIBER_TEXT
+from bench.ceilings import MARKS, SUBSCRIBER_TEXT
 from bench.scene import Path, Scene
 
 PAGE = 50
+_MARKS = re.compile(r"[.@_+\-' ]")
 # Trigram hits from which the walk in number order is tried as well.
 COMMON_HITS = 5000
 
@@ -99,14 +101,29 @@ def _text_ceiling(scene: Scene):
         return _hits_first(
             scene, "subscribers_subscriber", hits, order, lambda a: f'"{a["part"]}"'
         )
-    hits = f"SELECT id FROM {SUBSCRIBER_TEXT} WHERE text LIKE %s"  # noqa: S608
-    return _hits_first(
+
+    def pattern(arg):
+        return f"%{arg['part'].lower()}%"
+
+    plain = _hits_first(
         scene,
         "subscribers_subscriber",
-        hits,
+        f"SELECT id FROM {SUBSCRIBER_TEXT} WHERE text LIKE %s",  # noqa: S608
         order,
-        lambda a: f"%{a['part'].lower()}%",
+        pattern,
     )
+    # Text with a mark in it: through the index that reads marks as digits,
+    # the text itself checked beside it.
+    marked = _hits_first(
+        scene,
+        "subscribers_subscriber",
+        f"SELECT id FROM {SUBSCRIBER_TEXT}, (SELECT %s::text AS p) typed "  # noqa: S608
+        f"WHERE translate(text, {MARKS}) LIKE translate(typed.p, {MARKS}) "
+        "AND text LIKE typed.p",
+        order,
+        pattern,
+    )
+    return lambda arg: (marked if _MARKS.search(arg["part"]) else plain)(arg)
 
 
 def subscriber_paths(scene: Scene) -> list[Path]:
