@@ -284,16 +284,22 @@ def test_every_lookup_is_answered_by_an_index(cast, query):
             assert "Seq Scan on subscribers_subscriber" not in plan, plan
 
 
+def _plan_on_indexes(partner) -> None:
+    """PostgreSQL: the plan subscribers, analysed, and sequential scans off, so
+    that a plan shows which index answers."""
+    _plan_subscribers(partner)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE subscribers_subscriber")
+        cursor.execute("SET enable_seqscan = off")
+
+
 def test_whole_addresses_and_phones_are_looked_up_on_their_own_indexes(cast):
     """pg_trgm's GIN index answers `=` and `IN` too; on the bare column the
     planner took it for a few whole addresses and read every row sharing their
     trigrams. The trigram indexes are on UPPER(…), which equality never uses."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite keeps its trigrams in a separate FTS5 table")
-    _plan_subscribers(cast.acme)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE subscribers_subscriber")
-        cursor.execute("SET enable_seqscan = off")
+    _plan_on_indexes(cast.acme)
     addresses = [f"subscriber{n}o@plan.example" for n in range(40)]  # nobody's
     by_address = Subscriber.objects.filter(email_canonical__in=addresses)
     by_phone = Subscriber.objects.filter(phone__in=["+12125550001", "+12125550002"])
@@ -319,10 +325,7 @@ def test_text_with_a_mark_is_read_by_trigrams_across_its_marks(cast):
     is read on UPPER(…), whose rows recheck faster."""
     if connection.vendor != "postgresql":
         pytest.skip("FTS5's trigrams are of every character")
-    _plan_subscribers(cast.acme)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE subscribers_subscriber")
-        cursor.execute("SET enable_seqscan = off")
+    _plan_on_indexes(cast.acme)
     marked = Subscriber.objects.filter(search_filter("ber12@pl")).explain()
     for column in ("email", "first_name", "last_name"):
         read = marked.split(f"Bitmap Index Scan on subscriber_{column}_marks_trgm")
