@@ -9,6 +9,8 @@ the same text with two pg_trgm GIN indexes: of the text, and of the text with
 its marks read as digits, for text typed with a mark in it.
 """
 
+from csrtool.subscribers.search import marks_as_digits
+
 SUBSCRIBER_TEXT = "bench_subscriber_text"
 
 _SQLITE = [
@@ -17,9 +19,6 @@ _SQLITE = [
     "content='subscribers_subscriber', content_rowid='id', tokenize='trigram')",
     f"INSERT INTO {SUBSCRIBER_TEXT}({SUBSCRIBER_TEXT}) VALUES ('rebuild')",
 ]
-# PostgreSQL: the marks pg_trgm breaks words at, read as digits, as the
-# product's second trigram index reads them (`search.TrigramText`).
-MARKS = "'.@_+-'' ', '0123456'"
 _POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     # chr(1) between the fields: no typed query holds it, so no match spans two.
@@ -30,7 +29,9 @@ _POSTGRES = [
     f"CREATE INDEX {SUBSCRIBER_TEXT}_trgm ON {SUBSCRIBER_TEXT} "
     "USING gin (text gin_trgm_ops)",
     f"CREATE INDEX {SUBSCRIBER_TEXT}_marks_trgm ON {SUBSCRIBER_TEXT} "
-    f"USING gin ((translate(text, {MARKS})) gin_trgm_ops)",
+    # The text with its marks read as digits, as the product's second trigram
+    # indexes read addresses and names (`search.TrigramText`).
+    f"USING gin (({marks_as_digits('text')}) gin_trgm_ops)",
     f"ANALYZE {SUBSCRIBER_TEXT}",
 ]
 

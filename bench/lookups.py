@@ -7,17 +7,15 @@ IDs that the product may not have; `bench.ceilings` keeps one of its own, apart
 from the product's tables, so the product's writes never maintain it.
 """
 
-import re
 import time
 from collections.abc import Callable
 
 from django.utils import timezone
 
-from bench.ceilings import MARKS, SUBSCRIBER_TEXT
+from bench.ceilings import SUBSCRIBER_TEXT
 from bench.scene import Path, Scene
 
 PAGE = 50
-_MARKS = re.compile(r"[.@_+\-' ]")
 # Trigram hits from which the walk in number order is tried as well.
 COMMON_HITS = 5000
 
@@ -92,6 +90,8 @@ def _hits_first(scene: Scene, table: str, hits: str, order: str, value, *, also=
 
 
 def _text_ceiling(scene: Scene):
+    from csrtool.subscribers.search import has_mark, marks_as_digits
+
     order = "t.created_at DESC, t.id DESC"
     if scene.vendor == "sqlite":
         hits = (
@@ -118,12 +118,12 @@ def _text_ceiling(scene: Scene):
         scene,
         "subscribers_subscriber",
         f"SELECT id FROM {SUBSCRIBER_TEXT}, (SELECT %s::text AS p) typed "  # noqa: S608
-        f"WHERE translate(text, {MARKS}) LIKE translate(typed.p, {MARKS}) "
+        f"WHERE {marks_as_digits('text')} LIKE {marks_as_digits('typed.p')} "
         "AND text LIKE typed.p",
         order,
         pattern,
     )
-    return lambda arg: (marked if _MARKS.search(arg["part"]) else plain)(arg)
+    return lambda arg: (marked if has_mark(arg["part"]) else plain)(arg)
 
 
 def subscriber_paths(scene: Scene) -> list[Path]:

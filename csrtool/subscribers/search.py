@@ -98,6 +98,21 @@ class _IdAmong(Func):
         return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
 
 
+# The marks pg_trgm breaks words at that TrigramText reads as digits, and those
+# digits, in order.
+MARKS, MARKS_AS = ".@_+-' ", "0123456"
+
+
+def has_mark(text: str) -> bool:
+    return any(ch in MARKS for ch in text)
+
+
+def marks_as_digits(sql: str) -> str:
+    """SQL for the text of `sql` with its marks read as digits."""
+    marks = MARKS.replace("'", "''")
+    return f"TRANSLATE({sql}, '{marks}', '{MARKS_AS}')"
+
+
 class TrigramText(Func):
     """PostgreSQL: a text as its second trigram index reads it: upper-cased,
     with the marks `.@_+-'` and space read as the digits `0123456`.
@@ -110,13 +125,12 @@ class TrigramText(Func):
     digits where it holds marks, which the plain condition beside it rules out.
     """
 
-    template = "TRANSLATE(UPPER(%(expressions)s::text), '.@_+-'' ', '0123456')"
+    template = marks_as_digits("UPPER(%(expressions)s::text)")
     output_field = TextField()
 
 
-# Columns with an index of TrigramText, and the characters it reads as digits.
+# Columns with an index of TrigramText.
 _ACROSS_MARKS = {"email_canonical", "first_name", "last_name"}
-_MARKS = re.compile(r"[.@_+\-' ]")
 
 
 def _inside(column: str, text: str) -> tuple[Q, Q]:
@@ -127,7 +141,7 @@ def _inside(column: str, text: str) -> tuple[Q, Q]:
     if (
         connection.vendor != "postgresql"
         or column not in _ACROSS_MARKS
-        or not _MARKS.search(text)
+        or not has_mark(text)
     ):
         return plain, plain
     spans = Contains(TrigramText(F(column)), TrigramText(Value(text)))
@@ -434,13 +448,13 @@ def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) 
             if len(hits) < COMMON_HITS:
                 rare = rest.filter(_IdAmong(hits))
                 return _newest_first(rare, cursor, size, rows=queryset)
-    if partial.fts and _one_partner(queryset):
-        with _planned_without("seqscan", "bitmapscan"):
-            # Each row is tested, so by the plain condition, the cheaper.
-            common = partial.condition & ~excluded
-            page = _common_page(queryset, common, decode_cursor(cursor), size)
-        if page is not None:
-            return page
+        if _one_partner(queryset):
+            with _planned_without("seqscan", "bitmapscan"):
+                # Each row is tested, so by the plain condition, the cheaper.
+                common = partial.condition & ~excluded
+                page = _common_page(queryset, common, decode_cursor(cursor), size)
+            if page is not None:
+                return page
     return _newest_first(rest.filter(condition), cursor, size, rows=queryset)
 
 
