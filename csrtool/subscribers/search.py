@@ -16,16 +16,19 @@ answers for what was typed.
   surname such as Wu or Li).
 """
 
+import heapq
 import itertools
 import json
 import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     DateTimeField,
     F,
@@ -434,7 +437,8 @@ def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) 
     """PostgreSQL: the page of matches inside text, but for the `excluded`
     (whole-key matches, already shown). The text's hits in the actor's scope
     are read through the trigram indexes first (bitmap scans only, at most
-    COMMON_HITS); fewer than that, and those ids drive the page. A common text
+    COMMON_HITS), each with its date; fewer than that, and they are the page's
+    candidates, put in order without reading their rows again. A common text
     is read from the partner's newest-first index, testing each row down to
     COMMON_WINDOW rows, as on SQLite; if that window holds less than a page, or
     the actor sees every partner (no such index), the planner reads the rest."""
@@ -443,11 +447,12 @@ def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) 
     if partial.fts:
         with _planned_without("seqscan", "indexscan", "indexonlyscan"):
             hits = list(
-                rest.filter(condition).values_list("pk", flat=True)[:COMMON_HITS]
+                rest.filter(condition).values_list(_Microseconds("created_at"), "pk")[
+                    :COMMON_HITS
+                ]
             )
-            if len(hits) < COMMON_HITS:
-                rare = rest.filter(_IdAmong(hits))
-                return _newest_first(rare, cursor, size, rows=queryset)
+        if len(hits) < COMMON_HITS:
+            return _hits_page(queryset, hits, decode_cursor(cursor), size)
         if _one_partner(queryset):
             with _planned_without("seqscan", "bitmapscan"):
                 # Each row is tested, so by the plain condition, the cheaper.
@@ -456,6 +461,29 @@ def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) 
             if page is not None:
                 return page
     return _newest_first(rest.filter(condition), cursor, size, rows=queryset)
+
+
+class _Microseconds(Func):
+    """PostgreSQL: a date as whole microseconds since 1970, an integer that
+    orders as the date does and is read far faster than a datetime."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _hits_page(rows, hits: list[tuple], position, size: int) -> Page:
+    """The page of a rare text's hits, each given as (microseconds of its date,
+    id): put in order from the dates read with them, so only the page's rows
+    are read again, whole, from `rows`."""
+    if position is not None:
+        at, last = position
+        after = ((at - _EPOCH) // timedelta(microseconds=1), last)
+        hits = [hit for hit in hits if hit < after]
+    ids = [pk for _, pk in heapq.nlargest(size + 1, hits)]
+    return _page(list(rows.filter(_IdAmong(ids)).order_by("-created_at", "-id")), size)
 
 
 def _one_partner(queryset) -> bool:

@@ -3,6 +3,7 @@ trigram index in step with every write, ranks whole-key matches first, and its
 queries are answered by indexes rather than by reading the table."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -344,6 +345,34 @@ def _all_pages(queryset, query, size) -> list[int]:
         if not (cursor := page.next_cursor):
             return seen
     raise AssertionError(f"no last page after 50 pages: {seen}")
+
+
+def test_a_rare_text_pages_newest_first_as_a_scan_orders_it(cast):
+    """A rare text's hits are put in order by their dates, to the microsecond,
+    then by id; each page starts after the last one's cursor."""
+    made = [
+        make_subscriber(cast.acme, email=f"r{n}@rare.example", last_name="Quillfeather")
+        for n in range(7)
+    ]
+    make_subscriber(cast.acme, email="other@rare.example", last_name="Other")
+    make_subscriber(cast.globex, email="g@rare.example", last_name="Quillfeather")
+    at = made[1].created_at
+    moved = {
+        2: at,
+        4: at,
+        5: at - timedelta(microseconds=1),
+        0: at + timedelta(microseconds=1),
+    }
+    for n, created_at in moved.items():
+        Subscriber.objects.filter(pk=made[n].pk).update(created_at=created_at)
+    acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
+    expected = list(
+        acme.filter(scan_filter("illfeath"))
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 7
+    assert _all_pages(acme, "illfeath", size=2) == expected
 
 
 @pytest.mark.parametrize("every", [1, 2, 5])
