@@ -285,6 +285,22 @@ def test_every_lookup_is_answered_by_an_index(cast, query):
             assert "Seq Scan on subscribers_subscriber" not in plan, plan
 
 
+def test_a_rare_texts_hits_are_read_by_id(cast):
+    """SQLite: the trigram match's ids are read from the table by id, not
+    sought first in the partner's index and then in the table."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL reads the hits with their dates (bitmap scans)")
+    _plan_subscribers(cast.acme)
+    acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
+    with _plans() as plans:
+        page = acme.lookup("ovelace1234", size=5)
+    assert [s.last_name for s in page.items] == ["Lovelace1234"]
+    # The page's ids (V0), among the hits; then only the page's rows, read whole.
+    (read,) = [plan for plan in plans if "json_each" in plan]
+    assert "SEARCH V0 USING INTEGER PRIMARY KEY (rowid=?)" in read, read
+    assert "SEARCH V0 USING INDEX" not in read, read
+
+
 def _plan_on_indexes(partner) -> None:
     """PostgreSQL: the plan subscribers, analysed, and sequential scans off, so
     that a plan shows which index answers."""
