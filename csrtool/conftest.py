@@ -116,6 +116,27 @@ def cast(db):
     )
 
 
+def migrate_to(targets):
+    """Migrate the test database to `targets`; the apps as they stand there."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.fixture
+def latest_schema_after():
+    """For a test that migrates backwards: every migration applied again after."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    yield
+    migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 @pytest.fixture
 def client_for():
     """A logged-in test client for a member of staff."""

@@ -1,24 +1,11 @@
 """Imports stored before files were kept in pieces keep their file, line for line."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from csrtool.conftest import migrate_to
 
 BEFORE = [("numberpool", "0008_dnis_ending_index")]
 AFTER = [("numberpool", "0009_import_file_pieces")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-@pytest.fixture
-def latest_schema_after():
-    yield
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -26,13 +13,13 @@ def latest_schema_after():
 def test_a_stored_file_becomes_pieces_of_whole_lines_and_back(cast):
     line = "+18005550100,8005550100,tollfree,1,800,\r\n"
     text = "number,dnis,type,country_code,area_code,subscriber_id\n" + line * 60_000
-    apps = migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     NumberImport = apps.get_model("numberpool", "NumberImport")
     NumberImportFile = apps.get_model("numberpool", "NumberImportFile")
     job = NumberImport.objects.create(partner_id=cast.acme.pk, file_hash="x")
     NumberImportFile.objects.create(number_import=job, content=text)
 
-    apps = migrate(AFTER)
+    apps = migrate_to(AFTER)
 
     pieces = (
         apps.get_model("numberpool", "NumberImportPiece")
@@ -44,7 +31,7 @@ def test_a_stored_file_becomes_pieces_of_whole_lines_and_back(cast):
     assert "".join(pieces) == text
     assert all(piece.endswith("\r\n") for piece in pieces)
 
-    apps = migrate(BEFORE)
+    apps = migrate_to(BEFORE)
 
     restored = apps.get_model("numberpool", "NumberImportFile").objects.get()
     assert (restored.number_import_id, restored.content) == (job.pk, text)

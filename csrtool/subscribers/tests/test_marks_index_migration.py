@@ -2,7 +2,8 @@
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from csrtool.conftest import migrate_to
 
 BEFORE = [("subscribers", "0007_subscriber_language")]
 AFTER = [("subscribers", "0008_trigrams_across_marks")]
@@ -11,12 +12,6 @@ MARKS_INDEXES = {
     "subscriber_first_name_marks_trgm",
     "subscriber_last_name_marks_trgm",
 }
-
-
-def migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
 
 
 def marks_indexes() -> set[str]:
@@ -28,12 +23,6 @@ def marks_indexes() -> set[str]:
         return {name for (name,) in cursor.fetchall()} & MARKS_INDEXES
 
 
-@pytest.fixture
-def latest_schema_after():
-    yield
-    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("latest_schema_after")
 def test_the_marks_indexes_are_dropped_going_back_and_made_again():
@@ -41,8 +30,8 @@ def test_the_marks_indexes_are_dropped_going_back_and_made_again():
         pytest.skip("pg_trgm indexes: SQLite's FTS5 table reads across marks already")
     assert marks_indexes() == MARKS_INDEXES
 
-    migrate(BEFORE)
+    migrate_to(BEFORE)
     assert marks_indexes() == set()
 
-    migrate(AFTER)
+    migrate_to(AFTER)
     assert marks_indexes() == MARKS_INDEXES
