@@ -12,6 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 
 from csrtool.partners.access import cli_actor, staff_actor
@@ -118,9 +120,6 @@ def cast(db):
 
 def migrate_to(targets):
     """Migrate the test database to `targets`; the apps as they stand there."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
@@ -130,9 +129,6 @@ def migrate_to(targets):
 @pytest.fixture
 def latest_schema_after():
     """For a test that migrates backwards: every migration applied again after."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
     yield
     migrate_to(MigrationExecutor(connection).loader.graph.leaf_nodes())
 

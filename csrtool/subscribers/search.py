@@ -327,6 +327,7 @@ def _unindexed(name: str, output_field):
 
 
 def _unindexed_expression(expression, output_field):
+    """SQLite: `+expression`, the same value, which no index serves."""
     return Func(expression, template="+%(expressions)s", output_field=output_field)
 
 
@@ -379,6 +380,15 @@ def _driven(queryset):
     return queryset.alias(
         _created=_unindexed("created_at", DateTimeField()),
         _id=_unindexed("id", IntegerField()),
+    )
+
+
+def _is_partner(child) -> bool:
+    """Whether a condition of a queryset is `partner = …`."""
+    return (
+        isinstance(child, Exact)
+        and isinstance(child.lhs, Col)
+        and child.lhs.target.name == "partner"
     )
 
 
@@ -466,11 +476,8 @@ def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) 
     condition = partial.indexed()
     if partial.fts:
         with _planned_without("seqscan", "indexscan", "indexonlyscan"):
-            hits = list(
-                rest.filter(condition).values_list(_Microseconds("created_at"), "pk")[
-                    :COMMON_HITS
-                ]
-            )
+            when = _Microseconds("created_at")
+            hits = list(rest.filter(condition).values_list(when, "pk")[:COMMON_HITS])
         if len(hits) < COMMON_HITS:
             return _hits_page(queryset, hits, decode_cursor(cursor), size)
         if _one_partner(queryset):
@@ -495,24 +502,15 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _hits_page(rows, hits: list[tuple], position, size: int) -> Page:
-    """The page of a rare text's hits, each given as (microseconds of its date,
-    id): put in order from the dates read with them, so only the page's rows
-    are read again, whole, from `rows`."""
+    """PostgreSQL: the page of a rare text's hits, each given as (microseconds
+    of its date, id): put in order from the dates read with them, so only the
+    page's rows are read again, whole, from `rows`."""
     if position is not None:
         at, last = position
         after = ((at - _EPOCH) // timedelta(microseconds=1), last)
         hits = [hit for hit in hits if hit < after]
     ids = [pk for _, pk in heapq.nlargest(size + 1, hits)]
     return _page(list(rows.filter(_IdAmong(ids)).order_by("-created_at", "-id")), size)
-
-
-def _is_partner(child) -> bool:
-    """Whether a condition of a queryset is `partner = …`."""
-    return (
-        isinstance(child, Exact)
-        and isinstance(child.lhs, Col)
-        and child.lhs.target.name == "partner"
-    )
 
 
 def _one_partner(queryset) -> bool:
