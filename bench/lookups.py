@@ -33,8 +33,14 @@ def subscriber_lookup_page(scene: Scene, query: str) -> list:
     same search without the readiness columns): its first page of results."""
     from csrtool.features.readiness import annotate_readiness
     from csrtool.pagination import keyset_page
+    from csrtool.subscribers import search
     from csrtool.subscribers.models import Subscriber
 
+    if hasattr(search, "lookup_for"):
+        # The page's call once the first page of whole keys is prepared.
+        return search.lookup_for(
+            scene.csr, query, annotate=annotate_readiness, size=PAGE
+        ).items
     queryset = annotate_readiness(
         Subscriber.objects.for_actor(scene.csr, with_partner=True)
     )

@@ -15,6 +15,7 @@ from csrtool.audit.services import record
 from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner, Role
+from csrtool.prepared import Prepared
 from csrtool.timezones import rfc3339
 
 KEY_PREFIX = "csr"
@@ -209,6 +210,14 @@ def create_operator_key(
     return key, secret
 
 
+# Every API request reads its key: the query is compiled once.
+_KEY_BY_PREFIX = Prepared(
+    lambda _shape, prefix: (
+        ApiKey.objects.usable().select_related("partner").filter(prefix=prefix)[:1]
+    )
+)
+
+
 def key_from_secret(secret: str) -> ApiKey | None:
     """The usable key a secret belongs to, or None. Compares hashes in constant time."""
     parts = str(secret or "").split("_", 2)
@@ -217,8 +226,8 @@ def key_from_secret(secret: str) -> ApiKey | None:
     # The prefix is unique. The partner's switch is checked on the row: asked
     # in the query, as an OR across the join, it made the one query of every
     # API request dearer to build and to run.
-    found = ApiKey.objects.usable().select_related("partner").filter(prefix=parts[1])
-    key = next(iter(found[:1]), None)
+    found = _KEY_BY_PREFIX.rows((), parts[1])
+    key = found[0] if found else None
     if key is None or not hmac.compare_digest(key.key_hash, _hash(secret)):
         return None
     if key.partner is not None and not key.partner.is_active:

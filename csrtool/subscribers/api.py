@@ -3,9 +3,9 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
-from csrtool import timezones
 from csrtool.subscribers import services
 from csrtool.subscribers.models import Status, Subscriber
+from csrtool.subscribers.search import lookup_for
 from csrtool.workflows.new_account import open_account
 
 router = Router(tags=["subscribers"])
@@ -125,12 +125,10 @@ def create_subscriber(request, payload: SubscriberIn):
 def list_subscribers(request, filters: Query[SubscriberFilters]):
     actor = request.auth
     actor.require("subscribers.view")
-    queryset = Subscriber.objects.for_actor(actor, with_partner=True)
-    if filters.status:
-        queryset = queryset.filter(status=filters.status)
-    page = queryset.lookup(
+    page = lookup_for(
+        actor,
         filters.q,
-        region=timezones.zone_territory(actor.partner.time_zone),
+        status=filters.status or "",
         cursor=filters.cursor,
         size=max(1, min(filters.limit, 100)),
     )

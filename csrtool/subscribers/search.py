@@ -42,7 +42,9 @@ from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import StrIndex, Upper
 from django.db.models.lookups import Contains, Exact, GreaterThan
 
+from csrtool import timezones
 from csrtool.pagination import Page, decode_cursor, encode_cursor, keyset_page
+from csrtool.prepared import Prepared
 
 TRIGRAM_MIN = 3
 PHONE_DIGITS_MIN = 4
@@ -196,18 +198,32 @@ def _equal(matches: _Matches, column: str, values: list, *, scoped=True) -> None
     )
 
 
-def _exact(query: str, region: str | None) -> _Matches:
-    """Whole keys, each answered by a unique or partner index."""
-    matches = _Matches()
-    _equal(matches, "public_id", [query.lower()], scoped=False)
-    _equal(matches, "billing_id", [query])
+# Whole keys unique across partners: their indexes hold no partner.
+_UNSCOPED = {"public_id", "email_canonical"}
+
+
+def _exact_keys(query: str, region: str | None) -> dict[str, list[str]]:
+    """The whole keys `query` can be, by column."""
+    keys = {"public_id": [query.lower()], "billing_id": [query]}
     if "@" in query:
-        _equal(matches, "email_canonical", [query.casefold()], scoped=False)
+        keys["email_canonical"] = [query.casefold()]
     if _PHONE_LIKE.match(query):
         phones = _phones(query, region)
         if phones:
-            _equal(matches, "phone", phones)
+            keys["phone"] = phones
+    return keys
+
+
+def _exact_of(keys: dict[str, list[str]]) -> _Matches:
+    """Whole keys, each answered by a unique or partner index."""
+    matches = _Matches()
+    for column, values in keys.items():
+        _equal(matches, column, values, scoped=column not in _UNSCOPED)
     return matches
+
+
+def _exact(query: str, region: str | None) -> _Matches:
+    return _exact_of(_exact_keys(query, region))
 
 
 def _variants(text: str) -> list[str]:
@@ -568,24 +584,92 @@ def exact_filter(query: str, region: str | None = None) -> Q:
     return _exact(_searchable(query), region).condition
 
 
-def lookup_page(queryset, query: str, *, region=None, cursor=None, size=50) -> Page:
+def _exact_first_page(shape, *values):
+    """The first page of whole-key matches for a lookup's shape (see
+    `lookup_for`): the same query as `lookup_page` makes of the same scope."""
+    from csrtool.subscribers.models import Subscriber
+
+    operator, status, annotate, columns, size = shape
+    values = list(values)
+    if operator:
+        queryset = Subscriber.objects.select_related("partner")
+    else:
+        queryset = Subscriber.objects.filter(partner_id=values.pop(0))
+    if status:
+        queryset = queryset.filter(status=values.pop(0))
+    if annotate is not None:
+        queryset = annotate(queryset)
+    keys = {}
+    for column, count in columns:
+        keys[column], values = values[:count], values[count:]
+    matches = queryset.filter(_exact_of(keys).indexed())
+    return _driven(matches).order_by("-_created", "-_id")[: size + 1]
+
+
+_EXACT_FIRST_PAGE = Prepared(_exact_first_page)
+
+
+def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size=50):
+    """A Subscriber Lookup as a page, the API or a command makes it: the
+    actor's subscribers (of one status, if given), each with its partner and,
+    given `annotate` (a function of the queryset alone), its columns.
+
+    The first page of whole-key matches, which every lookup starts with, runs a
+    query compiled once per shape (`csrtool.prepared`)."""
+    from csrtool.subscribers.models import Subscriber
+
+    queryset = Subscriber.objects.for_actor(actor, with_partner=True)
+    if status:
+        queryset = queryset.filter(status=status)
+    if annotate is not None:
+        queryset = annotate(queryset)
+    region = None
+    if actor.partner is not None:
+        region = timezones.zone_territory(actor.partner.time_zone)
+
+    def first_exact(keys: dict[str, list[str]], size: int) -> list:
+        columns = tuple((column, len(values)) for column, values in keys.items())
+        shape = (actor.is_operator, bool(status), annotate, columns, size)
+        scope = [] if actor.is_operator else [actor.partner.pk]
+        scope += [status] if status else []
+        found = [value for values in keys.values() for value in values]
+        items = _EXACT_FIRST_PAGE.rows(shape, *scope, *found)
+        if not actor.is_operator:
+            for item in items:
+                item.partner = actor.partner
+        return items
+
+    return lookup_page(
+        queryset, query, region=region, cursor=cursor, size=size, first=first_exact
+    )
+
+
+def lookup_page(
+    queryset, query: str, *, region=None, cursor=None, size=50, first=None
+) -> Page:
     """One page of a lookup, by keyset cursor (no count, no offset).
 
     Whole-key matches come first, each newest first. When what was typed is a
     subscriber's address, Subscriber ID or phone number, those matches are the
     answer (one query, on unique and partner indexes); otherwise the matches
     inside names, addresses, Billing IDs and phones follow (a second query, on
-    the trigram indexes), as `scan_filter` would find them.
+    the trigram indexes), as `scan_filter` would find them. `first(keys, size)`,
+    if given, reads the first page of whole-key matches in the queryset's stead
+    (`lookup_for`).
     """
     query = _searchable(query)
     if not query:
         # Nothing to match: the partner's newest-first index serves the order.
         return keyset_page(queryset, cursor, size=size)
-    exact = _exact(query, region)
+    exact_keys = _exact_keys(query, region)
+    exact = _exact_of(exact_keys)
     items = []
     if not cursor or cursor.startswith((_EXACT_PHASE, _KEY_PHASE)):
         position = cursor[len(_EXACT_PHASE) :] if cursor else None
-        page = _newest_first(queryset.filter(exact.indexed()), position, size)
+        if position is None and first is not None:
+            page = _page(first(exact_keys, size), size)
+        else:
+            page = _newest_first(queryset.filter(exact.indexed()), position, size)
         keys = _keys(query, region)
         if (cursor or "").startswith(_KEY_PHASE) or any(
             getattr(item, column) in values

@@ -13,7 +13,7 @@ from csrtool.partners.access import staff_required
 from csrtool.subscribers import services
 from csrtool.subscribers.forms import StatusForm, SubscriberEditForm
 from csrtool.subscribers.models import Status, Subscriber
-from csrtool.subscribers.search import TRIGRAM_MIN
+from csrtool.subscribers.search import TRIGRAM_MIN, lookup_for
 from csrtool.workflows.new_account import numbers_for
 
 # The subscriber page offers a few numbers in place; digits narrow them.
@@ -38,16 +38,13 @@ def lookup(request):
     status = request.GET.get("status", "")
     page = None
     if query or status:
-        queryset = annotate_readiness(
-            Subscriber.objects.for_actor(actor, with_partner=True)
-        )
-        if status in Status.values:
-            queryset = queryset.filter(status=status)
-        region = None
-        if actor.partner is not None:
-            region = timezones.zone_territory(actor.partner.time_zone)
-        page = queryset.lookup(
-            query, region=region, cursor=request.GET.get("after"), size=50
+        page = lookup_for(
+            actor,
+            query,
+            status=status if status in Status.values else "",
+            annotate=annotate_readiness,
+            cursor=request.GET.get("after"),
+            size=50,
         )
     return render(
         request,

@@ -495,3 +495,21 @@ def test_a_rare_text_is_read_through_its_trigram_index_whatever_the_guess(cast):
     for plan in plans:
         assert "subscriber_newest" not in plan, plan
         assert "Seq Scan on subscribers_subscriber" not in plan, plan
+
+
+def test_a_whole_key_is_looked_up_in_the_actors_own_scope(cast, actor_of):
+    bob, charlie, olivia = (actor_of(u) for u in (cast.bob, cast.charlie, cast.olivia))
+    for key in (cast.sam.email, cast.sam.public_id):
+        # The same shape of query, first for the owner's staff, then another's.
+        assert [s.pk for s in search.lookup_for(bob, key).items] == [cast.sam.pk]
+        assert search.lookup_for(charlie, key).items == []
+        [found] = search.lookup_for(olivia, key).items
+        assert (found.pk, found.partner.name) == (cast.sam.pk, "Acme Telecom")
+    assert search.lookup_for(bob, cast.sam.email, status="active").items == []
+    [sam] = search.lookup_for(
+        bob, cast.sam.email, status="pending_activation", annotate=annotate_readiness
+    ).items
+    assert (sam.partner, sam.has_number, sam.has_features) == (cast.acme, False, False)
+    with CaptureQueriesContext(connection) as queries:
+        assert search.lookup_for(charlie, cast.gus.public_id).items == [cast.gus]
+    assert len(queries) == 1

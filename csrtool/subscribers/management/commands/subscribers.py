@@ -1,8 +1,8 @@
-from csrtool import timezones
 from csrtool.commands import DomainCommand, limit
 from csrtool.subscribers import services
 from csrtool.subscribers.api import SubscriberOut
 from csrtool.subscribers.models import Status, Subscriber
+from csrtool.subscribers.search import lookup_for
 from csrtool.workflows import import_commands
 from csrtool.workflows.new_account import open_account
 
@@ -92,14 +92,11 @@ class Command(DomainCommand):
             self._show_new(options, new)
         elif action == "find":
             actor.require("subscribers.view")
-            queryset = Subscriber.objects.for_actor(actor, with_partner=True)
-            region = None
-            if actor.partner is not None:
-                region = timezones.zone_territory(actor.partner.time_zone)
-            if options.get("status"):
-                queryset = queryset.filter(status=options["status"])
-            found = queryset.lookup(
-                options["query"], region=region, size=options["limit"]
+            found = lookup_for(
+                actor,
+                options["query"],
+                status=options.get("status") or "",
+                size=options["limit"],
             ).items
             self.emit(
                 options,

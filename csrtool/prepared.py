@@ -1,0 +1,150 @@
+"""Querysets compiled once and run again with new values.
+
+Django builds and compiles a queryset's SQL on every call: on the lookups a CSR
+or a partner's system makes on every call, that is most of the time they take,
+far more than the database's. A `Prepared` query is built once per shape from a
+function of its values alone, with a stand-in for each value; its SQL is kept,
+and each call runs it with the values in the stand-ins' places and turns the
+rows into model instances as the queryset would have.
+
+The build function must take every value that differs between calls as an
+argument (the partner above all): anything else it reads is compiled into the
+SQL for good. A value the compiled query does not carry as it was given (a
+`LIKE` pattern made of it, say) is refused when the shape is first prepared.
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models.query import get_related_populators
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # For each parameter of the SQL: the index of the value that goes there,
+    # or None for a constant kept in `constants`.
+    slots: tuple
+    constants: tuple
+    compiler: object
+    init_list: list
+    start: int
+    end: int
+    populators: list
+    converters: dict
+
+
+# Stand-ins: strings no one types, ids no row holds.
+_MARK = "\x1fprepared value "
+_ID_FLOOR = -(2**62)
+
+
+def _stand_in(n: int, value):
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"a prepared query takes strings and integers: {value!r}")
+    if isinstance(value, str):
+        return f"{_MARK}{n}\x1f"
+    return _ID_FLOOR - n
+
+
+def _made_of_a_value(param) -> bool:
+    if isinstance(param, str):
+        return _MARK in param
+    return type(param) is int and param <= _ID_FLOOR
+
+
+# Shapes kept per query at most; past that, a new shape is compiled each call.
+SHAPES = 256
+
+
+class Prepared:
+    """`build(shape, *values)` returns a queryset; `rows(shape, *values)` its
+    model instances.
+
+    `shape` (hashable) names whatever else changes the SQL (how many values an
+    IN list holds, whether a filter is there, the LIMIT): one compiled query is
+    kept per shape and database."""
+
+    def __init__(self, build):
+        self.build = build
+        self._compiled: dict = {}
+        self._lock = threading.Lock()
+
+    def rows(self, shape, *values, using="default") -> list:
+        connection = connections[using]
+        key = (using, connection.vendor, shape, len(values))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._prepare(shape, values, using)
+            with self._lock:
+                if len(self._compiled) < SHAPES:
+                    self._compiled[key] = compiled
+        params = [
+            compiled.constants[n] if slot is None else values[slot]
+            for n, slot in enumerate(compiled.slots)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        return [self._instance(compiled, row, connection, using) for row in fetched]
+
+    def _prepare(self, shape, values, using) -> _Compiled:
+        stand_ins = [_stand_in(n, value) for n, value in enumerate(values)]
+        queryset = self.build(shape, *stand_ins)
+        if queryset._known_related_objects or queryset._prefetch_related_lookups:
+            raise ValueError("a prepared query sets related objects itself")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots, constants, found = [], [], set()
+        for param in params:
+            slot = next(
+                (
+                    n
+                    for n, stand_in in enumerate(stand_ins)
+                    if type(param) is type(stand_in) and param == stand_in
+                ),
+                None,
+            )
+            if slot is None and _made_of_a_value(param):
+                raise ValueError(f"a value is not a parameter as given: {param!r}")
+            slots.append(slot)
+            constants.append(None if slot is not None else param)
+            found.add(slot)
+        missing = set(range(len(values))) - found
+        if missing:
+            raise ValueError(f"values {sorted(missing)} are not parameters of the SQL")
+        klass_info, select = compiler.klass_info, compiler.select
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        return _Compiled(
+            sql=sql,
+            slots=tuple(slots),
+            constants=tuple(constants),
+            compiler=compiler,
+            init_list=[column[0].target.attname for column in select[start:end]],
+            start=start,
+            end=end,
+            populators=get_related_populators(klass_info, select, using),
+            converters=compiler.get_converters(
+                [column[0] for column in select[: compiler.col_count]]
+            ),
+        )
+
+    def _instance(self, compiled, row, connection, using):
+        """The model instance of one row, as Django's ModelIterable makes it."""
+        row = list(row)
+        for position, (converters, expression) in compiled.converters.items():
+            value = row[position]
+            for converter in converters:
+                value = converter(value, expression, connection)
+            row[position] = value
+        model = compiled.compiler.klass_info["model"]
+        instance = model.from_db(
+            using, compiled.init_list, row[compiled.start : compiled.end]
+        )
+        for populator in compiled.populators:
+            populator.populate(row, instance)
+        for name, position in compiled.compiler.annotation_col_map.items():
+            setattr(instance, name, row[position])
+        return instance

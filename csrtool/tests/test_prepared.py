@@ -1,0 +1,72 @@
+"""A query compiled once answers each call with that call's values, as the
+queryset it was built from would, and refuses a build that hides a value."""
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from csrtool.api.models import ApiKey
+from csrtool.api.services import create_api_key, key_from_secret
+from csrtool.features.readiness import annotate_readiness
+from csrtool.prepared import Prepared
+from csrtool.subscribers.models import Subscriber
+
+
+def _of_partner(shape, partner_id, email):
+    (with_partner,) = shape
+    queryset = Subscriber.objects.filter(partner_id=partner_id, email_canonical=email)
+    if with_partner:
+        queryset = queryset.select_related("partner")
+    return annotate_readiness(queryset).order_by("-created_at")[:5]
+
+
+def test_each_call_reads_with_its_own_values(cast):
+    prepared = Prepared(_of_partner)
+    email = "sam@customer.example"
+    assert [s.pk for s in prepared.rows((False,), cast.acme.pk, email)] == [cast.sam.pk]
+    # The same shape for another partner: the partner is a value, not the SQL's.
+    assert prepared.rows((False,), cast.globex.pk, email) == []
+    assert [s.pk for s in prepared.rows((False,), cast.globex.pk, cast.gus.email)] == [
+        cast.gus.pk
+    ]
+
+
+def test_the_rows_are_what_the_queryset_gives(cast):
+    prepared = Prepared(_of_partner)
+    [sam] = prepared.rows((True,), cast.acme.pk, "sam@customer.example")
+    [expected] = _of_partner((True,), cast.acme.pk, "sam@customer.example")
+    assert sam.partner.name == "Acme Telecom"
+    assert (sam.has_number, sam.has_features) == (False, False)
+    assert sam.created_at == expected.created_at
+    assert sam.created_at.tzinfo is not None
+    assert {f.attname: getattr(sam, f.attname) for f in Subscriber._meta.fields} == {
+        f.attname: getattr(expected, f.attname) for f in Subscriber._meta.fields
+    }
+    # The partner came with the row, in one query.
+    with CaptureQueriesContext(connection) as queries:
+        [sam] = prepared.rows((True,), cast.acme.pk, "sam@customer.example")
+        assert sam.partner.slug == "acme"
+    assert len(queries) == 1
+
+
+def test_a_value_the_sql_does_not_carry_as_given_is_refused(cast):
+    inside = Prepared(
+        lambda _shape, text: Subscriber.objects.filter(email__contains=text)
+    )
+    with pytest.raises(ValueError, match="not a parameter as given"):
+        inside.rows((), "customer")
+    ignored = Prepared(lambda _shape, pk: Subscriber.objects.filter(Q(pk__gt=0)))
+    with pytest.raises(ValueError, match="not parameters of the SQL"):
+        ignored.rows((), cast.sam.pk)
+
+
+def test_the_api_key_query_finds_each_key_by_its_prefix(cast, actor_of):
+    alice, gina = (
+        create_api_key(actor=actor_of(admin), name="Ops", role="csr")
+        for admin in (cast.alice, cast.gina)
+    )
+    assert key_from_secret(alice[1]).partner == cast.acme
+    assert key_from_secret(gina[1]).partner == cast.globex
+    assert key_from_secret(alice[1][:-1] + "x") is None
+    assert ApiKey.objects.count() == 2
