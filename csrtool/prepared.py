@@ -48,6 +48,24 @@ def _stand_in(n: int, value):
     return _ID_FLOOR - n
 
 
+def _cursor(connection):
+    """PostgreSQL: a cursor that sends the values apart from the SQL, so that
+    the server plans the statement once per connection (psycopg prepares it
+    from its fifth run, when the connection's `prepare_threshold` allows), where
+    Django's own cursor quotes the values into the text, which the server then
+    parses and plans on every call."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.validate_thread_sharing()
+    connection.ensure_connection()
+    cursor = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
 def _made_of_a_value(param) -> bool:
     if isinstance(param, str):
         return _MARK in param
@@ -84,7 +102,7 @@ class Prepared:
             compiled.constants[n] if slot is None else values[slot]
             for n, slot in enumerate(compiled.slots)
         ]
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         return [self._instance(compiled, row, connection, using) for row in fetched]

@@ -78,6 +78,20 @@ def database_from_url(url: str, data_dir: Path) -> dict:
             },
         }
     if parts.scheme in ("postgres", "postgresql"):
+        # Statements sent apart from their values (csrtool.prepared) are
+        # prepared on the server from their fifth run on a connection;
+        # `?prepare_threshold=none` turns that off, for a pooler that cannot
+        # keep prepared statements (PgBouncer before 1.21 in transaction mode).
+        threshold = options.pop("prepare_threshold", "5").strip().lower()
+        if threshold in ("", "none"):
+            options["prepare_threshold"] = None
+        elif threshold.isdigit():
+            options["prepare_threshold"] = int(threshold)
+        else:
+            raise ImproperlyConfigured(
+                "prepare_threshold in CSRTOOL_DATABASE_URL must be a whole number "
+                f"or none, not {threshold!r}"
+            )
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),

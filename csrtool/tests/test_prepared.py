@@ -2,6 +2,7 @@
 queryset it was built from would, and refuses a build that hides a value."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +11,9 @@ from csrtool.api.models import ApiKey
 from csrtool.api.services import create_api_key, key_from_secret
 from csrtool.features.readiness import annotate_readiness
 from csrtool.prepared import Prepared
+from csrtool.settings import database_from_url
 from csrtool.subscribers.models import Subscriber
+from csrtool.subscribers.search import lookup_for
 
 
 def _of_partner(shape, partner_id, email):
@@ -70,3 +73,36 @@ def test_the_api_key_query_finds_each_key_by_its_prefix(cast, actor_of):
     assert key_from_secret(gina[1]).partner == cast.globex
     assert key_from_secret(alice[1][:-1] + "x") is None
     assert ApiKey.objects.count() == 2
+
+
+def test_the_database_url_says_when_statements_are_prepared(tmp_path):
+    url = "postgresql://app@db.example:5432/csrtool"
+    options = database_from_url(url, tmp_path)["OPTIONS"]
+    assert options["prepare_threshold"] == 5
+    options = database_from_url(url + "?prepare_threshold=none", tmp_path)["OPTIONS"]
+    assert options["prepare_threshold"] is None
+    options = database_from_url(url + "?prepare_threshold=2", tmp_path)["OPTIONS"]
+    assert options["prepare_threshold"] == 2
+    with pytest.raises(ImproperlyConfigured, match="whole number or none, not 'soon'"):
+        database_from_url(url + "?prepare_threshold=soon", tmp_path)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="server-side prepared statements"
+)
+def test_a_lookup_made_again_and_again_is_planned_once_on_the_server(cast, actor_of):
+    bob = actor_of(cast.bob)
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%subscribers_subscriber%"],
+            )
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(6):
+        [sam] = lookup_for(bob, cast.sam.email).items
+        assert sam.pk == cast.sam.pk
+    assert prepared() == before + 1
