@@ -618,11 +618,12 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
     query compiled once per shape (`csrtool.prepared`)."""
     from csrtool.subscribers.models import Subscriber
 
-    queryset = Subscriber.objects.for_actor(actor, with_partner=True)
-    if status:
-        queryset = queryset.filter(status=status)
-    if annotate is not None:
-        queryset = annotate(queryset)
+    def subscribers():
+        queryset = Subscriber.objects.for_actor(actor, with_partner=True)
+        if status:
+            queryset = queryset.filter(status=status)
+        return queryset if annotate is None else annotate(queryset)
+
     region = None
     if actor.partner is not None:
         region = timezones.zone_territory(actor.partner.time_zone)
@@ -640,7 +641,7 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         return items
 
     return lookup_page(
-        queryset, query, region=region, cursor=cursor, size=size, first=first_exact
+        subscribers, query, region=region, cursor=cursor, size=size, first=first_exact
     )
 
 
@@ -655,22 +656,26 @@ def lookup_page(
     inside names, addresses, Billing IDs and phones follow (a second query, on
     the trigram indexes), as `scan_filter` would find them. `first(keys, size)`,
     if given, reads the first page of whole-key matches in the queryset's stead
-    (`lookup_for`).
+    (`lookup_for`), and the queryset may then be given as a function that makes
+    it, called only when a lookup goes further.
     """
+    scope = queryset if callable(queryset) else (lambda: queryset)
     query = _searchable(query)
     if not query:
         # Nothing to match: the partner's newest-first index serves the order.
-        return keyset_page(queryset, cursor, size=size)
+        return keyset_page(scope(), cursor, size=size)
     exact_keys = _exact_keys(query, region)
-    exact = _exact_of(exact_keys)
     items = []
     if not cursor or cursor.startswith((_EXACT_PHASE, _KEY_PHASE)):
         position = cursor[len(_EXACT_PHASE) :] if cursor else None
         if position is None and first is not None:
             page = _page(first(exact_keys, size), size)
         else:
-            page = _newest_first(queryset.filter(exact.indexed()), position, size)
-        keys = _keys(query, region)
+            matches = scope().filter(_exact_of(exact_keys).indexed())
+            page = _newest_first(matches, position, size)
+        # A whole address, Subscriber ID or phone number (a Billing ID may be
+        # more than one subscriber's).
+        keys = {c: set(v) for c, v in exact_keys.items() if c != "billing_id"}
         if (cursor or "").startswith(_KEY_PHASE) or any(
             getattr(item, column) in values
             for item in page.items
@@ -686,6 +691,7 @@ def lookup_page(
         return Page(items, _REST_START)
     if cursor == _REST_START:
         cursor = None
+    queryset, exact = scope(), _exact_of(exact_keys)
     partial, common = _partial(query), None
     if connection.vendor == "postgresql":
         page = _postgres_rest(
