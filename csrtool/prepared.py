@@ -27,12 +27,14 @@ class _Compiled:
     # or None for a constant kept in `constants`.
     slots: tuple
     constants: tuple
-    compiler: object
+    model: type
     init_list: list
     start: int
     end: int
     populators: list
     converters: dict
+    # Annotation name -> its column in the row.
+    annotations: dict
 
 
 # Stand-ins: strings no one types, ids no row holds.
@@ -139,7 +141,7 @@ class Prepared:
             sql=sql,
             slots=tuple(slots),
             constants=tuple(constants),
-            compiler=compiler,
+            model=klass_info["model"],
             init_list=[column[0].target.attname for column in select[start:end]],
             start=start,
             end=end,
@@ -147,6 +149,7 @@ class Prepared:
             converters=compiler.get_converters(
                 [column[0] for column in select[: compiler.col_count]]
             ),
+            annotations=dict(compiler.annotation_col_map),
         )
 
     def _instance(self, compiled, row, connection, using):
@@ -157,12 +160,11 @@ class Prepared:
             for converter in converters:
                 value = converter(value, expression, connection)
             row[position] = value
-        model = compiled.compiler.klass_info["model"]
-        instance = model.from_db(
+        instance = compiled.model.from_db(
             using, compiled.init_list, row[compiled.start : compiled.end]
         )
         for populator in compiled.populators:
             populator.populate(row, instance)
-        for name, position in compiled.compiler.annotation_col_map.items():
+        for name, position in compiled.annotations.items():
             setattr(instance, name, row[position])
         return instance

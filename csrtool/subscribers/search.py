@@ -560,22 +560,18 @@ _KEY_PHASE = "k."
 _REST_START = "r"
 
 
-def _keys(query: str, region: str | None) -> dict[str, set[str]]:
-    """The values a whole address, Subscriber ID or phone number stands for."""
-    keys = {"public_id": {query.lower()}}
-    if "@" in query:
-        keys["email_canonical"] = {query.casefold()}
-    if _PHONE_LIKE.match(query):
-        keys["phone"] = set(_phones(query, region))
-    return keys
+def _identifying(keys: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Of the whole keys, those that are one subscriber's: an address, a
+    Subscriber ID, a phone number (a Billing ID may be several subscribers')."""
+    return {column: values for column, values in keys.items() if column != "billing_id"}
 
 
 def key_filter(query: str, region: str | None = None) -> Q:
     """Subscribers whose address, Subscriber ID or phone number is the query."""
     condition = Q(pk__in=[])
-    for column, values in _keys(_searchable(query), region).items():
-        if values:
-            condition |= Q(**{f"{column}__in": sorted(values)})
+    keys = _identifying(_exact_keys(_searchable(query), region))
+    for column, values in keys.items():
+        condition |= Q(**{f"{column}__in": sorted(values)})
     return condition
 
 
@@ -673,9 +669,7 @@ def lookup_page(
         else:
             matches = scope().filter(_exact_of(exact_keys).indexed())
             page = _newest_first(matches, position, size)
-        # A whole address, Subscriber ID or phone number (a Billing ID may be
-        # more than one subscriber's).
-        keys = {c: set(v) for c, v in exact_keys.items() if c != "billing_id"}
+        keys = _identifying(exact_keys)
         if (cursor or "").startswith(_KEY_PHASE) or any(
             getattr(item, column) in values
             for item in page.items
