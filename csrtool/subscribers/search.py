@@ -23,7 +23,6 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from django.db import connection, transaction
@@ -45,6 +44,8 @@ from django.db.models.lookups import Contains, Exact, GreaterThan
 from csrtool import timezones
 from csrtool.pagination import Page, decode_cursor, encode_cursor, keyset_page
 from csrtool.prepared import Prepared
+from csrtool.subscribers import searched_text
+from csrtool.subscribers.searched_text import has_mark, marks_as_digits, microseconds
 
 TRIGRAM_MIN = 3
 PHONE_DIGITS_MIN = 4
@@ -101,21 +102,6 @@ class _IdAmong(Func):
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
         return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
-
-
-# The marks pg_trgm breaks words at that TrigramText reads as digits, and those
-# digits, in order.
-MARKS, MARKS_AS = ".@_+-' ", "0123456"
-
-
-def has_mark(text: str) -> bool:
-    return any(ch in MARKS for ch in text)
-
-
-def marks_as_digits(sql: str) -> str:
-    """SQL for the text of `sql` with its marks read as digits."""
-    marks = MARKS.replace("'", "''")
-    return f"TRANSLATE({sql}, '{marks}', '{MARKS_AS}')"
 
 
 class TrigramText(Func):
@@ -479,16 +465,25 @@ def _planned_without(*scans: str):
         transaction.set_rollback(True)
 
 
-def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) -> Page:
+def _postgres_rest(
+    queryset, query: str, partial: _Matches, excluded: Q, cursor, size: int
+) -> Page:
     """PostgreSQL: the page of matches inside text, but for the `excluded`
-    (whole-key matches, already shown). The text's hits in the actor's scope
-    are read through the trigram indexes first (bitmap scans only, at most
-    COMMON_HITS), each with its date; fewer than that, and they are the page's
-    candidates, put in order without reading their rows again. A common text
-    is read from the partner's newest-first index, testing each row down to
-    COMMON_WINDOW rows, as on SQLite; if that window holds less than a page, or
-    the actor sees every partner (no such index), the planner reads the rest."""
+    (whole-key matches, already shown).
+
+    A partner's lookup is read from the narrow table of the searched text
+    (`searched_text`). Otherwise, or where that table cannot settle the page,
+    from the subscriber table's own trigram indexes: the text's hits in the
+    actor's scope are read first (bitmap scans only, at most COMMON_HITS), each
+    with its date; fewer than that, and they are the page's candidates, put in
+    order without reading their rows again. A common text is read from the
+    partner's newest-first index, testing each row down to COMMON_WINDOW rows,
+    as on SQLite; if that window holds less than a page, or the actor sees
+    every partner (no such index), the planner reads the rest."""
     rest = queryset.exclude(excluded)
+    page = _searched_page(rest, query, cursor, size)
+    if page is not None:
+        return page
     condition = partial.indexed()
     if partial.fts:
         with _planned_without("seqscan", "indexscan", "indexonlyscan"):
@@ -506,6 +501,37 @@ def _postgres_rest(queryset, partial: _Matches, excluded: Q, cursor, size: int) 
     return _newest_first(rest.filter(condition), cursor, size, rows=queryset)
 
 
+def _searched_page(rows, query: str, cursor, size: int) -> Page | None:
+    """PostgreSQL: the page of `rows` (one partner's) matching inside text,
+    from the candidates the narrow table of the searched text gives, only the
+    page's rows read whole; None where that table cannot settle it."""
+    partner = next(
+        (child.rhs for child in rows.query.where.children if _is_partner(child)),
+        None,
+    )
+    digits = _digits(query)
+    found = searched_text.patterns(
+        query,
+        trigram_min=TRIGRAM_MIN,
+        digits=digits if len(digits) >= PHONE_DIGITS_MIN else "",
+    )
+    if partner is None or found is None:
+        return None
+    read = searched_text.candidates(partner, found, decode_cursor(cursor), size)
+    if read is None:
+        return None
+    candidates, complete = read
+    rows = rows.order_by("-created_at", "-id")
+    ids = [pk for _, pk in candidates[: size + 1 + searched_text.SPARE]]
+    items = list(rows.filter(_IdAmong(ids)))
+    if len(items) <= size and len(candidates) > len(ids):
+        # The queryset left some out: every candidate, then.
+        items = list(rows.filter(_IdAmong([pk for _, pk in candidates])))
+    if len(items) <= size and not complete:
+        return None
+    return _page(items, size)
+
+
 class _Microseconds(Func):
     """PostgreSQL: a date as whole microseconds since 1970, an integer that
     orders as the date does and is read far faster than a datetime."""
@@ -514,16 +540,13 @@ class _Microseconds(Func):
     output_field = BigIntegerField()
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
 def _hits_page(rows, hits: list[tuple], position, size: int) -> Page:
     """PostgreSQL: the page of a rare text's hits, each given as (microseconds
     of its date, id): put in order from the dates read with them, so only the
     page's rows are read again, whole, from `rows`."""
     if position is not None:
         at, last = position
-        after = ((at - _EPOCH) // timedelta(microseconds=1), last)
+        after = (microseconds(at), last)
         hits = [hit for hit in hits if hit < after]
     ids = [pk for _, pk in heapq.nlargest(size + 1, hits)]
     return _page(list(rows.filter(_IdAmong(ids)).order_by("-created_at", "-id")), size)
@@ -689,7 +712,7 @@ def lookup_page(
     partial, common = _partial(query), None
     if connection.vendor == "postgresql":
         page = _postgres_rest(
-            queryset, partial, exact.condition, cursor, size - len(items)
+            queryset, query, partial, exact.condition, cursor, size - len(items)
         )
         return Page(items + page.items, page.next_cursor)
     if _one_partner(queryset) and _is_common(partial):

@@ -1,0 +1,229 @@
+"""PostgreSQL: a page of matches inside names, addresses, Billing IDs and phones,
+read from the narrow table of the searched text (migration subscribers 0009).
+
+Each subscriber's row there holds its partner, its creation time in whole
+microseconds and one text: the five searched fields upper-cased, in a fixed
+order, separated by the unit separator, which nothing searched for holds (the
+lookup drops control characters). So "the address holds `x`" is a LIKE pattern
+on that text with the field's place in it, and every condition of the lookup's
+`_partial` is one such pattern.
+
+A page is read one of three ways, each without visiting a wide subscriber row:
+- the partner's newest COMMON_PROBE rows after the cursor are tested one by
+  one, from an index of the partner's rows newest first that carries the text:
+  they answer a common text, and a small partner whole;
+- where they promise a page in the newest COMMON_WINDOW rows, those are tested
+  the same way, stopping at a page;
+- a rarer text's hits are read through the trigram index (at most
+  COMMON_HITS), with their dates, and put in order in Python.
+Only the page's rows are then read whole, from the lookup's own queryset (its
+scope, its status, its readiness columns). Where the table cannot settle a
+page (a common text beyond the window, rows the queryset leaves out), the
+caller's plan answers instead.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+
+TABLE = "subscribers_searched_text"
+SEPARATOR = "\x1f"
+# The fields in the order the text holds them.
+FIELDS = ("email_canonical", "first_name", "last_name", "billing_id", "phone")
+# The partner's newest rows tested first: they tell a common text from a rare
+# one.
+COMMON_PROBE = 2000
+# The newest rows tested at most before a text's trigram hits are read.
+COMMON_WINDOW = 30_000
+# How many pages' worth of matches the probe must promise in the window for
+# the window to be walked.
+WINDOW_MARGIN = 1.5
+# Trigram hits read at most; a text with more is left to the caller.
+COMMON_HITS = 5000
+# Matches read beyond a page, for rows the queryset leaves out.
+SPARE = 10
+
+
+# The marks pg_trgm breaks words at, which the trigram indexes across marks
+# read as digits, and those digits, in order.
+MARKS, MARKS_AS = ".@_+-' ", "0123456"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def has_mark(text: str) -> bool:
+    return any(ch in MARKS for ch in text)
+
+
+def marks_as_digits(sql: str) -> str:
+    """SQL for the text of `sql` with its marks read as digits."""
+    marks = MARKS.replace("'", "''")
+    return f"TRANSLATE({sql}, '{marks}', '{MARKS_AS}')"
+
+
+def microseconds(at: datetime) -> int:
+    """A date as whole microseconds since 1970, as the table holds it."""
+    return (at - _EPOCH) // timedelta(microseconds=1)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _in_fields(first: int, last: int, *texts: str) -> str:
+    """A pattern: each text inside the fields `first` to `last`, in that order
+    (two texts: the first in field `first`, the second in field `last`)."""
+    before = f"%{SEPARATOR}" * first
+    after = f"{SEPARATOR}%" * (len(FIELDS) - 1 - last)
+    middle = f"%{SEPARATOR}".join(f"%{_like(text)}" for text in texts)
+    return f"{before}{middle}%{after}"
+
+
+def patterns(query: str, *, trigram_min: int, digits: str) -> list[str] | None:
+    """The LIKE patterns (before upper-casing) whose union on the searched text
+    is what `search._partial` matches for `query`, or None where no pattern
+    can be read through a trigram index (fewer than `trigram_min` characters,
+    two short names)."""
+    if len(query) < trigram_min:
+        return None
+    email, names = FIELDS.index("email_canonical"), FIELDS.index("first_name")
+    billing = FIELDS.index("billing_id")
+    if query.isascii():
+        found = [_in_fields(email, billing, query)]
+    else:
+        # An address holds the text case-folded (ß as ss), a name as typed.
+        found = [
+            _in_fields(email, email, query.casefold()),
+            _in_fields(names, billing, query),
+        ]
+    if " " in query:
+        first, _, last = query.partition(" ")
+        if max(len(first), len(last)) < trigram_min:
+            return None
+        found.append(_in_fields(names, FIELDS.index("last_name"), first, last))
+    if digits:
+        phone = FIELDS.index("phone")
+        found.append(_in_fields(phone, phone, digits))
+    return found
+
+
+def _walk_condition(found: list[str]) -> tuple[str, list]:
+    sql = " OR ".join(["text LIKE UPPER(%s)"] * len(found))
+    return f"({sql})", list(found)
+
+
+def _hits_condition(found: list[str]) -> tuple[str, list]:
+    """Each pattern through the trigram index of the text with its marks read
+    as digits, and checked against the text itself."""
+    arm = f"(marks LIKE {marks_as_digits('UPPER(%s)')} AND text LIKE UPPER(%s))"
+    return f"({' OR '.join([arm] * len(found))})", [
+        value for pattern in found for value in (pattern, pattern)
+    ]
+
+
+def _after(position) -> tuple[str, list]:
+    if position is None:
+        return "", []
+    at, last = position
+    return "AND (created_us, id) < (%s, %s) ", [microseconds(at), last]
+
+
+def _walk(partner: int, found: list[str], position, limit: int) -> list[tuple]:
+    after, after_params = _after(position)
+    condition, params = _walk_condition(found)
+    statement = (
+        f"SELECT created_us, id FROM (SELECT created_us, id, text FROM {TABLE} "  # noqa: S608
+        f"WHERE partner_id = %s {after}ORDER BY created_us DESC, id DESC "
+        f"LIMIT {COMMON_WINDOW}) newest WHERE {condition} "
+        f"ORDER BY created_us DESC, id DESC LIMIT {limit}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [partner, *after_params, *params])
+        return cursor.fetchall()
+
+
+def _window_full(partner: int, position) -> bool:
+    """Whether the partner has COMMON_WINDOW rows after the position: read from
+    the index alone."""
+    after, after_params = _after(position)
+    statement = (
+        f"SELECT 1 FROM {TABLE} WHERE partner_id = %s {after}"  # noqa: S608
+        f"ORDER BY created_us DESC, id DESC OFFSET {COMMON_WINDOW - 1} LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [partner, *after_params])
+        return cursor.fetchone() is not None
+
+
+def _hits(partner: int, found: list[str], position) -> list[tuple]:
+    """Up to COMMON_HITS of the partner's rows that match after the position,
+    through the trigram indexes alone (a walk of the partner's index would
+    test rows one by one: the planner cannot know how many match), without
+    parallel workers, which read past the LIMIT."""
+    after, after_params = _after(position)
+    condition, params = _hits_condition(found)
+    statement = (
+        f"SELECT created_us, id FROM {TABLE} "  # noqa: S608
+        f"WHERE {condition} AND partner_id = %s {after}LIMIT {COMMON_HITS}"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+            "set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true), "
+            "set_config('enable_indexonlyscan', 'off', true)"
+        )
+        cursor.execute(statement, [*params, partner, *after_params])
+        hits = cursor.fetchall()
+        transaction.set_rollback(True)
+    return hits
+
+
+def _probe(partner: int, found: list[str], position) -> tuple[int, list[tuple]]:
+    """Of the partner's newest COMMON_PROBE rows after the position: how many
+    there are, and those that match, newest first."""
+    after, after_params = _after(position)
+    condition, params = _walk_condition(found)
+    order = "created_us DESC, id DESC"
+    statement = (
+        f"SELECT count(*), array_agg(created_us ORDER BY {order}) FILTER (WHERE "  # noqa: S608
+        f"{condition}), array_agg(id ORDER BY {order}) FILTER (WHERE {condition}) "
+        f"FROM (SELECT created_us, id, text FROM {TABLE} WHERE partner_id = %s "
+        f"{after}ORDER BY {order} LIMIT {COMMON_PROBE}) newest"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *params, partner, *after_params])
+        read, dates, ids = cursor.fetchone()
+    return read, list(zip(dates or [], ids or [], strict=True))
+
+
+def candidates(
+    partner: int, found: list[str], position, size: int
+) -> tuple[list[tuple], bool] | None:
+    """The partner's rows matching the patterns after the position, newest
+    first, as (microseconds, id): a page's worth and SPARE more, or every one
+    of a rarer text's; and whether they are every such row. None for a common
+    text whose matches the window does not hold.
+
+    The newest COMMON_PROBE rows tell which way is cheaper: a text they hold
+    often enough to fill a page in the window is read from the window, a rarer
+    one from its trigram hits."""
+    limit = size + 1 + SPARE
+    read, probed = _probe(partner, found, position)
+    if len(probed) > size:
+        return probed[:limit], False
+    if read < COMMON_PROBE:
+        return probed, True
+    if len(probed) * COMMON_WINDOW >= WINDOW_MARGIN * (size + 1) * COMMON_PROBE:
+        walked = _walk(partner, found, position, limit)
+        if len(walked) == limit:
+            return walked, False
+        if not _window_full(partner, position):
+            return walked, True
+        if len(walked) > size:
+            # A page, read from the window: rows past it are not known.
+            return walked, False
+    hits = _hits(partner, found, position)
+    if len(hits) >= COMMON_HITS:
+        return None
+    hits.sort(reverse=True)
+    return hits, True
