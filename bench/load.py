@@ -229,6 +229,7 @@ def build(size_name: str, key: str) -> None:
 
     from csrtool.features.models import Feature, SubscriberFeature
     from csrtool.numberpool.models import NumberAssignment, PhoneNumber
+    from csrtool.subscribers import searched_text
     from csrtool.subscribers.models import Subscriber
 
     started = time.perf_counter()
@@ -280,9 +281,12 @@ def build(size_name: str, key: str) -> None:
         # What autovacuum does to freshly loaded tables, done now so every run
         # starts from the same statistics and visibility map.
         connection.connection.autocommit = True
+        tables = [model._meta.db_table for model in models]
+        # The text lookups search inside, written by the subscribers' triggers.
+        tables.append(searched_text.TABLE)
         with connection.connection.cursor() as cursor:
-            for model in models:
-                cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
+            for table in tables:
+                cursor.execute(f'VACUUM ANALYZE "{table}"')
     else:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")

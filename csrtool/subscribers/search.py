@@ -6,11 +6,13 @@ answers for what was typed.
   indexes; nothing else is searched. A Billing ID typed whole matches exactly
   too, and those rows come first.
 - Three characters or more also match inside names, email addresses and Billing
-  IDs, and four digits or more inside phone numbers, through trigram indexes (an
-  FTS5 trigram table on SQLite, pg_trgm GIN indexes on UPPER(…) on PostgreSQL,
-  so equality never uses them, and for text with a mark in it such as `l.shea`,
-  on addresses and names read across their marks: `TrigramText`). The answers
-  are those of a plain scan with `scan_filter`; the index only finds them.
+  IDs, and four digits or more inside phone numbers, through trigram indexes: an
+  FTS5 trigram table on SQLite; on PostgreSQL, for a partner's lookup, the
+  narrow table of the searched text (`searched_text`), and otherwise pg_trgm
+  GIN indexes on UPPER(…), so equality never uses them, and for text with a
+  mark in it such as `l.shea`, on addresses and names read across their marks
+  (`TrigramText`). The answers are those of a plain scan with `scan_filter`;
+  the index only finds them.
 - One or two characters cannot use a trigram index: they match a first name, a
   last name or a Billing ID that is exactly what was typed, in any case (a
   surname such as Wu or Li).
