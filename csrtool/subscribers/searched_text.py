@@ -37,7 +37,7 @@ COMMON_PROBE = 2000
 COMMON_WINDOW = 30_000
 # How many pages' worth of matches the probe must promise in the window for
 # the window to be walked.
-WINDOW_MARGIN = 1.5
+WINDOW_MARGIN = 1.0
 # Trigram hits read at most; a text with more is left to the caller.
 COMMON_HITS = 5000
 # Matches read beyond a page, for rows the queryset leaves out.
@@ -141,19 +141,6 @@ def _walk(partner: int, found: list[str], position, limit: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _window_full(partner: int, position) -> bool:
-    """Whether the partner has COMMON_WINDOW rows after the position: read from
-    the index alone."""
-    after, after_params = _after(position)
-    statement = (
-        f"SELECT 1 FROM {TABLE} WHERE partner_id = %s {after}"  # noqa: S608
-        f"ORDER BY created_us DESC, id DESC OFFSET {COMMON_WINDOW - 1} LIMIT 1"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [partner, *after_params])
-        return cursor.fetchone() is not None
-
-
 def _hits(partner: int, found: list[str], position) -> list[tuple]:
     """Up to COMMON_HITS of the partner's rows that match after the position,
     through the trigram indexes alone (a walk of the partner's index would
@@ -215,10 +202,6 @@ def candidates(
         return probed, True
     if len(probed) * COMMON_WINDOW >= WINDOW_MARGIN * (size + 1) * COMMON_PROBE:
         walked = _walk(partner, found, position, limit)
-        if len(walked) == limit:
-            return walked, False
-        if not _window_full(partner, position):
-            return walked, True
         if len(walked) > size:
             # A page, read from the window: rows past it are not known.
             return walked, False
