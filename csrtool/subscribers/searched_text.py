@@ -127,6 +127,24 @@ def _after(position) -> tuple[str, list]:
     return "AND (created_us, id) < (%s, %s) ", [microseconds(at), last]
 
 
+def _probe(partner: int, found: list[str], position) -> tuple[int, list[tuple]]:
+    """Of the partner's newest COMMON_PROBE rows after the position: how many
+    there are, and those that match, newest first."""
+    after, after_params = _after(position)
+    condition, params = _walk_condition(found)
+    order = "created_us DESC, id DESC"
+    statement = (
+        f"SELECT count(*), array_agg(created_us ORDER BY {order}) FILTER (WHERE "  # noqa: S608
+        f"{condition}), array_agg(id ORDER BY {order}) FILTER (WHERE {condition}) "
+        f"FROM (SELECT created_us, id, text FROM {TABLE} WHERE partner_id = %s "
+        f"{after}ORDER BY {order} LIMIT {COMMON_PROBE}) newest"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, *params, partner, *after_params])
+        read, dates, ids = cursor.fetchone()
+    return read, list(zip(dates or [], ids or [], strict=True))
+
+
 def _walk(partner: int, found: list[str], position, limit: int) -> list[tuple]:
     after, after_params = _after(position)
     condition, params = _walk_condition(found)
@@ -143,9 +161,9 @@ def _walk(partner: int, found: list[str], position, limit: int) -> list[tuple]:
 
 def _hits(partner: int, found: list[str], position) -> list[tuple]:
     """Up to COMMON_HITS of the partner's rows that match after the position,
-    through the trigram indexes alone (a walk of the partner's index would
-    test rows one by one: the planner cannot know how many match), without
-    parallel workers, which read past the LIMIT."""
+    through the trigram index alone (the planner, which cannot know how many
+    rows match, might walk the partner's rows instead), without parallel
+    workers, which read past the LIMIT."""
     after, after_params = _after(position)
     condition, params = _hits_condition(found)
     statement = (
@@ -163,24 +181,6 @@ def _hits(partner: int, found: list[str], position) -> list[tuple]:
         hits = cursor.fetchall()
         transaction.set_rollback(True)
     return hits
-
-
-def _probe(partner: int, found: list[str], position) -> tuple[int, list[tuple]]:
-    """Of the partner's newest COMMON_PROBE rows after the position: how many
-    there are, and those that match, newest first."""
-    after, after_params = _after(position)
-    condition, params = _walk_condition(found)
-    order = "created_us DESC, id DESC"
-    statement = (
-        f"SELECT count(*), array_agg(created_us ORDER BY {order}) FILTER (WHERE "  # noqa: S608
-        f"{condition}), array_agg(id ORDER BY {order}) FILTER (WHERE {condition}) "
-        f"FROM (SELECT created_us, id, text FROM {TABLE} WHERE partner_id = %s "
-        f"{after}ORDER BY {order} LIMIT {COMMON_PROBE}) newest"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *params, partner, *after_params])
-        read, dates, ids = cursor.fetchone()
-    return read, list(zip(dates or [], ids or [], strict=True))
 
 
 def candidates(
