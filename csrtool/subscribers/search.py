@@ -507,10 +507,7 @@ def _searched_page(rows, query: str, cursor, size: int) -> Page | None:
     """PostgreSQL: the page of `rows` (one partner's) matching inside text,
     from the candidates the narrow table of the searched text gives, only the
     page's rows read whole; None where that table cannot settle it."""
-    partner = next(
-        (child.rhs for child in rows.query.where.children if _is_partner(child)),
-        None,
-    )
+    partner = _partner_of(rows)
     digits = _digits(query)
     found = searched_text.patterns(
         query,
@@ -554,10 +551,17 @@ def _hits_page(rows, hits: list[tuple], position, size: int) -> Page:
     return _page(list(rows.filter(_IdAmong(ids)).order_by("-created_at", "-id")), size)
 
 
+def _partner_of(queryset) -> int | None:
+    """The partner whose subscribers the queryset holds (a partner's staff), or
+    None for every partner's (an operator)."""
+    children = queryset.query.where.children
+    return next((child.rhs for child in children if _is_partner(child)), None)
+
+
 def _one_partner(queryset) -> bool:
     """Whether the queryset holds one partner's subscribers (a partner's staff,
     not an operator): only then is there a newest-first index to walk."""
-    return any(_is_partner(child) for child in queryset.query.where.children)
+    return _partner_of(queryset) is not None
 
 
 def _common_page(subscribers, condition: Q, position, size: int) -> Page | None:

@@ -127,35 +127,47 @@ def _after(position) -> tuple[str, list]:
     return "AND (created_us, id) < (%s, %s) ", [microseconds(at), last]
 
 
+_NEWEST_FIRST = "created_us DESC, id DESC"
+
+
+def _newest(partner: int, position, count: int) -> tuple[str, list]:
+    """SQL for the partner's newest `count` rows after the position, read from
+    the index that carries the text, and its parameters."""
+    after, params = _after(position)
+    statement = (
+        f"SELECT created_us, id, text FROM {TABLE} WHERE partner_id = %s "  # noqa: S608
+        f"{after}ORDER BY {_NEWEST_FIRST} LIMIT {count}"
+    )
+    return statement, [partner, *params]
+
+
 def _probe(partner: int, found: list[str], position) -> tuple[int, list[tuple]]:
     """Of the partner's newest COMMON_PROBE rows after the position: how many
     there are, and those that match, newest first."""
-    after, after_params = _after(position)
+    newest, newest_params = _newest(partner, position, COMMON_PROBE)
     condition, params = _walk_condition(found)
-    order = "created_us DESC, id DESC"
     statement = (
-        f"SELECT count(*), array_agg(created_us ORDER BY {order}) FILTER (WHERE "  # noqa: S608
-        f"{condition}), array_agg(id ORDER BY {order}) FILTER (WHERE {condition}) "
-        f"FROM (SELECT created_us, id, text FROM {TABLE} WHERE partner_id = %s "
-        f"{after}ORDER BY {order} LIMIT {COMMON_PROBE}) newest"
+        f"SELECT count(*), array_agg(created_us ORDER BY {_NEWEST_FIRST}) "  # noqa: S608
+        f"FILTER (WHERE {condition}), array_agg(id ORDER BY {_NEWEST_FIRST}) "
+        f"FILTER (WHERE {condition}) FROM ({newest}) newest"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *params, partner, *after_params])
+        cursor.execute(statement, [*params, *params, *newest_params])
         read, dates, ids = cursor.fetchone()
     return read, list(zip(dates or [], ids or [], strict=True))
 
 
 def _walk(partner: int, found: list[str], position, limit: int) -> list[tuple]:
-    after, after_params = _after(position)
+    """Of the partner's newest COMMON_WINDOW rows after the position, the
+    first `limit` that match, newest first."""
+    newest, newest_params = _newest(partner, position, COMMON_WINDOW)
     condition, params = _walk_condition(found)
     statement = (
-        f"SELECT created_us, id FROM (SELECT created_us, id, text FROM {TABLE} "  # noqa: S608
-        f"WHERE partner_id = %s {after}ORDER BY created_us DESC, id DESC "
-        f"LIMIT {COMMON_WINDOW}) newest WHERE {condition} "
-        f"ORDER BY created_us DESC, id DESC LIMIT {limit}"
+        f"SELECT created_us, id FROM ({newest}) newest WHERE {condition} "  # noqa: S608
+        f"ORDER BY {_NEWEST_FIRST} LIMIT {limit}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [partner, *after_params, *params])
+        cursor.execute(statement, [*newest_params, *params])
         return cursor.fetchall()
 
 

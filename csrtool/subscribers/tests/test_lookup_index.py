@@ -152,7 +152,7 @@ def test_one_or_two_characters_find_whole_names_in_any_case(cast, client_for):
 # (`searched_text.candidates`), each made likely at a few rows.
 # (SQLite reads every page one way, through its FTS5 table.)
 READINGS = {
-    "newest rows": {"COMMON_PROBE": searched_text.COMMON_PROBE},
+    "newest rows": {"COMMON_PROBE": searched_text.COMMON_PROBE},  # as it stands
     "window": {"COMMON_PROBE": 1, "COMMON_WINDOW": 3, "WINDOW_MARGIN": 0},
     "trigram hits": {"COMMON_PROBE": 1, "COMMON_WINDOW": 1},
     "too many hits": {"COMMON_PROBE": 1, "COMMON_WINDOW": 1, "COMMON_HITS": 1},
