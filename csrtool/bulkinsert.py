@@ -1,5 +1,6 @@
-"""Many rows of one table at once (one executemany; COPY on PostgreSQL),
-prepared column by column.
+"""Rows written without Django's query compiler: many rows of one table at
+once (one executemany; COPY on PostgreSQL), prepared column by column, and one
+row with an INSERT built once per table.
 
 Django's `bulk_create` sends every value of every row through the query
 compiler (each checked for an expression, each field's conversion called on
@@ -16,6 +17,7 @@ from operator import attrgetter
 
 from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
+from django.db.models.signals import post_save, pre_save
 
 
 def _as_is(value):
@@ -49,17 +51,77 @@ def _converter(field: models.Field, connection) -> Callable:
     return lambda value: field.get_db_prep_save(value, connection)
 
 
+def _written_fields(model: type[models.Model]) -> list[models.Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and isinstance(field, AutoFieldMixin))
+    ]
+
+
+# (model, database alias, vendor) -> its one-row INSERT and the fields it writes.
+_INSERTS: dict = {}
+
+
+def _one_row_insert(model: type[models.Model], connection) -> tuple[str, list]:
+    meta = model._meta
+    fields = _written_fields(model)
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+        quote(meta.pk.column),
+    )
+    return sql, fields
+
+
+def insert_one(obj: models.Model) -> None:
+    """Write `obj`, a new instance whose primary key the database assigns, as
+    `obj.save()` does (the field's values on save, the key set on `obj`,
+    pre_save and post_save sent), with an INSERT built once per table where
+    `save()` compiles one every time: for the rows every change writes beside
+    itself (its audit event, its events)."""
+    if obj.pk is not None:
+        raise ValueError(f"{obj!r} is not new: insert_one writes new rows only.")
+    model = type(obj)
+    using = router.db_for_write(model, instance=obj)
+    connection = connections[using]
+    key = (model, using, connection.vendor)
+    insert = _INSERTS.get(key)
+    if insert is None:
+        insert = _INSERTS[key] = _one_row_insert(model, connection)
+    pre_save.send(
+        sender=model, instance=obj, raw=False, using=using, update_fields=None
+    )
+    sql, fields = insert
+    values = [field.pre_save(obj, True) for field in fields]
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = using
+    post_save.send(
+        sender=model,
+        instance=obj,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=using,
+    )
+
+
 def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """Write `objs` (new instances of `model`, primary keys unset) in one
     executemany, inside the caller's transaction."""
     if not objs:
         return
     meta = model._meta
-    fields = [
-        field
-        for field in meta.concrete_fields
-        if not (field.primary_key and isinstance(field, AutoFieldMixin))
-    ]
+    fields = _written_fields(model)
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             raise ValueError(f"{field} sets its value on save: use bulk_create.")

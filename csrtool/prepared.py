@@ -7,6 +7,8 @@ function of its values alone, with a stand-in for each value; its SQL is kept,
 and each call runs it with the values in the stand-ins' places and turns the
 rows into model instances as the queryset would have.
 
+`PreparedUpdate` does the same for an UPDATE (a number changing hands).
+
 The build function must take every value that differs between calls as an
 argument (the partner above all): anything else it reads is compiled into the
 SQL for good. A value the compiled query does not carry as it was given (a
@@ -15,18 +17,38 @@ SQL for good. A value the compiled query does not carry as it was given (a
 
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db import connections
+from django.db.models import sql
 from django.db.models.query import get_related_populators
+
+
+@dataclass(frozen=True)
+class _Params:
+    # For each parameter of the SQL: the index of the value that goes there,
+    # or None for a constant kept in `constants`.
+    slots: tuple
+    constants: tuple
+    # For each parameter: None, or how a date-time value is written for the
+    # database (as the query compiler writes it).
+    adapters: tuple
+
+    def of(self, values) -> list:
+        return [
+            self.constants[n]
+            if slot is None
+            else (values[slot] if adapt is None else adapt(values[slot]))
+            for n, (slot, adapt) in enumerate(
+                zip(self.slots, self.adapters, strict=True)
+            )
+        ]
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    # For each parameter of the SQL: the index of the value that goes there,
-    # or None for a constant kept in `constants`.
-    slots: tuple
-    constants: tuple
+    params: _Params
     model: type
     init_list: list
     start: int
@@ -37,14 +59,22 @@ class _Compiled:
     annotations: dict
 
 
-# Stand-ins: strings no one types, ids no row holds.
+# Stand-ins: strings no one types, ids no row holds, moments in the year 2.
 _MARK = "\x1fprepared value "
 _ID_FLOOR = -(2**62)
+_MOMENT = datetime(2, 2, 2, tzinfo=UTC)
+_MOMENT_TEXT = "0002-"
 
 
 def _stand_in(n: int, value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"a prepared query takes aware date-times: {value!r}")
+        return _MOMENT + timedelta(microseconds=n)
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise TypeError(f"a prepared query takes strings and integers: {value!r}")
+        raise TypeError(
+            f"a prepared query takes strings, integers and date-times: {value!r}"
+        )
     if isinstance(value, str):
         return f"{_MARK}{n}\x1f"
     return _ID_FLOOR - n
@@ -70,15 +100,65 @@ def _cursor(connection):
 
 def _made_of_a_value(param) -> bool:
     if isinstance(param, str):
-        return _MARK in param
+        return _MARK in param or param.startswith(_MOMENT_TEXT)
+    if isinstance(param, datetime):
+        return param.year == _MOMENT.year
     return type(param) is int and param <= _ID_FLOOR
+
+
+def _params(params, values, stand_ins, connection) -> _Params:
+    """Where each value goes among the compiled query's parameters; a value
+    the SQL does not carry as given, or at all, is refused."""
+    adapt = connection.ops.adapt_datetimefield_value
+    slots, constants, adapters, found = [], [], [], set()
+    for param in params:
+        slot, adapter = None, None
+        for n, stand_in in enumerate(stand_ins):
+            if type(param) is type(stand_in) and param == stand_in:
+                slot = n
+                break
+            if isinstance(stand_in, datetime) and param == adapt(stand_in):
+                slot, adapter = n, adapt
+                break
+        if slot is None and _made_of_a_value(param):
+            raise ValueError(f"a value is not a parameter as given: {param!r}")
+        slots.append(slot)
+        constants.append(None if slot is not None else param)
+        adapters.append(adapter)
+        found.add(slot)
+    missing = set(range(len(values))) - found
+    if missing:
+        raise ValueError(f"values {sorted(missing)} are not parameters of the SQL")
+    return _Params(tuple(slots), tuple(constants), tuple(adapters))
 
 
 # Shapes kept per query at most; past that, a new shape is compiled each call.
 SHAPES = 256
 
 
-class Prepared:
+class _Kept:
+    """What is compiled once per shape and database, kept for the next call."""
+
+    def __init__(self, build):
+        self.build = build
+        self._compiled: dict = {}
+        self._lock = threading.Lock()
+
+    def _compiled_for(self, shape, values, using):
+        key = (using, connections[using].vendor, shape, len(values))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._prepare(shape, values, using)
+            with self._lock:
+                if len(self._compiled) < SHAPES:
+                    self._compiled[key] = compiled
+        return compiled
+
+    def _prepare(self, shape, values, using):
+        raise NotImplementedError
+
+
+class Prepared(_Kept):
     """`build(shape, *values)` returns a queryset; `rows(shape, *values)` its
     model instances.
 
@@ -86,26 +166,11 @@ class Prepared:
     IN list holds, whether a filter is there, the LIMIT): one compiled query is
     kept per shape and database."""
 
-    def __init__(self, build):
-        self.build = build
-        self._compiled: dict = {}
-        self._lock = threading.Lock()
-
     def rows(self, shape, *values, using="default") -> list:
         connection = connections[using]
-        key = (using, connection.vendor, shape, len(values))
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._prepare(shape, values, using)
-            with self._lock:
-                if len(self._compiled) < SHAPES:
-                    self._compiled[key] = compiled
-        params = [
-            compiled.constants[n] if slot is None else values[slot]
-            for n, slot in enumerate(compiled.slots)
-        ]
+        compiled = self._compiled_for(shape, values, using)
         with _cursor(connection) as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql, compiled.params.of(values))
             fetched = cursor.fetchall()
         return [self._instance(compiled, row, connection, using) for row in fetched]
 
@@ -115,32 +180,13 @@ class Prepared:
         if queryset._known_related_objects or queryset._prefetch_related_lookups:
             raise ValueError("a prepared query sets related objects itself")
         compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
-        slots, constants, found = [], [], set()
-        for param in params:
-            slot = next(
-                (
-                    n
-                    for n, stand_in in enumerate(stand_ins)
-                    if type(param) is type(stand_in) and param == stand_in
-                ),
-                None,
-            )
-            if slot is None and _made_of_a_value(param):
-                raise ValueError(f"a value is not a parameter as given: {param!r}")
-            slots.append(slot)
-            constants.append(None if slot is not None else param)
-            found.add(slot)
-        missing = set(range(len(values))) - found
-        if missing:
-            raise ValueError(f"values {sorted(missing)} are not parameters of the SQL")
+        text, params = compiler.as_sql()
         klass_info, select = compiler.klass_info, compiler.select
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         return _Compiled(
-            sql=sql,
-            slots=tuple(slots),
-            constants=tuple(constants),
+            sql=text,
+            params=_params(params, values, stand_ins, connections[using]),
             model=klass_info["model"],
             init_list=[column[0].target.attname for column in select[start:end]],
             start=start,
@@ -168,3 +214,27 @@ class Prepared:
         for name, position in compiled.annotations.items():
             setattr(instance, name, row[position])
         return instance
+
+
+class PreparedUpdate(_Kept):
+    """`build(shape, *values)` returns (queryset, changes) for
+    `queryset.update(**changes)`; `run(shape, *values)` makes that update and
+    returns how many rows it changed. A related row in `changes` is given by
+    its id (`subscriber_id=…`), as a value. Sends no signals, as `update`."""
+
+    def run(self, shape, *values, using="default") -> int:
+        text, params = self._compiled_for(shape, values, using)
+        with _cursor(connections[using]) as cursor:
+            cursor.execute(text, params.of(values))
+            return cursor.rowcount
+
+    def _prepare(self, shape, values, using) -> tuple[str, _Params]:
+        stand_ins = [_stand_in(n, value) for n, value in enumerate(values)]
+        queryset, changes = self.build(shape, *stand_ins)
+        query = queryset.query.chain(sql.UpdateQuery)
+        query.add_update_values(changes)
+        if query.related_updates:
+            raise ValueError("a prepared update changes one table")
+        query.clear_select_clause()
+        text, params = query.get_compiler(using=using).as_sql()
+        return text, _params(params, values, stand_ins, connections[using])

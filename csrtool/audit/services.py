@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from csrtool.audit.models import AuditEvent
-from csrtool.bulkinsert import insert_many
+from csrtool.bulkinsert import insert_many, insert_one
 
 # Called with every successful change's audit event and its target, inside the
 # change's transaction: the event outbox hangs off here (see csrtool.events), so
@@ -73,7 +73,7 @@ def record(*, actor, target=None, **details) -> AuditEvent:
     `details` are the audit row's: action, target_type, target_id, target_label,
     partner, before, after, reason and outcome."""
     event = _event(actor=actor, target=target, **details)
-    event.save()
+    insert_one(event)
     if event.outcome == "success":
         for listener in LISTENERS:
             listener(event, target)

@@ -5,14 +5,15 @@
 its audit row. The object is shown as the API shows it.
 """
 
-from django.db.models import Exists, OuterRef
-
 from csrtool.events.services import record_event
-from csrtool.features.readiness import Readiness, annotate_readiness, readiness_of
+from csrtool.features.readiness import (
+    Readiness,
+    other_number_and_features,
+    readiness_of,
+)
 from csrtool.numberpool.api import NumberOut
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
 from csrtool.subscribers.api import SubscriberOut
-from csrtool.subscribers.models import Subscriber
 
 SUBSCRIBER_UPDATES = {"subscriber.updated", "subscriber.email_changed"}
 STATUS_CHANGES = {
@@ -193,18 +194,7 @@ def _ready_if_first_number(emit, line) -> None:
     subscriber = line.subscriber
     if subscriber.activated_at is None:
         return
-    others, features = (
-        annotate_readiness(Subscriber.objects.filter(pk=subscriber.pk))
-        .annotate(
-            others=Exists(
-                PhoneNumber.objects.filter(
-                    subscriber=OuterRef("pk"), status=NumberStatus.ASSIGNED
-                ).exclude(pk=line.pk)
-            )
-        )
-        .values_list("others", "has_features")
-        .get()
-    )
+    others, features = other_number_and_features(subscriber.pk, line.pk)
     ready = Readiness(subscriber, onboarded=True, number=True, features=features)
     if not others and ready.complete:
         emit("subscriber.ready", {"object": subscriber_json(subscriber)})

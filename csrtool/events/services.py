@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from csrtool.bulkinsert import insert_many
+from csrtool.bulkinsert import insert_many, insert_one
 from csrtool.events.models import Event
 from csrtool.partners.models import Partner
 
@@ -21,7 +21,7 @@ def record_event(*, partner: Partner, type: str, actor_kind: str, data: dict) ->
     event = Event(partner=partner, type=type, actor_kind=actor_kind, data=data)
     held = _held.get()
     if held is None:
-        event.save()
+        insert_one(event)
     else:
         held.append(event)
     return event

@@ -8,6 +8,7 @@ number and at least one enabled feature.
 import functools
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import BooleanField, F, Func, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
@@ -61,6 +62,35 @@ def _readiness_columns() -> dict:
             [Source.REMOVED.value],
         ),
     }
+
+
+@functools.cache
+def _others_and_features() -> str:
+    numbers = PhoneNumber._meta.db_table
+    features = SubscriberFeature._meta.db_table
+    return (
+        f"SELECT EXISTS(SELECT 1 FROM {numbers} "  # noqa: S608
+        "WHERE status = %s AND subscriber_id = %s AND id <> %s), "
+        f"EXISTS(SELECT 1 FROM {features} "
+        "WHERE source <> %s AND subscriber_id = %s)"
+    )
+
+
+def other_number_and_features(subscriber_id: int, number_id: int) -> tuple:
+    """Whether the subscriber has an assigned number besides `number_id`, and
+    whether it has a feature: one fixed statement, on each table's subscriber
+    index (the check of a subscriber's first number, on every assignment)."""
+    params = [
+        NumberStatus.ASSIGNED.value,
+        subscriber_id,
+        number_id,
+        Source.REMOVED.value,
+        subscriber_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_others_and_features(), params)
+        others, features = cursor.fetchone()
+    return bool(others), bool(features)
 
 
 def step_url(url_name: str, subscriber: Subscriber) -> str:

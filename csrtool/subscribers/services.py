@@ -12,6 +12,7 @@ from csrtool.bulkinsert import insert_many
 from csrtool.errors import Conflict, DomainError, NotFound, ValidationFailed
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
+from csrtool.prepared import Prepared
 from csrtool.subscribers import hooks
 from csrtool.subscribers.models import Status, Subscriber
 
@@ -29,26 +30,43 @@ EDITABLE_FIELDS = (
 )
 
 
+def _subscriber_by(shape, *values):
+    """The actor's subscriber with its partner by one unique column:
+    `get_subscriber`'s and `find_subscriber`'s query, compiled once per shape."""
+    operator, column, for_update = shape
+    values = list(values)
+    queryset = Subscriber.objects.select_related("partner")
+    if not operator:
+        queryset = queryset.filter(partner_id=values.pop(0))
+    if for_update:
+        queryset = queryset.select_for_update()
+    return queryset.filter(**{column: values.pop(0)})[:1]
+
+
+_SUBSCRIBER_BY = Prepared(_subscriber_by)
+
+
+def _subscriber(actor: Actor, column: str, value: str, for_update=False):
+    shape = (actor.is_operator, column, for_update)
+    scope = [] if actor.is_operator else [actor.partner.pk]
+    found = _SUBSCRIBER_BY.rows(shape, *scope, value)
+    return found[0] if found else None
+
+
 def get_subscriber(*, actor: Actor, public_id: str, for_update=False) -> Subscriber:
     """Load by Subscriber ID within the actor's partner; foreign IDs look unknown."""
     actor.require("subscribers.view")
     public_id = str(public_id or "").strip().lower()
-    if validation.refused_character(public_id):
-        # No ID holds one; PostgreSQL cannot even compare a NUL.
+    # No ID holds a refused character; PostgreSQL cannot even compare a NUL.
+    found = None
+    if not validation.refused_character(public_id):
+        found = _subscriber(actor, "public_id", public_id, for_update)
+    if found is None:
         raise NotFound(
             f"No subscriber has the Subscriber ID {public_id[:40]!r}.",
             field="subscriber_id",
         )
-    queryset = Subscriber.objects.for_actor(actor).select_related("partner")
-    if for_update:
-        queryset = queryset.select_for_update()
-    try:
-        return queryset.get(public_id=public_id)
-    except Subscriber.DoesNotExist:
-        raise NotFound(
-            f"No subscriber has the Subscriber ID {public_id[:40]!r}.",
-            field="subscriber_id",
-        ) from None
+    return found
 
 
 def find_subscriber(*, actor: Actor, value: str) -> Subscriber:
@@ -58,12 +76,10 @@ def find_subscriber(*, actor: Actor, value: str) -> Subscriber:
     if "@" not in value:
         return get_subscriber(actor=actor, public_id=value)
     actor.require("subscribers.view")
-    found = (
-        Subscriber.objects.for_actor(actor)
-        .select_related("partner")
-        .filter(email_canonical=validation.canonical_email(value[:254]))
-        .first()
-    )
+    canonical = validation.canonical_email(value[:254])
+    found = None
+    if not validation.refused_character(canonical):
+        found = _subscriber(actor, "email_canonical", canonical)
     if found is None:
         raise NotFound(
             f"No subscriber has the login email {value[:254]!r}.",

@@ -1,6 +1,8 @@
 """A query compiled once answers each call with that call's values, as the
 queryset it was built from would, and refuses a build that hides a value."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
@@ -10,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from csrtool.api.models import ApiKey
 from csrtool.api.services import create_api_key, key_from_secret
 from csrtool.features.readiness import annotate_readiness
-from csrtool.prepared import Prepared
+from csrtool.prepared import Prepared, PreparedUpdate
 from csrtool.settings import database_from_url
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.search import lookup_for
@@ -62,6 +64,57 @@ def test_a_value_the_sql_does_not_carry_as_given_is_refused(cast):
     ignored = Prepared(lambda _shape, pk: Subscriber.objects.filter(Q(pk__gt=0)))
     with pytest.raises(ValueError, match="not parameters of the SQL"):
         ignored.rows((), cast.sam.pk)
+
+
+def _activating(shape, partner_id, since, name, moment):
+    """Of a partner's subscribers made since a moment: a new first name and an
+    activation moment."""
+    return (
+        Subscriber.objects.filter(partner_id=partner_id, created_at__gte=since),
+        {"first_name": name, "activated_at": moment},
+    )
+
+
+def test_an_update_runs_with_each_calls_values(cast):
+    update = PreparedUpdate(_activating)
+
+    def rows(partner):
+        return {
+            (s.first_name, s.activated_at)
+            for s in Subscriber.objects.filter(partner=partner)
+        }
+
+    moment = datetime(2099, 12, 5, 9, 30, 15, 123456, tzinfo=UTC)
+    assert update.run((), cast.acme.pk, moment, "Pat", moment) == 0
+    oldest = Subscriber.objects.order_by("created_at")[0].created_at
+    acme = Subscriber.objects.filter(partner=cast.acme).count()
+    assert update.run((), cast.acme.pk, oldest, "Pat", moment) == acme
+    assert rows(cast.acme) == {("Pat", moment)}
+    assert "Pat" not in {name for name, _ in rows(cast.globex)}
+    # The same compiled statement with other values: another partner, another
+    # moment written and compared.
+    later = moment + timedelta(hours=1, microseconds=1)
+    changed = update.run((), cast.globex.pk, oldest, "Lee", later)
+    assert changed == Subscriber.objects.filter(partner=cast.globex).count() > 0
+    assert rows(cast.globex) == {("Lee", later)}
+    assert rows(cast.acme) == {("Pat", moment)}
+
+
+def test_an_update_that_hides_a_value_is_refused(cast):
+    moment = datetime(2026, 12, 5, tzinfo=UTC)
+    shifted = PreparedUpdate(
+        lambda _shape, since: (
+            Subscriber.objects.filter(created_at__gte=since + timedelta(days=1)),
+            {"first_name": "Pat"},
+        )
+    )
+    with pytest.raises(ValueError, match="not a parameter as given"):
+        shifted.run((), moment)
+    with pytest.raises(TypeError, match="aware date-times"):
+        PreparedUpdate(_activating).run(
+            (), cast.acme.pk, datetime(2026, 12, 5), "Pat", moment
+        )
+    assert not Subscriber.objects.filter(first_name="Pat").exists()
 
 
 def test_the_api_key_query_finds_each_key_by_its_prefix(cast, actor_of):

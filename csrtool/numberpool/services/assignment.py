@@ -20,6 +20,7 @@ from csrtool.numberpool.services.history import (
 )
 from csrtool.numberpool.services.lookup import find_number, owner_label, when_label
 from csrtool.partners.access import Actor
+from csrtool.prepared import PreparedUpdate
 from csrtool.subscribers.models import Status, Subscriber
 from csrtool.subscribers.services import find_subscriber
 
@@ -77,20 +78,76 @@ def _refusal(line: PhoneNumber, subscriber: Subscriber, now: datetime) -> Confli
     )
 
 
+def _claiming(shape, line_id, claimant_id, now, *values):
+    """`_claim`'s conditional UPDATE: the row `line_id`, if `claimant_id` may
+    take it `now`, takes the changes named in `shape` (those to `values`, then
+    those to null)."""
+    given, nulls = shape
+    changes = dict.fromkeys(nulls) | dict(zip(given, values, strict=True))
+    queryset = PhoneNumber.objects.filter(pk=line_id).filter(
+        claimable(now, claimant_id)
+    )
+    return queryset, {"updated_at": now, "subscriber_id": claimant_id, **changes}
+
+
+_CLAIM = PreparedUpdate(_claiming)
+
+
+def _changing(shape, line_id, *values):
+    """`_change`'s UPDATE: the row `line_id`, where the columns named first in
+    `shape` hold the first `values`, takes the changes named next (those to the
+    other values, then those to null)."""
+    where, given, nulls = shape
+    changes = dict.fromkeys(nulls) | dict(zip(given, values[len(where) :], strict=True))
+    queryset = PhoneNumber.objects.filter(
+        pk=line_id, **dict(zip(where, values, strict=False))
+    )
+    return queryset, changes
+
+
+_CHANGE = PreparedUpdate(_changing)
+
+
+def _change(line: PhoneNumber, where: dict, changes: dict) -> int:
+    """Make `changes` to the row of `line` if it still holds what `where`
+    says: one UPDATE, compiled once per shape."""
+    given, nulls = _values_and_nulls(changes)
+    return _CHANGE.run(
+        (tuple(where), tuple(given), nulls),
+        line.pk,
+        *where.values(),
+        *given.values(),
+    )
+
+
+_OWNERS = ("subscriber", "previous_subscriber")
+
+
+def _values_and_nulls(changes: dict) -> tuple[dict, tuple]:
+    """`changes` split for a prepared UPDATE: the values it takes on each call
+    (each owner by its id), and the names set to null, which stay in its SQL."""
+    changes = {
+        f"{name}_id" if name in _OWNERS else name: (
+            getattr(value, "pk", None) if name in _OWNERS else value
+        )
+        for name, value in changes.items()
+    }
+    given = {name: value for name, value in changes.items() if value is not None}
+    return given, tuple(name for name, value in changes.items() if value is None)
+
+
 def _claim(line, claimant, now, **changes) -> bool:
     """Take the row for `claimant` if it is still claimable: one winner per race.
 
     On success `line` holds what the row now holds, without reading it again.
     """
-    changes = {"updated_at": now, "subscriber": claimant, **changes}
-    updated = (
-        PhoneNumber.objects.filter(pk=line.pk)
-        .filter(claimable(now, claimant))
-        .update(**changes)
+    given, nulls = _values_and_nulls(changes)
+    updated = _CLAIM.run(
+        (tuple(given), nulls), line.pk, claimant.pk, now, *given.values()
     )
     if updated != 1:
         return False
-    _apply(line, changes)
+    _apply(line, {"updated_at": now, "subscriber": claimant, **changes})
     return True
 
 
@@ -199,10 +256,8 @@ def release_line(
         else:
             changes = {"status": NumberStatus.AVAILABLE, "previous_subscriber": None}
     changes |= {"subscriber": None, "updated_at": now}
-    updated = PhoneNumber.objects.filter(
-        pk=line.pk, status=line.status, subscriber=owner
-    ).update(**changes)
-    if updated != 1:
+    where = {"status": line.status, "subscriber_id": owner.pk}
+    if _change(line, where, changes) != 1:
         raise Conflict(
             f"{line.dnis} changed while you were working; look it up again.",
             field="number",

@@ -6,8 +6,10 @@ Both are written inside the transaction of the change they describe.
 from datetime import datetime
 
 from csrtool.audit.services import record
+from csrtool.bulkinsert import insert_one
 from csrtool.numberpool.models import NumberAssignment, PhoneNumber
 from csrtool.partners.access import Actor
+from csrtool.prepared import PreparedUpdate
 from csrtool.subscribers.models import Subscriber
 
 
@@ -39,19 +41,35 @@ def open_assignment(
     actor: Actor, line: PhoneNumber, subscriber: Subscriber, now: datetime
 ) -> NumberAssignment:
     """Start the number's next owner entry."""
-    return NumberAssignment.objects.create(
+    entry = NumberAssignment(
         number=line,
         subscriber=subscriber,
         assigned_at=now,
         assigned_by=actor.user,
         assigned_by_label=actor.label[:300],
     )
+    insert_one(entry)
+    return entry
+
+
+def _closing(shape, number_id, now, label, *user_id):
+    """`close_assignment`'s UPDATE, compiled once per shape (by a user or not)."""
+    queryset = NumberAssignment.objects.filter(
+        number_id=number_id, released_at__isnull=True
+    )
+    (by_user,) = shape
+    changes = {
+        "released_at": now,
+        "released_by_id": user_id[0] if by_user else None,
+        "released_by_label": label,
+    }
+    return queryset, changes
+
+
+_CLOSE = PreparedUpdate(_closing)
 
 
 def close_assignment(actor: Actor, line: PhoneNumber, now: datetime) -> None:
     """End the number's open owner entry."""
-    NumberAssignment.objects.filter(number=line, released_at__isnull=True).update(
-        released_at=now,
-        released_by=actor.user,
-        released_by_label=actor.label[:300],
-    )
+    user = [actor.user.pk] if actor.user is not None else []
+    _CLOSE.run((bool(user),), line.pk, now, actor.label[:300], *user)

@@ -9,6 +9,7 @@ from csrtool.errors import DomainError, NotFound
 from csrtool.numberpool.lines import number_keys, region_for
 from csrtool.numberpool.models import PhoneNumber
 from csrtool.partners.access import Actor
+from csrtool.prepared import Prepared
 from csrtool.subscribers.models import Subscriber
 
 
@@ -21,20 +22,39 @@ def owner_label(subscriber: Subscriber) -> str:
     return f"{subscriber.full_name} (Subscriber ID {subscriber.public_id})"
 
 
+def _number_named(shape, *values):
+    """The actor's numbers with this DNIS or this number, each with its partner,
+    owner and previous owner: `find_number`'s query, compiled once per shape."""
+    operator, by_dnis, by_number, for_update = shape
+    values = list(values)
+    queryset = PhoneNumber.objects.select_related(
+        "partner", "subscriber", "previous_subscriber"
+    )
+    if not operator:
+        queryset = queryset.filter(partner_id=values.pop(0))
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    condition = Q(dnis=values.pop(0)) if by_dnis else Q()
+    if by_number:
+        condition |= Q(number=values.pop(0))
+    return queryset.filter(condition)
+
+
+_NUMBER_NAMED = Prepared(_number_named)
+
+
 def find_number(*, actor: Actor, value: str, for_update=False) -> PhoneNumber:
     """A number of the actor's pool by DNIS or by the number in any common format.
 
     A number of another partner's pool answers exactly like an unknown one.
     """
     _may_look(actor)
-    raw, digits, condition = _named_by(actor, value)
-    queryset = PhoneNumber.objects.for_actor(actor).select_related(
-        "partner", "subscriber", "previous_subscriber"
-    )
-    if for_update:
-        queryset = queryset.select_for_update(of=("self",))
+    raw, digits, e164 = _typed(actor, value)
+    shape = (actor.is_operator, bool(digits), bool(e164), for_update)
+    scope = [] if actor.is_operator else [actor.partner.pk]
+    found = _NUMBER_NAMED.rows(shape, *scope, *filter(None, (digits, e164)))
     # A DNIS match wins over a number match should the two ever name two rows.
-    found = sorted(queryset.filter(condition), key=lambda n: n.dnis != digits)
+    found.sort(key=lambda n: n.dnis != digits)
     if not found:
         raise NotFound(f"No number {raw} is in the pool.", field="number")
     return found[0]
@@ -60,18 +80,24 @@ def _may_look(actor: Actor) -> None:
         actor.require("pool.view")
 
 
-def _named_by(actor: Actor, value: str) -> tuple[str, str, Q]:
-    """What was typed (trimmed), its digits and the condition on the pool that
-    finds the number it names, or a DomainError."""
+def _typed(actor: Actor, value: str) -> tuple[str, str, str]:
+    """What was typed (trimmed), its digits and the number it names (E.164),
+    either of the last two possibly empty, or a DomainError."""
     raw = str(value or "").strip()[:40]
     if not raw:
         raise DomainError("Enter a phone number or DNIS.", field="number")
-    region = region_for(actor.partner)
-    digits, e164 = number_keys(raw, region)
+    digits, e164 = number_keys(raw, region_for(actor.partner))
     if not digits and not e164:
         raise DomainError(
             f"{raw!r} is not a phone number or DNIS.", field="number", code="invalid"
         )
+    return raw, digits, e164
+
+
+def _named_by(actor: Actor, value: str) -> tuple[str, str, Q]:
+    """What was typed (trimmed), its digits and the condition on the pool that
+    finds the number it names, or a DomainError."""
+    raw, digits, e164 = _typed(actor, value)
     condition = Q(dnis=digits) if digits else Q()
     if e164:
         condition = condition | Q(number=e164) if digits else Q(number=e164)

@@ -87,6 +87,20 @@ def test_it_refuses_an_unknown_subscriber(cast, actor_of):
     assert PhoneNumber.objects.get().status == NumberStatus.AVAILABLE
 
 
+@pytest.mark.parametrize(
+    "typed", ["nobody@customer.example", "sam\x00@customer.example", "sam\x00"]
+)
+def test_it_refuses_a_login_email_or_id_no_subscriber_has(cast, actor_of, typed):
+    make_number(cast.acme, "8005551234")
+    with pytest.raises(NotFound) as e:
+        assign_number(
+            actor=actor_of(cast.bob), number="8005551234", subscriber_id=typed
+        )
+    kind = "login email" if "@" in typed else "Subscriber ID"
+    assert e.value.message == f"No subscriber has the {kind} {typed!r}."
+    assert PhoneNumber.objects.get().status == NumberStatus.AVAILABLE
+
+
 def test_it_refuses_a_number_already_assigned_saying_to_whom(cast, actor_of):
     other = make_subscriber(cast.acme, email="olga@customer.example", first_name="Olga")
     make_number(cast.acme, "8005551234", status=NumberStatus.ASSIGNED, subscriber=other)

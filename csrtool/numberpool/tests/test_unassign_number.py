@@ -6,7 +6,12 @@ from django.utils import timezone
 from csrtool.conftest import make_subscriber
 from csrtool.errors import Conflict, NotFound
 from csrtool.numberpool.models import NumberAssignment, NumberStatus, PhoneNumber
-from csrtool.numberpool.services import assign_number, unassign_number
+from csrtool.numberpool.services import (
+    assign_number,
+    find_number,
+    release_line,
+    unassign_number,
+)
 from csrtool.numberpool.tests.make import events, make_number
 
 
@@ -137,3 +142,25 @@ def test_charlie_cannot_unassign_acmes_number(cast, actor_of):
     with pytest.raises(NotFound):
         unassign_number(actor=actor_of(cast.charlie), number="8005551234")
     assert PhoneNumber.objects.get().subscriber == cast.sam
+
+
+def test_a_number_released_after_it_was_read_is_not_released_again(cast, actor_of):
+    # What a release read may be out of date by the time it writes: the write
+    # happens only while the row still has that status and that owner.
+    assigned_to_sam(cast)
+    bob = actor_of(cast.bob)
+    stale = find_number(actor=bob, value="8005551234")
+    unassign_number(actor=bob, number="8005551234")
+    assign_number(actor=bob, number="8005551234", subscriber_id=cast.sam.public_id)
+    unassign_number(actor=bob, number="8005551234")
+
+    with pytest.raises(Conflict, match="changed while you were working"):
+        release_line(actor=bob, line=stale, now=timezone.now())
+
+    stored = PhoneNumber.objects.get(dnis="8005551234")
+    assert (stored.status, stored.subscriber, stored.previous_subscriber) == (
+        NumberStatus.AGING,
+        None,
+        cast.sam,
+    )
+    assert len(events("number.unassigned")) == 2
