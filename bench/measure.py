@@ -166,6 +166,7 @@ def main():
         lookups.number_paths,
         writes.assignment_path,
         writes.create_path,
+        writes.transaction_path,
     ]
     for build in builders:
         made = build(scene)

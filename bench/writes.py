@@ -1,8 +1,11 @@
 """The write paths: assign and unassign a number (the service against the bare
-conditional UPDATE), and create_subscriber (the service against the ORM writing
-the same rows without any checks)."""
+conditional UPDATE, and against the whole transaction written by hand), and
+create_subscriber (the service against the ORM writing the same rows without
+any checks)."""
 
 import itertools
+import json
+import secrets
 
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -63,6 +66,187 @@ def assignment_path(scene: Scene, count: int = 400) -> Path:
                 unassign,
                 raw_unassign,
                 "conditional UPDATE, own transaction",
+            )
+        ],
+    )
+
+
+def _insert(table: str, columns: str) -> str:
+    names = columns.split()
+    return "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        table, ", ".join(names), ", ".join(["%s"] * len(names))
+    )
+
+
+FIND_NUMBER = "SELECT * FROM numberpool_phonenumber WHERE partner_id = %s AND dnis = %s"
+FIND_SUBSCRIBER = (
+    "SELECT * FROM subscribers_subscriber WHERE partner_id = %s AND public_id = %s"
+)
+OPEN_OWNER = _insert(
+    "numberpool_numberassignment",
+    "number_id subscriber_id assigned_at assigned_by_id assigned_by_label "
+    "released_by_label",
+)
+CLOSE_OWNER = (
+    "UPDATE numberpool_numberassignment SET released_at = %s, released_by_id = %s, "
+    "released_by_label = %s WHERE number_id = %s AND released_at IS NULL"
+)
+AUDIT = _insert(
+    "audit_auditevent",
+    "created_at partner_id actor_user_id actor_kind actor_label actor_role channel "
+    "action outcome target_type target_id target_label before after reason "
+    "request_id source_ip",
+)
+EVENT = _insert("events_event", "public_id partner_id type created_at actor_kind data")
+READINESS = (
+    "SELECT EXISTS(SELECT 1 FROM numberpool_phonenumber WHERE status = 'assigned' "
+    "AND subscriber_id = %s AND id <> %s), EXISTS(SELECT 1 FROM "
+    "features_subscriberfeature WHERE source <> 'removed' AND subscriber_id = %s)"
+)
+
+
+def transaction_path(scene: Scene, count: int = 400) -> Path:
+    """Assign then unassign, against the rows the service reads and writes,
+    each statement written by hand and sent through the driver, in one
+    transaction: the number by DNIS and the subscriber by Subscriber ID, the
+    conditional UPDATE, the owner entry, the audit row, the event(s) and, on
+    an assignment, the readiness check. The floor of what the issue asks of
+    these transactions, where the conditional UPDATE alone is the floor of
+    the race."""
+    from csrtool.numberpool.services import assign_number, unassign_number
+
+    lines = scene.numbers(2 * count, status="available")
+    people = scene.subscribers(count, status="active")
+    inputs = list(zip(lines[::2], lines[1::2], people, strict=False))
+    partner, user = scene.partner.pk, scene.csr.user.pk
+    actor = (scene.csr.kind, scene.csr.label, scene.csr.role, scene.csr.channel)
+    label = scene.csr.label
+    begin = "BEGIN IMMEDIATE" if scene.vendor == "sqlite" else "BEGIN"
+    lock = "" if scene.vendor == "sqlite" else " FOR UPDATE"
+
+    def json_value(value):
+        if scene.vendor == "sqlite":
+            return json.dumps(value)
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+
+    def number(line, status, owner):
+        return {
+            "number": line.number,
+            "dnis": line.dnis,
+            "number_type": line.number_type,
+            "country_code": line.country_code,
+            "area_code": line.area_code,
+            "status": status,
+            "subscriber": owner,
+            "held_until": None,
+            "aging_until": None,
+        }
+
+    def write(line, action, event_types, before, after):
+        moment = scene.stamp(timezone.now())
+        scene.execute(
+            AUDIT,
+            (
+                moment,
+                partner,
+                user,
+                *actor,
+                action,
+                "success",
+                "phonenumber",
+                line.dnis,
+                line.number,
+                json_value(before),
+                json_value(after),
+                "",
+                "",
+                None,
+            ),
+        )
+        for event_type in event_types:
+            scene.execute(
+                EVENT,
+                (
+                    f"evt_{secrets.token_urlsafe(16)}",
+                    partner,
+                    event_type,
+                    moment,
+                    scene.csr.kind,
+                    json_value({"object": after}),
+                ),
+            )
+
+    def claim(statement, params):
+        if scene.execute(statement, params) != 1:
+            raise AssertionError("the conditional UPDATE did not claim its row")
+
+    def raw_assign(arg):
+        line, person = arg[1], arg[2]
+        scene.execute(begin)
+        try:
+            [_] = scene.fetch(FIND_NUMBER, (partner, line.dnis))
+            [_] = scene.fetch(FIND_SUBSCRIBER, (partner, person.public_id))
+            now = scene.stamp(timezone.now())
+            claim(ASSIGN, (person.pk, now, line.pk))
+            scene.execute(OPEN_OWNER, (line.pk, person.pk, now, user, label, ""))
+            write(
+                line,
+                "number.assigned",
+                ["number.assigned"],
+                number(line, "available", None),
+                number(line, "assigned", person.public_id),
+            )
+            scene.fetch(READINESS, (person.pk, line.pk, person.pk))
+        except BaseException:
+            scene.execute("ROLLBACK")
+            raise
+        scene.execute("COMMIT")
+
+    def raw_unassign(arg):
+        line, person = arg[1], arg[2]
+        scene.execute(begin)
+        try:
+            [_] = scene.fetch(FIND_NUMBER + lock, (partner, line.dnis))
+            now = scene.stamp(timezone.now())
+            claim(UNASSIGN, (now, line.pk, person.pk))
+            scene.execute(CLOSE_OWNER, (now, user, label, line.pk))
+            write(
+                line,
+                "number.unassigned",
+                ["number.unassigned", "number.aging"],
+                number(line, "assigned", person.public_id),
+                number(line, "available", None),
+            )
+        except BaseException:
+            scene.execute("ROLLBACK")
+            raise
+        scene.execute("COMMIT")
+
+    def assign(arg):
+        assign_number(
+            actor=scene.csr, number=arg[0].dnis, subscriber_id=arg[2].public_id
+        )
+
+    def unassign(arg):
+        unassign_number(actor=scene.csr, number=arg[0].dnis)
+
+    return Path(
+        key="numbers.assign.transaction",
+        label="Assign a number (whole transaction)",
+        group="writes",
+        product=assign,
+        ceiling=raw_assign,
+        ceiling_label="the same statements by hand, one transaction",
+        inputs=inputs,
+        steps=[
+            (
+                "numbers.unassign.transaction",
+                "Unassign a number (whole transaction)",
+                unassign,
+                raw_unassign,
+                "the same statements by hand, one transaction",
             )
         ],
     )

@@ -24,6 +24,8 @@ PATHS = {
     "browse.filtered",
     "numbers.assign",
     "numbers.unassign",
+    "numbers.assign.transaction",
+    "numbers.unassign.transaction",
     "subscribers.create",
 }
 
