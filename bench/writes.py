@@ -6,6 +6,7 @@ any checks)."""
 import itertools
 import json
 import secrets
+from contextlib import contextmanager
 
 from django.db import transaction
 from django.db.models.signals import post_save
@@ -23,19 +24,17 @@ UNASSIGN = (
 )
 
 
-def assignment_path(scene: Scene, count: int = 400) -> Path:
-    """Assign then unassign: each input is a number for the service, another
-    for the ceiling, and the subscriber both go to. An unassigned number ages
-    for its last owner, who may take it back, so inputs can come round again."""
-    from csrtool.numberpool.services import assign_number, unassign_number
-
+def _assignment_inputs(scene: Scene, count: int) -> list:
+    """Each input: a number for the service, another for the ceiling, and the
+    subscriber both go to."""
     lines = scene.numbers(2 * count, status="available")
     people = scene.subscribers(count, status="active")
-    inputs = list(zip(lines[::2], lines[1::2], people, strict=False))
+    return list(zip(lines[::2], lines[1::2], people, strict=False))
 
-    def claim(statement, params):
-        if scene.execute(statement, params) != 1:
-            raise AssertionError("the conditional UPDATE did not claim its row")
+
+def _services(scene: Scene):
+    """The service's assign and unassign of an input's first number."""
+    from csrtool.numberpool.services import assign_number, unassign_number
 
     def assign(arg):
         assign_number(
@@ -45,11 +44,26 @@ def assignment_path(scene: Scene, count: int = 400) -> Path:
     def unassign(arg):
         unassign_number(actor=scene.csr, number=arg[0].dnis)
 
+    return assign, unassign
+
+
+def _claim(scene: Scene, statement: str, params) -> None:
+    if scene.execute(statement, params) != 1:
+        raise AssertionError("the conditional UPDATE did not claim its row")
+
+
+def assignment_path(scene: Scene, count: int = 400) -> Path:
+    """Assign then unassign, against the conditional UPDATE alone. An
+    unassigned number ages for its last owner, who may take it back, so inputs
+    can come round again."""
+    inputs = _assignment_inputs(scene, count)
+    assign, unassign = _services(scene)
+
     def raw_assign(arg):
-        claim(ASSIGN, (arg[2].pk, scene.stamp(timezone.now()), arg[1].pk))
+        _claim(scene, ASSIGN, (arg[2].pk, scene.stamp(timezone.now()), arg[1].pk))
 
     def raw_unassign(arg):
-        claim(UNASSIGN, (scene.stamp(timezone.now()), arg[1].pk, arg[2].pk))
+        _claim(scene, UNASSIGN, (scene.stamp(timezone.now()), arg[1].pk, arg[2].pk))
 
     return Path(
         key="numbers.assign",
@@ -113,16 +127,22 @@ def transaction_path(scene: Scene, count: int = 400) -> Path:
     an assignment, the readiness check. The floor of what the issue asks of
     these transactions, where the conditional UPDATE alone is the floor of
     the race."""
-    from csrtool.numberpool.services import assign_number, unassign_number
-
-    lines = scene.numbers(2 * count, status="available")
-    people = scene.subscribers(count, status="active")
-    inputs = list(zip(lines[::2], lines[1::2], people, strict=False))
+    inputs = _assignment_inputs(scene, count)
+    assign, unassign = _services(scene)
     partner, user = scene.partner.pk, scene.csr.user.pk
     actor = (scene.csr.kind, scene.csr.label, scene.csr.role, scene.csr.channel)
     label = scene.csr.label
-    begin = "BEGIN IMMEDIATE" if scene.vendor == "sqlite" else "BEGIN"
     lock = "" if scene.vendor == "sqlite" else " FOR UPDATE"
+
+    @contextmanager
+    def transaction():
+        scene.execute("BEGIN IMMEDIATE" if scene.vendor == "sqlite" else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            scene.execute("ROLLBACK")
+            raise
+        scene.execute("COMMIT")
 
     def json_value(value):
         if scene.vendor == "sqlite":
@@ -132,17 +152,7 @@ def transaction_path(scene: Scene, count: int = 400) -> Path:
         return Jsonb(value)
 
     def number(line, status, owner):
-        return {
-            "number": line.number,
-            "dnis": line.dnis,
-            "number_type": line.number_type,
-            "country_code": line.country_code,
-            "area_code": line.area_code,
-            "status": status,
-            "subscriber": owner,
-            "held_until": None,
-            "aging_until": None,
-        }
+        return {**line.audit_snapshot(), "status": status, "subscriber": owner}
 
     def write(line, action, event_types, before, after):
         moment = scene.stamp(timezone.now())
@@ -178,18 +188,13 @@ def transaction_path(scene: Scene, count: int = 400) -> Path:
                 ),
             )
 
-    def claim(statement, params):
-        if scene.execute(statement, params) != 1:
-            raise AssertionError("the conditional UPDATE did not claim its row")
-
     def raw_assign(arg):
         line, person = arg[1], arg[2]
-        scene.execute(begin)
-        try:
+        with transaction():
             [_] = scene.fetch(FIND_NUMBER, (partner, line.dnis))
             [_] = scene.fetch(FIND_SUBSCRIBER, (partner, person.public_id))
             now = scene.stamp(timezone.now())
-            claim(ASSIGN, (person.pk, now, line.pk))
+            _claim(scene, ASSIGN, (person.pk, now, line.pk))
             scene.execute(OPEN_OWNER, (line.pk, person.pk, now, user, label, ""))
             write(
                 line,
@@ -199,18 +204,13 @@ def transaction_path(scene: Scene, count: int = 400) -> Path:
                 number(line, "assigned", person.public_id),
             )
             scene.fetch(READINESS, (person.pk, line.pk, person.pk))
-        except BaseException:
-            scene.execute("ROLLBACK")
-            raise
-        scene.execute("COMMIT")
 
     def raw_unassign(arg):
         line, person = arg[1], arg[2]
-        scene.execute(begin)
-        try:
+        with transaction():
             [_] = scene.fetch(FIND_NUMBER + lock, (partner, line.dnis))
             now = scene.stamp(timezone.now())
-            claim(UNASSIGN, (now, line.pk, person.pk))
+            _claim(scene, UNASSIGN, (now, line.pk, person.pk))
             scene.execute(CLOSE_OWNER, (now, user, label, line.pk))
             write(
                 line,
@@ -219,18 +219,6 @@ def transaction_path(scene: Scene, count: int = 400) -> Path:
                 number(line, "assigned", person.public_id),
                 number(line, "available", None),
             )
-        except BaseException:
-            scene.execute("ROLLBACK")
-            raise
-        scene.execute("COMMIT")
-
-    def assign(arg):
-        assign_number(
-            actor=scene.csr, number=arg[0].dnis, subscriber_id=arg[2].public_id
-        )
-
-    def unassign(arg):
-        unassign_number(actor=scene.csr, number=arg[0].dnis)
 
     return Path(
         key="numbers.assign.transaction",
