@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import sql
 from django.db.models.query import get_related_populators
@@ -238,3 +239,39 @@ class PreparedUpdate(_Kept):
         query.clear_select_clause()
         text, params = query.get_compiler(using=using).as_sql()
         return text, _params(params, values, stand_ins, connections[using])
+
+
+def update_apart(queryset, **changes) -> int:
+    """`queryset.update(**changes)` with the values sent apart from the SQL on
+    PostgreSQL, for values as large as a file (an import's outcomes): Django's
+    cursor quotes them into the statement's text, and the driver keeps the
+    text of the last hundred statements a connection ran (to count them for
+    preparing), so each one would stay in memory long after it ran. Compiled
+    on every call; sends no signals, as `update`."""
+    query = queryset.query.chain(sql.UpdateQuery)
+    query.add_update_values(changes)
+    if query.related_updates:
+        raise ValueError("update_apart changes one table")
+    text, params = query.get_compiler(using=queryset.db).as_sql()
+    with _cursor(connections[queryset.db]) as cursor:
+        cursor.execute(text, params)
+        return cursor.rowcount
+
+
+def rows_apart(queryset) -> list[tuple]:
+    """The rows of a `values_list` queryset, its values sent apart from the SQL
+    on PostgreSQL: for a query of thousands of values (an import's chunk of
+    numbers), which Django's cursor would quote into a text the driver keeps
+    (see `update_apart`). Compiled on every call."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    try:
+        text, params = compiler.as_sql()
+    except EmptyResultSet:
+        return []
+    with _cursor(connections[queryset.db]) as cursor:
+        cursor.execute(text, params)
+        rows = cursor.fetchall()
+    converters = compiler.get_converters([column for column, *_ in compiler.select])
+    if converters:
+        rows = compiler.apply_converters(rows, converters)
+    return [tuple(row) for row in rows]

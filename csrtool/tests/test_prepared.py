@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
 from csrtool.api.models import ApiKey
 from csrtool.api.services import create_api_key, key_from_secret
 from csrtool.features.readiness import annotate_readiness
-from csrtool.prepared import Prepared, PreparedUpdate
+from csrtool.numberpool.imports import preview_import
+from csrtool.numberpool.models import NumberImport
+from csrtool.prepared import Prepared, PreparedUpdate, rows_apart, update_apart
 from csrtool.settings import database_from_url
 from csrtool.subscribers.models import Subscriber
 from csrtool.subscribers.search import lookup_for
@@ -115,6 +117,35 @@ def test_an_update_that_hides_a_value_is_refused(cast):
             (), cast.acme.pk, datetime(2026, 12, 5), "Pat", moment
         )
     assert not Subscriber.objects.filter(first_name="Pat").exists()
+
+
+def test_an_update_with_its_values_apart_changes_what_update_would(cast, actor_of):
+    text = "number,dnis,type,country_code,area_code\n"
+    text += "+18005550100,8005550100,tollfree,1,800\n"
+    job = preview_import(actor=actor_of(cast.alice), text=text)
+    outcomes = "a" * 100_000
+    one = NumberImport.objects.filter(pk=job.pk)
+
+    changed = update_apart(
+        one, added=F("added") + 3, outcomes=outcomes, problems={"7": "Bad"}
+    )
+
+    assert changed == 1
+    job.refresh_from_db()
+    assert (job.added, job.outcomes, job.problems) == (3, outcomes, {"7": "Bad"})
+    assert update_apart(one.filter(added=0), added=F("added") + 1) == 0
+    assert NumberImport.objects.get(pk=job.pk).added == 3
+
+
+def test_rows_with_their_values_apart_are_the_rows_of_values_list(cast):
+    queryset = (
+        Subscriber.objects.filter(partner__in=[cast.acme, cast.globex])
+        .order_by("pk")
+        .values_list("public_id", "created_at", "partner__slug")
+    )
+    assert rows_apart(queryset) == list(queryset)
+    assert {slug for _, _, slug in rows_apart(queryset)} == {"acme", "globex"}
+    assert rows_apart(queryset.filter(pk__in=[])) == []
 
 
 def test_the_api_key_query_finds_each_key_by_its_prefix(cast, actor_of):

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from csrtool.audit.services import record
+from csrtool.bulkinsert import insert_many
 from csrtool.crashpoints import crash_point
 from csrtool.csvfiles import Upload
 from csrtool.errors import DomainError, NotFound, ValidationFailed
@@ -43,6 +44,7 @@ from csrtool.numberpool.models import (
 from csrtool.numberpool.services import DNIS_TAKEN, NUMBER_TAKEN
 from csrtool.partners.access import Actor
 from csrtool.partners.models import Partner
+from csrtool.prepared import rows_apart, update_apart
 from csrtool.subscribers.models import Status as SubscriberStatus
 from csrtool.subscribers.models import Subscriber
 
@@ -62,7 +64,7 @@ def classify(rows: list[ImportRow], *, partner: Partner) -> dict[str, Subscriber
         [row.number for row in candidates], [row.dnis for row in candidates]
     ).values_list("partner_id", "number", "dnis", "status", "subscriber__public_id")
     by_number, by_dnis = {}, {}
-    for line in existing:
+    for line in rows_apart(existing):
         by_number[line[1]] = line
         by_dnis[line[2]] = line
     wanted = {row.subscriber_id for row in candidates if row.subscriber_id}
@@ -361,9 +363,8 @@ def _preview(actor, upload: Upload, partner, now, spill=None):
             **planned,
         )
         for position, piece in enumerate(upload.pieces(NumberImportPiece.PIECE_SIZE)):
-            NumberImportPiece.objects.create(
-                number_import=job, position=position, content=piece
-            )
+            # Not .create(): see _store_piece.
+            _store_piece(job, position, piece)
         record(
             actor=actor,
             action="number_import.previewed",
@@ -374,6 +375,20 @@ def _preview(actor, upload: Upload, partner, now, spill=None):
             after={"file_name": job.file_name, "rows": total, **planned},
         )
     return job
+
+
+def _store_piece(job: NumberImport, position: int, piece: str) -> None:
+    """One piece of an import's file, written with its text apart from the SQL
+    (COPY on PostgreSQL).
+
+    Django's PostgreSQL cursor quotes values into the statement's text, and
+    the driver keeps the text of the last hundred statements a connection ran
+    (to count them for preparing): a file's megabyte pieces would stay in
+    memory long after they were written, more of them the longer the file."""
+    insert_many(
+        NumberImportPiece,
+        [NumberImportPiece(number_import=job, position=position, content=piece)],
+    )
 
 
 def run_import(
@@ -541,7 +556,8 @@ def _write_rows(actor, job, chunk, start, now) -> None:
     for row in chunk:
         merged.pop(str(row.line), None)
     merged.update(problems)
-    NumberImport.objects.filter(pk=job.pk).update(
+    update_apart(
+        NumberImport.objects.filter(pk=job.pk),
         added=F("added") + len(adding),
         already_present=F("already_present") + present,
         failed=F("failed") + failed,

@@ -1,4 +1,6 @@
+import gc
 import threading
+import tracemalloc
 
 import pytest
 from django.db import connection
@@ -568,3 +570,30 @@ def test_the_numbers_already_in_the_pool_are_found_on_its_indexes(cast, actor_of
         assert "SCAN numberpool_phonenumber" not in plan, plan
         assert "Seq Scan on numberpool_phonenumber" not in plan, plan
         assert "Gather" not in plan, plan
+
+
+def test_an_import_keeps_none_of_its_file_once_written(cast, actor_of, monkeypatch):
+    """The file's pieces, each chunk's numbers and the outcomes go to the
+    database with their values apart from the statements' text: the driver
+    keeps the text of the last hundred statements a connection ran, which
+    would otherwise hold a long file's megabytes after its import (PostgreSQL;
+    SQLite's driver binds values apart anyway)."""
+    from csrtool.numberpool.imports import import_numbers
+
+    monkeypatch.setattr(NumberImportPiece, "PIECE_SIZE", 4000)
+    alice = actor_of(cast.alice)
+    import_numbers(actor=alice, text=csv_of(*block(0, 100)))  # caches warmed
+    text = csv_of(*block(1000, 9000))
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        report = import_numbers(actor=alice, text=text)
+        del report
+        gc.collect()
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # What stays is the driver's and Django's own bookkeeping.
+    assert kept < len(text) // 4
