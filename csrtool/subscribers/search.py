@@ -65,11 +65,14 @@ def _searchable(query) -> str:
     Nobody types them, no stored value holds them, and PostgreSQL refuses a NUL
     in a query parameter.
     """
-    text = "".join(
-        ch
-        for ch in str(query or "")
-        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    text = str(query or "")
+    if not (text.isascii() and text.isprintable()):
+        # Printable ASCII (what is typed most) holds neither.
+        text = "".join(
+            ch
+            for ch in text
+            if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs")
+        )
     return " ".join(text.split())[:254]
 
 

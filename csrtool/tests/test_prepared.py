@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from csrtool.api.models import ApiKey
@@ -117,6 +118,23 @@ def test_an_update_that_hides_a_value_is_refused(cast):
             (), cast.acme.pk, datetime(2026, 12, 5), "Pat", moment
         )
     assert not Subscriber.objects.filter(first_name="Pat").exists()
+
+
+def _renaming(shape, pk, public_id):
+    return Subscriber.objects.filter(pk=pk), {"public_id": public_id}
+
+
+def test_a_prepared_statement_fails_as_djangos_cursor_would(cast):
+    rename = PreparedUpdate(_renaming)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rename.run((), cast.sam.pk, cast.gus.public_id)
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            Prepared(_of_partner).rows((False,), cast.acme.pk, cast.sam.email)
+        with pytest.raises(TransactionManagementError):
+            rename.run((), cast.sam.pk, "renamed")
+    assert Subscriber.objects.get(pk=cast.sam.pk).public_id == cast.sam.public_id
 
 
 def test_an_update_with_its_values_apart_changes_what_update_would(cast, actor_of):

@@ -27,3 +27,13 @@ def test_the_lookup_page_refuses_a_nul_without_a_server_error(cast, client_for):
     assert "The field &#x27;q&#x27; contains the control character U+0000" in page
     assert cast.sam.public_id not in page
     assert cast.gus.public_id not in page
+
+
+@pytest.mark.parametrize("query", ["Sam\x00", "Sa\x00m", "Sam\x1b", "Sa\x7fm"])
+def test_a_lookup_past_the_edge_drops_control_characters(cast, actor_of, query):
+    # The CLI and the services take text no edge has checked.
+    from csrtool.subscribers.search import lookup_for
+
+    found = lookup_for(actor_of(cast.bob), query).items
+
+    assert cast.sam.pk in [subscriber.pk for subscriber in found]
