@@ -40,6 +40,7 @@ from csrtool.onboarding.models import EmailKind, OutboundEmail
 from csrtool.onboarding.services import welcome_new_subscribers
 from csrtool.partners.access import SYSTEM, Actor, staff_actor
 from csrtool.partners.models import Partner
+from csrtool.prepared import update_apart
 from csrtool.subscribers.models import (
     ImportStatus,
     Status,
@@ -643,7 +644,9 @@ def _write_chunk(actor, job, chunk, start, now, seen=None) -> bool:
             if row.errors:
                 problems[str(row.line)] = row.reason
         ids = {str(row.line): row.subscriber_id for row in chunk if row.subscriber_id}
-        SubscriberImport.objects.filter(pk=job.pk).update(
+        # Values apart from the SQL: see csrtool.prepared.update_apart.
+        update_apart(
+            SubscriberImport.objects.filter(pk=job.pk),
             added=F("added") + outcomes.count(WILL_ADD),
             already_present=F("already_present") + outcomes.count(PRESENT),
             failed=F("failed") + outcomes.count(ERROR),
