@@ -8,6 +8,8 @@ and each call runs it with the values in the stand-ins' places and turns the
 rows into model instances as the queryset would have.
 
 `PreparedUpdate` does the same for an UPDATE (a number changing hands).
+`update_apart` and `rows_apart` compile on every call but send the values
+apart from the SQL, for statements whose values are as large as a file.
 
 The build function must take every value that differs between calls as an
 argument (the partner above all): anything else it reads is compiled into the
