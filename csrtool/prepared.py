@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import sql
 from django.db.models.query import get_related_populators
 
@@ -65,7 +66,8 @@ class _Compiled:
     annotations: dict
 
 
-# Stand-ins: strings no one types, ids no row holds, moments in the year 2.
+# Stand-ins: strings no one types, ids no row holds (alone or in a list),
+# moments in the year 2.
 _MARK = "\x1fprepared value "
 _ID_FLOOR = -(2**62)
 _MOMENT = datetime(2, 2, 2, tzinfo=UTC)
@@ -73,6 +75,11 @@ _MOMENT_TEXT = "0002-"
 
 
 def _stand_in(n: int, value):
+    if isinstance(value, list):
+        # A list of ids, bound as one array (PostgreSQL's `= ANY(%s)`).
+        if not all(type(item) is int for item in value):
+            raise TypeError(f"a prepared query takes lists of ids: {value!r}")
+        return [_ID_FLOOR - n]
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise TypeError(f"a prepared query takes aware date-times: {value!r}")
@@ -104,8 +111,25 @@ def _cursor(connection):
     connection.ensure_connection()
     cursor = ServerBindingCursor(connection.connection)
     if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
+        return _LoggedApart(cursor, connection)
     return connection.make_cursor(cursor)
+
+
+class _LoggedApart(CursorDebugWrapper):
+    """Where queries are logged (tests, debugging tools): a statement sent
+    apart from its values logged with them quoted in, as Django logs one when
+    the whole connection binds on the server. Django would log the text psycopg
+    kept of it, which is none once psycopg has prepared the statement."""
+
+    def execute(self, sql, params=None):
+        from psycopg import DataError
+
+        try:
+            shown = self.db.ops.compose_sql(sql, params)
+        except DataError:  # a value it cannot quote (a NUL): the text alone
+            shown = sql
+        with self.debug_sql(shown, params):
+            return super(CursorDebugWrapper, self).execute(sql, params)
 
 
 @functools.lru_cache(maxsize=4 * SHAPES)
@@ -150,6 +174,8 @@ def _executed(connection, text: str, params) -> Iterator:
 
 
 def _made_of_a_value(param) -> bool:
+    if isinstance(param, list):
+        return any(_made_of_a_value(item) for item in param)
     if isinstance(param, str):
         return _MARK in param or param.startswith(_MOMENT_TEXT)
     if isinstance(param, datetime):

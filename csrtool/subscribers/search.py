@@ -471,7 +471,7 @@ def _planned_without(*scans: str):
 
 
 def _postgres_rest(
-    queryset, query: str, partial: _Matches, excluded: Q, cursor, size: int
+    queryset, query: str, partial: _Matches, excluded: Q, cursor, size: int, read=None
 ) -> Page:
     """PostgreSQL: the page of matches inside text, but for the `excluded`
     (whole-key matches, already shown).
@@ -484,9 +484,18 @@ def _postgres_rest(
     order without reading their rows again. A common text is read from the
     partner's newest-first index, testing each row down to COMMON_WINDOW rows,
     as on SQLite; if that window holds less than a page, or the actor sees
-    every partner (no such index), the planner reads the rest."""
+    every partner (no such index), the planner reads the rest.
+
+    `read(ids, whole_keys_out=…)`, if given, reads the rows among `ids` (see
+    `lookup_page`'s `among`)."""
     rest = queryset.exclude(excluded)
-    page = _searched_page(rest, query, cursor, size)
+    if read is None:
+
+        def read(ids, *, whole_keys_out):
+            rows = rest if whole_keys_out else queryset
+            return list(rows.filter(_IdAmong(ids)).order_by("-created_at", "-id"))
+
+    page = _searched_page(rest, query, cursor, size, read)
     if page is not None:
         return page
     condition = partial.indexed()
@@ -495,7 +504,7 @@ def _postgres_rest(
             when = _Microseconds("created_at")
             hits = list(rest.filter(condition).values_list(when, "pk")[:COMMON_HITS])
         if len(hits) < COMMON_HITS:
-            return _hits_page(queryset, hits, decode_cursor(cursor), size)
+            return _hits_page(hits, decode_cursor(cursor), size, read)
         if _one_partner(queryset):
             with _planned_without("seqscan", "bitmapscan"):
                 # Each row is tested, so by the plain condition, the cheaper.
@@ -506,10 +515,11 @@ def _postgres_rest(
     return _newest_first(rest.filter(condition), cursor, size, rows=queryset)
 
 
-def _searched_page(rows, query: str, cursor, size: int) -> Page | None:
-    """PostgreSQL: the page of `rows` (one partner's) matching inside text,
-    from the candidates the narrow table of the searched text gives, only the
-    page's rows read whole; None where that table cannot settle it."""
+def _searched_page(rows, query: str, cursor, size: int, read) -> Page | None:
+    """PostgreSQL: the page of `rows` (one partner's, whole-key matches left
+    out) matching inside text, from the candidates the narrow table of the
+    searched text gives, only the page's rows read whole (by `read`); None where
+    that table cannot settle it."""
     partner = _partner_of(rows)
     digits = _digits(query)
     found = searched_text.patterns(
@@ -519,16 +529,15 @@ def _searched_page(rows, query: str, cursor, size: int) -> Page | None:
     )
     if partner is None or found is None:
         return None
-    read = searched_text.candidates(partner, found, decode_cursor(cursor), size)
-    if read is None:
+    found_rows = searched_text.candidates(partner, found, decode_cursor(cursor), size)
+    if found_rows is None:
         return None
-    candidates, complete = read
-    rows = rows.order_by("-created_at", "-id")
+    candidates, complete = found_rows
     ids = [pk for _, pk in candidates[: size + 1 + searched_text.SPARE]]
-    items = list(rows.filter(_IdAmong(ids)))
+    items = read(ids, whole_keys_out=True)
     if len(items) <= size and len(candidates) > len(ids):
         # The queryset left some out: every candidate, then.
-        items = list(rows.filter(_IdAmong([pk for _, pk in candidates])))
+        items = read([pk for _, pk in candidates], whole_keys_out=True)
     if len(items) <= size and not complete:
         return None
     return _page(items, size)
@@ -542,16 +551,16 @@ class _Microseconds(Func):
     output_field = BigIntegerField()
 
 
-def _hits_page(rows, hits: list[tuple], position, size: int) -> Page:
+def _hits_page(hits: list[tuple], position, size: int, read) -> Page:
     """PostgreSQL: the page of a rare text's hits, each given as (microseconds
     of its date, id): put in order from the dates read with them, so only the
-    page's rows are read again, whole, from `rows`."""
+    page's rows are read again, whole (by `read`, whole-key matches kept)."""
     if position is not None:
         at, last = position
         after = (microseconds(at), last)
         hits = [hit for hit in hits if hit < after]
     ids = [pk for _, pk in heapq.nlargest(size + 1, hits)]
-    return _page(list(rows.filter(_IdAmong(ids)).order_by("-created_at", "-id")), size)
+    return _page(read(ids, whole_keys_out=False), size)
 
 
 def _partner_of(queryset) -> int | None:
@@ -612,29 +621,56 @@ def exact_filter(query: str, region: str | None = None) -> Q:
     return _exact(_searchable(query), region).condition
 
 
-def _exact_first_page(shape, *values):
-    """The first page of whole-key matches for a lookup's shape (see
-    `lookup_for`): the same query as `lookup_page` makes of the same scope."""
+def _scope_of(operator: bool, status: bool, annotate, values: list):
+    """A lookup's scope as `lookup_for` makes it, its values taken from the
+    front of `values` (see `_exact_first_page` and `_among_ids`)."""
     from csrtool.subscribers.models import Subscriber
 
-    operator, status, annotate, columns, size = shape
-    values = list(values)
     if operator:
         queryset = Subscriber.objects.select_related("partner")
     else:
         queryset = Subscriber.objects.filter(partner_id=values.pop(0))
     if status:
         queryset = queryset.filter(status=values.pop(0))
-    if annotate is not None:
-        queryset = annotate(queryset)
+    return queryset if annotate is None else annotate(queryset)
+
+
+def _keys_of(columns, values: list) -> dict[str, list]:
+    """Whole keys by column, their values taken from the front of `values`."""
     keys = {}
     for column, count in columns:
-        keys[column], values = values[:count], values[count:]
-    matches = queryset.filter(_exact_of(keys).indexed())
+        keys[column] = [values.pop(0) for _ in range(count)]
+    return keys
+
+
+def _exact_first_page(shape, *values):
+    """The first page of whole-key matches for a lookup's shape (see
+    `lookup_for`): the same query as `lookup_page` makes of the same scope."""
+    operator, status, annotate, columns, size = shape
+    values = list(values)
+    queryset = _scope_of(operator, status, annotate, values)
+    matches = queryset.filter(_exact_of(_keys_of(columns, values)).indexed())
     return _driven(matches).order_by("-_created", "-_id")[: size + 1]
 
 
 _EXACT_FIRST_PAGE = Prepared(_exact_first_page)
+
+
+def _among_ids(shape, *values):
+    """PostgreSQL: a lookup's scope among a list of ids (its last value), newest
+    first, but for the whole-key matches of `columns` where given: the page a
+    search of the narrow table, or a rare text's hits, settle on (see
+    `lookup_for`)."""
+    operator, status, annotate, columns = shape
+    values = list(values)
+    queryset = _scope_of(operator, status, annotate, values)
+    if columns is not None:
+        queryset = queryset.exclude(_exact_of(_keys_of(columns, values)).condition)
+    (ids,) = values
+    return queryset.filter(_IdAmong(ids)).order_by("-created_at", "-id")
+
+
+_AMONG_IDS = Prepared(_among_ids)
 
 
 def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size=50):
@@ -642,8 +678,9 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
     actor's subscribers (of one status, if given), each with its partner and,
     given `annotate` (a function of the queryset alone), its columns.
 
-    The first page of whole-key matches, which every lookup starts with, runs a
-    query compiled once per shape (`csrtool.prepared`)."""
+    The first page of whole-key matches, which every lookup starts with, and on
+    PostgreSQL the page's rows read by id after a search of the narrow table,
+    run queries compiled once per shape (`csrtool.prepared`)."""
     from csrtool.subscribers.models import Subscriber
 
     def subscribers():
@@ -656,25 +693,43 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
     if actor.partner is not None:
         region = timezones.zone_territory(actor.partner.time_zone)
 
-    def first_exact(keys: dict[str, list[str]], size: int) -> list:
-        columns = tuple((column, len(values)) for column, values in keys.items())
-        shape = (actor.is_operator, bool(status), annotate, columns, size)
-        scope = [] if actor.is_operator else [actor.partner.pk]
-        scope += [status] if status else []
-        found = [value for values in keys.values() for value in values]
-        items = _EXACT_FIRST_PAGE.rows(shape, *scope, *found)
+    scope = [] if actor.is_operator else [actor.partner.pk]
+    scope += [status] if status else []
+
+    def own(items: list) -> list:
         if not actor.is_operator:
             for item in items:
                 item.partner = actor.partner
         return items
 
+    def first_exact(keys: dict[str, list[str]], size: int) -> list:
+        columns = tuple((column, len(values)) for column, values in keys.items())
+        shape = (actor.is_operator, bool(status), annotate, columns, size)
+        found = [value for values in keys.values() for value in values]
+        return own(_EXACT_FIRST_PAGE.rows(shape, *scope, *found))
+
+    def among(ids: list[int], keys: dict[str, list[str]] | None) -> list:
+        columns = None
+        found = []
+        if keys is not None:
+            columns = tuple((column, len(values)) for column, values in keys.items())
+            found = [value for values in keys.values() for value in values]
+        shape = (actor.is_operator, bool(status), annotate, columns)
+        return own(_AMONG_IDS.rows(shape, *scope, *found, list(ids)))
+
     return lookup_page(
-        subscribers, query, region=region, cursor=cursor, size=size, first=first_exact
+        subscribers,
+        query,
+        region=region,
+        cursor=cursor,
+        size=size,
+        first=first_exact,
+        among=among,
     )
 
 
 def lookup_page(
-    queryset, query: str, *, region=None, cursor=None, size=50, first=None
+    queryset, query: str, *, region=None, cursor=None, size=50, first=None, among=None
 ) -> Page:
     """One page of a lookup, by keyset cursor (no count, no offset).
 
@@ -685,7 +740,9 @@ def lookup_page(
     the trigram indexes), as `scan_filter` would find them. `first(keys, size)`,
     if given, reads the first page of whole-key matches in the queryset's stead
     (`lookup_for`), and the queryset may then be given as a function that makes
-    it, called only when a lookup goes further.
+    it, called only when a lookup goes further. Likewise `among(ids, keys)`
+    reads the queryset's rows among `ids`, newest first, but for the whole-key
+    matches of `keys` unless None (PostgreSQL).
     """
     scope = queryset if callable(queryset) else (lambda: queryset)
     query = _searchable(query)
@@ -720,8 +777,14 @@ def lookup_page(
     queryset, exact = scope(), _exact_of(exact_keys)
     partial, common = _partial(query), None
     if connection.vendor == "postgresql":
+        read = None
+        if among is not None:
+
+            def read(ids, *, whole_keys_out):
+                return among(ids, exact_keys if whole_keys_out else None)
+
         page = _postgres_rest(
-            queryset, query, partial, exact.condition, cursor, size - len(items)
+            queryset, query, partial, exact.condition, cursor, size - len(items), read
         )
         return Page(items + page.items, page.next_cursor)
     if _one_partner(queryset) and _is_common(partial):

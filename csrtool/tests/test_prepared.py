@@ -18,7 +18,7 @@ from csrtool.numberpool.models import NumberImport
 from csrtool.prepared import Prepared, PreparedUpdate, rows_apart, update_apart
 from csrtool.settings import database_from_url
 from csrtool.subscribers.models import Subscriber
-from csrtool.subscribers.search import lookup_for
+from csrtool.subscribers.search import _IdAmong, lookup_for
 
 
 def _of_partner(shape, partner_id, email):
@@ -120,6 +120,36 @@ def test_an_update_that_hides_a_value_is_refused(cast):
     assert not Subscriber.objects.filter(first_name="Pat").exists()
 
 
+def _among(shape, partner_id, ids):
+    queryset = Subscriber.objects.filter(partner_id=partner_id)
+    return queryset.filter(_IdAmong(ids)).order_by("pk")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="one bound array: PostgreSQL's ANY"
+)
+def test_a_list_of_ids_is_one_value_of_any_length(cast):
+    among = Prepared(_among)
+    everyone = list(Subscriber.objects.order_by("pk").values_list("pk", flat=True))
+    acme = list(
+        Subscriber.objects.filter(partner=cast.acme).values_list("pk", flat=True)
+    )
+    asked = [cast.gus.pk, cast.sam.pk]
+
+    assert [s.pk for s in among.rows((), cast.acme.pk, asked)] == [cast.sam.pk]
+    assert [s.pk for s in among.rows((), cast.globex.pk, asked)] == [cast.gus.pk]
+    assert [s.pk for s in among.rows((), cast.acme.pk, everyone)] == sorted(acme)
+    assert among.rows((), cast.acme.pk, []) == []
+
+
+def test_a_list_is_refused_spread_into_the_sql_or_of_other_than_ids(cast):
+    spread = Prepared(lambda _shape, ids: Subscriber.objects.filter(pk__in=ids))
+    with pytest.raises(ValueError, match="not a parameter as given"):
+        spread.rows((), [cast.sam.pk])
+    with pytest.raises(TypeError, match="lists of ids"):
+        Prepared(_among).rows((), cast.acme.pk, [str(cast.sam.pk)])
+
+
 def _renaming(shape, pk, public_id):
     return Subscriber.objects.filter(pk=pk), {"public_id": public_id}
 
@@ -208,3 +238,15 @@ def test_a_lookup_made_again_and_again_is_planned_once_on_the_server(cast, actor
         [sam] = lookup_for(bob, cast.sam.email).items
         assert sam.pk == cast.sam.pk
     assert prepared() == before + 1
+
+
+def test_a_query_run_again_and_again_is_logged_with_its_values_each_time(cast):
+    # On PostgreSQL the driver prepares it from its fifth run and keeps no
+    # text of it after; the log still shows each run as it was made.
+    prepared = Prepared(_of_partner)
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(7):
+            prepared.rows((False,), cast.acme.pk, "sam@customer.example")
+    logged = [query["sql"] for query in queries]
+    assert len(logged) == 7
+    assert all("sam@customer.example" in (sql or "") for sql in logged), logged

@@ -217,7 +217,7 @@ def test_each_field_is_searched_as_a_scan_searches_it(
 
 @pytest.mark.parametrize("reading", READINGS)
 def test_whole_billing_ids_come_first_then_the_rest_from_the_table(
-    cast, monkeypatch, reading
+    cast, actor_of, monkeypatch, reading
 ):
     for name, value in READINGS[reading].items():
         monkeypatch.setattr(searched_text, name, value)
@@ -232,8 +232,11 @@ def test_whole_billing_ids_come_first_then_the_rest_from_the_table(
     acme = Subscriber.objects.for_partner(cast.acme)
     exact = acme.filter(exact_filter("INV-4")).values_list("pk", flat=True)
     assert set(exact) == {s.pk for s in whole}
-    pages = _pages(lambda **kw: acme.lookup("INV-4", **kw))
-    assert pages == [s.pk for s in reversed(whole)] + [s.pk for s in reversed(inside)]
+    expected = [s.pk for s in reversed(whole)] + [s.pk for s in reversed(inside)]
+    assert _pages(lambda **kw: acme.lookup("INV-4", **kw)) == expected
+    # As the page, the API and the CLI make it (the page's rows prepared).
+    alice = actor_of(cast.alice)
+    assert _pages(lambda **kw: search.lookup_for(alice, "INV-4", **kw)) == expected
 
 
 @postgresql_only
