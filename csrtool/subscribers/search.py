@@ -635,6 +635,13 @@ def _scope_of(operator: bool, status: bool, annotate, values: list):
     return queryset if annotate is None else annotate(queryset)
 
 
+def _flattened(keys: dict[str, list]) -> tuple[tuple, list]:
+    """Whole keys as a prepared query takes them: (column, how many values) for
+    its shape, and the values in that order (read back by `_keys_of`)."""
+    columns = tuple((column, len(values)) for column, values in keys.items())
+    return columns, [value for values in keys.values() for value in values]
+
+
 def _keys_of(columns, values: list) -> dict[str, list]:
     """Whole keys by column, their values taken from the front of `values`."""
     keys = {}
@@ -703,17 +710,12 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         return items
 
     def first_exact(keys: dict[str, list[str]], size: int) -> list:
-        columns = tuple((column, len(values)) for column, values in keys.items())
+        columns, found = _flattened(keys)
         shape = (actor.is_operator, bool(status), annotate, columns, size)
-        found = [value for values in keys.values() for value in values]
         return own(_EXACT_FIRST_PAGE.rows(shape, *scope, *found))
 
     def among(ids: list[int], keys: dict[str, list[str]] | None) -> list:
-        columns = None
-        found = []
-        if keys is not None:
-            columns = tuple((column, len(values)) for column, values in keys.items())
-            found = [value for values in keys.values() for value in values]
+        columns, found = (None, []) if keys is None else _flattened(keys)
         shape = (actor.is_operator, bool(status), annotate, columns)
         return own(_AMONG_IDS.rows(shape, *scope, *found, list(ids)))
 

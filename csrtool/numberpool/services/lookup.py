@@ -34,10 +34,9 @@ def _number_named(shape, *values):
         queryset = queryset.filter(partner_id=values.pop(0))
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    condition = Q(dnis=values.pop(0)) if by_dnis else Q()
-    if by_number:
-        condition |= Q(number=values.pop(0))
-    return queryset.filter(condition)
+    dnis = values.pop(0) if by_dnis else ""
+    number = values.pop(0) if by_number else ""
+    return queryset.filter(_named(dnis, number))
 
 
 _NUMBER_NAMED = Prepared(_number_named)
@@ -98,7 +97,13 @@ def _named_by(actor: Actor, value: str) -> tuple[str, str, Q]:
     """What was typed (trimmed), its digits and the condition on the pool that
     finds the number it names, or a DomainError."""
     raw, digits, e164 = _typed(actor, value)
-    condition = Q(dnis=digits) if digits else Q()
-    if e164:
-        condition = condition | Q(number=e164) if digits else Q(number=e164)
-    return raw, digits, condition
+    return raw, digits, _named(digits, e164)
+
+
+def _named(dnis: str, number: str) -> Q:
+    """The pool's rows with this DNIS or this number (E.164), either possibly
+    empty but not both."""
+    condition = Q(dnis=dnis) if dnis else Q()
+    if number:
+        condition = condition | Q(number=number) if dnis else Q(number=number)
+    return condition
