@@ -29,8 +29,11 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
         position = created_at, int(pk)
     except (ValueError, UnicodeDecodeError):
         return None
-    # Cursors we hand out always carry their offset; any other is forged.
-    return position if created_at.tzinfo is not None else None
+    # Cursors we hand out always carry their offset, and an id a database
+    # column holds (64 bits); any other is forged.
+    if created_at.tzinfo is None or not -(2**63) <= position[1] < 2**63:
+        return None
+    return position
 
 
 def keyset_page(queryset, cursor: str | None, *, size: int = 50) -> Page:

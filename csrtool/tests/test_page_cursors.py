@@ -15,6 +15,8 @@ def raw(text: str) -> str:
 def test_a_cursor_we_hand_out_reads_back():
     created_at = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
     assert decode_cursor(encode_cursor(created_at, 42)) == (created_at, 42)
+    last = 2**63 - 1
+    assert decode_cursor(encode_cursor(created_at, last)) == (created_at, last)
 
 
 @pytest.mark.parametrize(
@@ -24,6 +26,8 @@ def test_a_cursor_we_hand_out_reads_back():
         raw("2024-05-01|42"),
         raw("not a time|42"),
         raw("2024-05-01T12:30:00+00:00|x"),
+        raw("2024-05-01T12:30:00+00:00|" + "9" * 30),  # no column holds that id
+        raw(f"2024-05-01T12:30:00+00:00|{2**63}"),
         "!!!",
         "\x00",
         "",
