@@ -158,6 +158,9 @@ class _Matches:
     # The FTS5 query of the trigram match, when there is one, and its id query.
     fts: str = ""
     fts_ids: tuple[str, list] | None = None
+    # SQLite: whether the trigram match's hits were read, all of them (a rare
+    # text), and stand in for it in `ids`.
+    rare: bool = False
     # PostgreSQL: the same rows as `condition`, in the form its indexes serve.
     served: Q | None = None
 
@@ -440,11 +443,42 @@ def _is_common(matches: _Matches) -> bool:
         hits = [row[0] for row in cursor.fetchall()]
     if len(hits) >= COMMON_HITS:
         return True
+    matches.rare = True
     matches.ids[matches.ids.index(matches.fts_ids)] = (
         "SELECT value FROM json_each(%s)",
         [json.dumps(hits)],
     )
     return False
+
+
+# SQLite: the index of each subscriber's partner and date by id (migration
+# subscribers 0010).
+_DATED = "subscriber_dated"
+
+
+def _dated_candidates(partner: int, matches: _Matches, position, limit: int):
+    """SQLite: the ids of the partner's rows among a rare text's matches
+    (`matches.ids`, its trigram hits read), newest first after the position, at
+    most `limit`: put in order from the narrow index of dates by id, without a
+    visit to a wide row. Each is a candidate only: its whole row is still to be
+    checked against the lookup's condition and scope."""
+    union = " UNION ALL ".join(sql for sql, _ in matches.ids)
+    params = [param for _, values in matches.ids for param in values]
+    params.append(partner)
+    after = ""
+    if position is not None:
+        at, last = position
+        at = connection.ops.adapt_datetimefield_value(at)
+        after = "AND (created_at < %s OR (created_at = %s AND id < %s)) "
+        params += [at, at, last]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {_TABLE} INDEXED BY {_DATED} "  # noqa: S608
+            f"WHERE id IN ({union}) AND partner_id = %s {after}"
+            f"ORDER BY created_at DESC, id DESC LIMIT {limit}",
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @contextmanager
@@ -791,7 +825,28 @@ def lookup_page(
         return Page(items + page.items, page.next_cursor)
     if _one_partner(queryset) and _is_common(partial):
         common = (queryset, partial.condition & ~exact.condition)
+    if partial.rare:
+        page = _rare_page(queryset, partial, exact, cursor, size - len(items))
+        if page is not None:
+            return Page(items + page.items, page.next_cursor)
     rest = _partner_unindexed(queryset).filter(partial.indexed())
     rest = rest.exclude(exact.condition)
     page = _newest_first(rest, cursor, size - len(items), rows=queryset, common=common)
     return Page(items + page.items, page.next_cursor)
+
+
+def _rare_page(queryset, partial: _Matches, exact: _Matches, cursor, size: int):
+    """SQLite: the page of a rare text's matches (one partner's, whole-key
+    matches left out), from a page's worth of candidates and SPARE more put in
+    order by `_dated_candidates`, only their rows read whole; None where the
+    candidates do not settle it (the lookup's condition or scope left too many
+    out)."""
+    limit = size + 1 + searched_text.SPARE
+    position = decode_cursor(cursor)
+    ids = _dated_candidates(_partner_of(queryset), partial, position, limit)
+    rows = queryset.filter(pk__in=ids).filter(partial.condition)
+    rows = rows.exclude(exact.condition).order_by("-created_at", "-id")
+    items = list(rows[: size + 1])
+    if len(items) <= size and len(ids) == limit:
+        return None
+    return _page(items, size)

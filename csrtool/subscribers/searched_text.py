@@ -13,7 +13,8 @@ A page is read one of three ways, each without visiting a wide subscriber row:
   one, from an index of the partner's rows newest first that carries the text:
   they answer a common text, and a small partner whole;
 - where they promise a page in the newest COMMON_WINDOW rows, those are tested
-  the same way, stopping at a page;
+  the same way, WINDOW_STEP rows at a time, stopping at a page, or as soon as
+  the rows read no longer promise one;
 - a rarer text's hits are read through the trigram index (at most
   COMMON_HITS), with their dates, and put in order in Python.
 Only the page's rows are then read whole, from the lookup's own queryset (its
@@ -35,9 +36,11 @@ FIELDS = ("email_canonical", "first_name", "last_name", "billing_id", "phone")
 COMMON_PROBE = 2000
 # The newest rows tested at most before a text's trigram hits are read.
 COMMON_WINDOW = 30_000
-# How many pages' worth of matches the probe must promise in the window for
-# the window to be walked.
+# How many pages' worth of matches the rows read so far must promise in the
+# window for the window to be walked on.
 WINDOW_MARGIN = 1.0
+# The window is walked this many rows at a time.
+WINDOW_STEP = 10_000
 # Trigram hits read at most; a text with more is left to the caller.
 COMMON_HITS = 5000
 # Matches read beyond a page, for rows the queryset leaves out.
@@ -157,18 +160,26 @@ def _probe(partner: int, found: list[str], position) -> tuple[int, list[tuple]]:
     return read, list(zip(dates or [], ids or [], strict=True))
 
 
-def _walk(partner: int, found: list[str], position, limit: int) -> list[tuple]:
-    """Of the partner's newest COMMON_WINDOW rows after the position, the
-    first `limit` that match, newest first."""
-    newest, newest_params = _newest(partner, position, COMMON_WINDOW)
+def _walk(
+    partner: int, found: list[str], position, skip: int, count: int, limit: int
+) -> list[tuple]:
+    """Of the partner's newest rows after the position, past the first `skip`,
+    the first `limit` of the next `count` that match, newest first."""
+    newest, newest_params = _newest(partner, position, count)
     condition, params = _walk_condition(found)
     statement = (
-        f"SELECT created_us, id FROM ({newest}) newest WHERE {condition} "  # noqa: S608
-        f"ORDER BY {_NEWEST_FIRST} LIMIT {limit}"
+        f"SELECT created_us, id FROM ({newest} OFFSET {skip}) newest "  # noqa: S608
+        f"WHERE {condition} ORDER BY {_NEWEST_FIRST} LIMIT {limit}"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, [*newest_params, *params])
         return cursor.fetchall()
+
+
+def _promising(matched: int, read: int, size: int) -> bool:
+    """Whether `matched` matches in the newest `read` rows promise a page in
+    the window (WINDOW_MARGIN pages' worth, at that rate)."""
+    return matched * COMMON_WINDOW >= WINDOW_MARGIN * (size + 1) * read
 
 
 def _hits(partner: int, found: list[str], position) -> list[tuple]:
@@ -205,15 +216,22 @@ def candidates(
 
     The newest COMMON_PROBE rows tell which way is cheaper: a text they hold
     often enough to fill a page in the window is read from the window, a rarer
-    one from its trigram hits."""
+    one from its trigram hits. Each step of the window tells again: a text
+    the probe took for common, and the step shows rarer, turns to its hits
+    without reading the rest of the window."""
     limit = size + 1 + SPARE
     read, probed = _probe(partner, found, position)
     if len(probed) > size:
         return probed[:limit], False
     if read < COMMON_PROBE:
         return probed, True
-    if len(probed) * COMMON_WINDOW >= WINDOW_MARGIN * (size + 1) * COMMON_PROBE:
-        walked = _walk(partner, found, position, limit)
+    walked = probed
+    while read < COMMON_WINDOW and _promising(len(walked), read, size):
+        # The window, a step at a time: each step tells more surely than the
+        # probe whether the rest of the window holds a page.
+        step = min(WINDOW_STEP, COMMON_WINDOW - read)
+        walked += _walk(partner, found, position, read, step, limit - len(walked))
+        read += step
         if len(walked) > size:
             # A page, read from the window: rows past it are not known.
             return walked, False

@@ -267,3 +267,31 @@ def test_a_rare_texts_page_is_read_from_the_tables_trigram_index(cast, monkeypat
         for plan in rows[1:]:
             assert "Index Scan using subscribers_subscriber_pkey" in plan, plan
             assert "trgm" not in plan and "subscriber_newest" not in plan, plan
+
+
+@postgresql_only
+def test_a_window_that_turns_out_rarer_than_promised_is_left_for_the_hits(
+    cast, monkeypatch
+):
+    """The probe's newest row matches, so the window promises a page; its
+    first step holds no match, so the rest of the window is not read: the
+    trigram hits give the page, as a scan orders it."""
+    for name, value in [("COMMON_PROBE", 1), ("WINDOW_STEP", 4), ("COMMON_WINDOW", 10)]:
+        monkeypatch.setattr(searched_text, name, value)
+    older = [
+        make_subscriber(cast.acme, email=f"o{n}@w.example", last_name="Fairweather")
+        for n in range(3)
+    ]
+    for n in range(8):
+        make_subscriber(cast.acme, email=f"x{n}@w.example", last_name="Other")
+    newest = make_subscriber(cast.acme, email="n@w.example", last_name="Fairweather")
+    acme = Subscriber.objects.for_partner(cast.acme)
+    with CaptureQueriesContext(connection) as queries:
+        page = acme.lookup("fairweath", size=2)
+    assert [s.pk for s in page.items] == [newest.pk, older[2].pk]
+    assert _pages(lambda **kw: acme.lookup("fairweath", **kw)) == [
+        newest.pk,
+        *[s.pk for s in reversed(older)],
+    ]
+    walked = [q["sql"] for q in queries if " OFFSET " in q["sql"]]
+    assert len(walked) == 1, walked
