@@ -141,9 +141,14 @@ class PostgresStore:
         return self._url(run), built
 
     def _prewarm(self, name: str) -> None:
+        """The run's copy as a server up for a while holds it: vacuumed, so its
+        visibility map is set as autovacuum keeps it (index-only scans rely
+        on it; the build's own VACUUM has been seen to leave it unset on
+        every table but the first), then read into the server's buffers."""
         import psycopg
 
         with psycopg.connect(self._url(name), autocommit=True) as conn:
+            conn.execute("VACUUM")
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
             conn.execute(
                 "SELECT pg_prewarm(c.oid, 'read') FROM pg_class c "
