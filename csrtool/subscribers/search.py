@@ -174,9 +174,13 @@ class _Matches:
             return self.condition if self.served is None else self.served
         if not self.ids:
             return self.condition
+        return Q(pk__in=RawSQL(*self.union())) & self.condition  # noqa: S611
+
+    def union(self) -> tuple[str, list]:
+        """SQLite: one query of every id the id queries find, and its
+        parameters."""
         union = " UNION ALL ".join(sql for sql, _ in self.ids)
-        params = [param for _, values in self.ids for param in values]
-        return Q(pk__in=RawSQL(union, params)) & self.condition  # noqa: S611
+        return union, [param for _, values in self.ids for param in values]
 
 
 def _in(values) -> str:
@@ -462,8 +466,7 @@ def _dated_candidates(partner: int, matches: _Matches, position, limit: int):
     most `limit`: put in order from the narrow index of dates by id, without a
     visit to a wide row. Each is a candidate only: its whole row is still to be
     checked against the lookup's condition and scope."""
-    union = " UNION ALL ".join(sql for sql, _ in matches.ids)
-    params = [param for _, values in matches.ids for param in values]
+    union, params = matches.union()
     params.append(partner)
     after = ""
     if position is not None:

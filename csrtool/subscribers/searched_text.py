@@ -43,7 +43,8 @@ WINDOW_MARGIN = 1.0
 WINDOW_STEP = 10_000
 # Trigram hits read at most; a text with more is left to the caller.
 COMMON_HITS = 5000
-# Matches read beyond a page, for rows the queryset leaves out.
+# Matches read beyond a page, for rows the queryset leaves out (SQLite's
+# lookup reads as many beyond a rare text's page: `search._rare_page`).
 SPARE = 10
 
 
