@@ -19,6 +19,8 @@ from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.signals import post_save, pre_save
 
+from csrtool.prepared import executed
+
 
 def _as_is(value):
     return value
@@ -81,7 +83,8 @@ def insert_one(obj: models.Model) -> None:
     `obj.save()` does (the field's values on save, the key set on `obj`,
     pre_save and post_save sent), with an INSERT built once per table where
     `save()` compiles one every time: for the rows every change writes beside
-    itself (its audit event, its events)."""
+    itself (its audit event, its events), sent as a prepared query's
+    statement is (`csrtool.prepared.executed`)."""
     if obj.pk is not None:
         raise ValueError(f"{obj!r} is not new: insert_one writes new rows only.")
     model = type(obj)
@@ -100,8 +103,7 @@ def insert_one(obj: models.Model) -> None:
         field.get_db_prep_save(value, connection)
         for field, value in zip(fields, values, strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with executed(connection, sql, params) as cursor:
         obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
     obj._state.db = using

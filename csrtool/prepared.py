@@ -141,7 +141,7 @@ def _qmark(text: str) -> str:
 
 
 @contextlib.contextmanager
-def _executed(connection, text: str, params) -> Iterator:
+def executed(connection, text: str, params) -> Iterator:
     """A cursor that has run `text` (`%s` placeholders) with `params`, closed
     when the block ends.
 
@@ -242,7 +242,7 @@ class Prepared(_Kept):
     def rows(self, shape, *values, using="default") -> list:
         connection = connections[using]
         compiled = self._compiled_for(shape, values, using)
-        with _executed(connection, compiled.sql, compiled.params.of(values)) as cursor:
+        with executed(connection, compiled.sql, compiled.params.of(values)) as cursor:
             fetched = cursor.fetchall()
         return [self._instance(compiled, row, connection, using) for row in fetched]
 
@@ -296,7 +296,7 @@ class PreparedUpdate(_Kept):
 
     def run(self, shape, *values, using="default") -> int:
         text, params = self._compiled_for(shape, values, using)
-        with _executed(connections[using], text, params.of(values)) as cursor:
+        with executed(connections[using], text, params.of(values)) as cursor:
             return cursor.rowcount
 
     def _prepare(self, shape, values, using) -> tuple[str, _Params]:

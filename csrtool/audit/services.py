@@ -1,3 +1,4 @@
+import functools
 from collections.abc import Callable
 
 from csrtool.audit.models import AuditEvent
@@ -12,12 +13,18 @@ LISTENERS: list[Callable] = []
 SECRET_WORDS = ("password", "pin", "answer", "token", "secret", "key_hash")
 
 
+@functools.lru_cache(maxsize=1024)
+def _secret(key: str) -> bool:
+    # Asked of every key of every audit row's snapshots, which are few keys.
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
 def _scrub(values: dict | None) -> dict | None:
     if values is None:
         return None
     clean = {}
     for key, value in values.items():
-        if any(word in key.lower() for word in SECRET_WORDS):
+        if _secret(key):
             value = "[redacted]"
         elif isinstance(value, set | frozenset | tuple):
             value = sorted(value)

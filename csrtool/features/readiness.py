@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 
 from csrtool.features.models import Source, SubscriberFeature
 from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.prepared import executed
 from csrtool.subscribers.models import Subscriber
 
 
@@ -87,8 +88,7 @@ def other_number_and_features(subscriber_id: int, number_id: int) -> tuple:
         Source.REMOVED.value,
         subscriber_id,
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_others_and_features(), params)
+    with executed(connection, _others_and_features(), params) as cursor:
         others, features = cursor.fetchone()
     return bool(others), bool(features)
 
