@@ -45,13 +45,15 @@ class Series:
 @dataclass
 class Budget:
     """How long a path may run: until `samples` pairs or `seconds` of wall time,
-    but never fewer than `minimum` pairs (so a slow path still gets a p99),
-    unless it has run five times `seconds` and has `floor` pairs (a path that
-    scans a million rows shows it in five calls as well as in twenty)."""
+    but never fewer than `minimum` pairs (of fewer than a hundred samples, the
+    nearest-rank p99 is the slowest one: a path whose ceiling is slow still
+    gets a p99), unless it has run five times `seconds` and has `floor` pairs
+    (a path that scans a million rows shows it in five calls as well as in a
+    hundred)."""
 
     seconds: float = 3.0
     samples: int = 400
-    minimum: int = 20
+    minimum: int = 100
     floor: int = 5
 
     def done(self, pairs: int, elapsed: float) -> bool:

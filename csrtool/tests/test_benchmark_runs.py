@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from bench.django_env import ROOT
+from bench.timing import Budget, percentile
 
 PATHS = {
     "subscriber_lookup.email",
@@ -61,3 +62,14 @@ def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
         assert entry["ceiling"]["n"] > 0, key
         if entry.get("agree") is not None:
             assert entry["agree"] == 1.0, key
+
+
+def test_a_path_is_timed_often_enough_for_its_p99_not_to_be_its_slowest_call():
+    budget = Budget()
+    # Past its seconds, a path whose ceiling is slow keeps going to 100 pairs,
+    # of which the nearest-rank p99 is the second slowest.
+    assert not budget.done(60, budget.seconds + 1)
+    assert budget.done(100, budget.seconds + 1)
+    assert percentile([*range(98), 1000, 2000], 99) == 1000
+    # A path that scans stops after five times its seconds all the same.
+    assert budget.done(5, 5 * budget.seconds)
