@@ -61,6 +61,17 @@ def test_demo_sets_up_a_partner_and_prints_the_logins(fresh_env):
     assert again.returncode == 0
 
 
+def test_the_demo_draws_another_password_where_the_validators_refuse_one(
+    monkeypatch,
+):
+    from csrtool.management.commands import demo
+
+    drawn = iter(["csr@demo.exa", "Zq81kLp0Vw3R"])
+    monkeypatch.setattr(demo.secrets, "token_urlsafe", lambda n: next(drawn))
+    # "demo-csr@demo.exa" is too like the address for the similarity check.
+    assert demo.demo_password("csr@demo.example", "Chris CSR") == "demo-Zq81kLp0Vw3R"
+
+
 def test_after_the_demo_commands_reach_its_database_with_no_variable(fresh_env):
     assert run("demo", "--no-serve", "--port", "8123", env=fresh_env).returncode == 0
     added = run(
