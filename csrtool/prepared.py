@@ -14,11 +14,13 @@ apart from the SQL, for statements whose values are as large as a file.
 The build function must take every value that differs between calls as an
 argument (the partner above all): anything else it reads is compiled into the
 SQL for good. A value the compiled query does not carry as it was given (a
-`LIKE` pattern made of it, say) is refused when the shape is first prepared.
+`LIKE` pattern made of it other than "contains", say) is refused when the
+shape is first prepared.
 """
 
 import contextlib
 import functools
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,8 +39,9 @@ class _Params:
     # or None for a constant kept in `constants`.
     slots: tuple
     constants: tuple
-    # For each parameter: None, or how a date-time value is written for the
-    # database (as the query compiler writes it).
+    # For each parameter: None, or what the SQL carries of the value: a
+    # date-time as the query compiler writes it for the database, the `LIKE`
+    # pattern of `contains` made of a text, a list of ids as JSON.
     adapters: tuple
 
     def of(self, values) -> list:
@@ -76,7 +79,8 @@ _MOMENT_TEXT = "0002-"
 
 def _stand_in(n: int, value):
     if isinstance(value, list):
-        # A list of ids, bound as one array (PostgreSQL's `= ANY(%s)`).
+        # A list of ids, bound as one value: an array (PostgreSQL's
+        # `= ANY(%s)`) or a JSON text (SQLite's `json_each(%s)`).
         if not all(type(item) is int for item in value):
             raise TypeError(f"a prepared query takes lists of ids: {value!r}")
         return [_ID_FLOOR - n]
@@ -187,6 +191,11 @@ def _params(params, values, stand_ins, connection) -> _Params:
     """Where each value goes among the compiled query's parameters; a value
     the SQL does not carry as given, or at all, is refused."""
     adapt = connection.ops.adapt_datetimefield_value
+
+    def contains(value: str) -> str:
+        # The pattern of `contains` and `icontains`, as Django's lookups make it.
+        return f"%{connection.ops.prep_for_like_query(value)}%"
+
     slots, constants, adapters, found = [], [], [], set()
     for param in params:
         slot, adapter = None, None
@@ -196,6 +205,12 @@ def _params(params, values, stand_ins, connection) -> _Params:
                 break
             if isinstance(stand_in, datetime) and param == adapt(stand_in):
                 slot, adapter = n, adapt
+                break
+            if isinstance(stand_in, str) and param == contains(stand_in):
+                slot, adapter = n, contains
+                break
+            if isinstance(stand_in, list) and param == json.dumps(stand_in):
+                slot, adapter = n, json.dumps
                 break
         if slot is None and _made_of_a_value(param):
             raise ValueError(f"a value is not a parameter as given: {param!r}")

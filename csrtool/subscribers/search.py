@@ -95,8 +95,9 @@ def _digits(query: str) -> str:
 
 
 class _IdAmong(Func):
-    """`id = ANY(%s::bigint[])` (PostgreSQL): the rows of a list of ids, bound
-    as one array however long the list."""
+    """The rows of a list of ids, bound as one value however long the list:
+    `id = ANY(%s::bigint[])` on PostgreSQL, `id IN (SELECT value FROM
+    json_each(%s))` on SQLite."""
 
     output_field = BooleanField()
 
@@ -107,6 +108,11 @@ class _IdAmong(Func):
     def as_sql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.source_expressions[0])
         return f"{column} = ANY(%s::bigint[])", [*params, self.ids]
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        among = "(SELECT value FROM json_each(%s))"
+        return f"{column} IN {among}", [*params, json.dumps(self.ids)]
 
 
 class TrigramText(Func):
@@ -129,31 +135,75 @@ class TrigramText(Func):
 _ACROSS_MARKS = {"email_canonical", "first_name", "last_name"}
 
 
-def _inside(column: str, text: str) -> tuple[Q, Q]:
-    """`column` holds `text` in any case: the plain condition, and the same in
-    the form the column's trigram indexes serve best. Text with a mark in it is
-    read across its marks; without, on UPPER(…), whose rows recheck faster."""
+def _inside(column: str, text: str) -> Q:
+    """`column` holds `text` in any case (the plain condition is `icontains`),
+    in the form the column's trigram indexes serve best. Text with a mark in it
+    is read across its marks; without, on UPPER(…), whose rows recheck faster."""
     plain = Q(**{f"{column}__icontains": text})
     if (
         connection.vendor != "postgresql"
         or column not in _ACROSS_MARKS
         or not has_mark(text)
     ):
-        return plain, plain
+        return plain
     spans = Contains(TrigramText(F(column)), TrigramText(Value(text)))
     # The plain condition again, as STRPOS: an index on UPPER(…) cannot serve
     # it, so the planner reads this arm on the index across the marks.
     holds = GreaterThan(StrIndex(Upper(F(column)), Upper(Value(text))), 0)
-    return plain, Q(spans) & Q(holds)
+    return Q(spans) & Q(holds)
+
+
+# One arm of a condition: terms (column, lookup, value) that all hold, such as
+# ("last_name", "icontains", "lace").
+_Arm = tuple[tuple[str, str, str | list[str]], ...]
+
+
+def _held(arms: list[_Arm]) -> Q:
+    """The condition that one of the arms holds."""
+    condition = Q(pk__in=[])
+    for terms in arms:
+        held = {f"{column}__{lookup}": value for column, lookup, value in terms}
+        condition |= Q(**held)
+    return condition
+
+
+def _arms_shape(arms: list[_Arm]) -> tuple[tuple, list]:
+    """Arms as a prepared query takes them: their shape (each term's column,
+    lookup and how many values a list holds), and their values in order (read
+    back by `_arms_of`)."""
+    shape, values = [], []
+    for terms in arms:
+        shape.append(
+            tuple(
+                (column, lookup, len(value) if isinstance(value, list) else None)
+                for column, lookup, value in terms
+            )
+        )
+        for _, _, value in terms:
+            values += value if isinstance(value, list) else [value]
+    return tuple(shape), values
+
+
+def _arms_of(shape: tuple, values: list) -> list[_Arm]:
+    """Arms of a shape, their values taken from the front of `values`."""
+    arms = []
+    for terms in shape:
+        arm = []
+        for column, lookup, count in terms:
+            taken = [values.pop(0) for _ in range(count or 1)]
+            arm.append((column, lookup, taken if count is not None else taken[0]))
+        arms.append(tuple(arm))
+    return arms
 
 
 @dataclass
 class _Matches:
-    """Rows a lookup finds, as a condition (what a scan of the table matches)
-    and, for SQLite, id queries that indexes answer and whose union holds every
-    such row."""
+    """Rows a lookup finds, as a condition (what a scan of the table matches,
+    also given as its arms) and, for SQLite, id queries that indexes answer and
+    whose union holds every such row."""
 
     condition: Q = field(default_factory=lambda: Q(pk__in=[]))
+    arms: list[_Arm] = field(default_factory=list)
     ids: list[tuple[str, list]] = field(default_factory=list)
     # The FTS5 query of the trigram match, when there is one, and its id query.
     fts: str = ""
@@ -164,8 +214,9 @@ class _Matches:
     # PostgreSQL: the same rows as `condition`, in the form its indexes serve.
     served: Q | None = None
 
-    def add(self, condition: Q, sql: str, params: list) -> None:
-        self.condition |= condition
+    def add(self, arms: list[_Arm], sql: str, params: list) -> None:
+        self.arms += arms
+        self.condition |= _held(arms)
         self.ids.append((sql, params))
 
     def indexed(self) -> Q:
@@ -190,7 +241,7 @@ def _in(values) -> str:
 def _equal(matches: _Matches, column: str, values: list, *, scoped=True) -> None:
     scope = f"{_PARTNERS} AND " if scoped else ""
     matches.add(
-        Q(**{f"{column}__in": values}),
+        [((column, "in", list(values)),)],
         f"SELECT id FROM {_TABLE} WHERE {scope}{column} IN ({_in(values)})",  # noqa: S608
         list(values),
     )
@@ -246,7 +297,7 @@ def _partial(query: str) -> _Matches:
         for column in ("first_name", "last_name", "billing_id"):
             _equal(matches, column, variants)
         return matches
-    condition, served = Q(pk__in=[]), Q(pk__in=[])
+    arms, served = [], Q(pk__in=[])
     searched = [
         ("email_canonical", query.casefold()),
         ("billing_id", query),
@@ -254,8 +305,8 @@ def _partial(query: str) -> _Matches:
         ("last_name", query),
     ]
     for column, text in searched:
-        plain, indexed = _inside(column, text)
-        condition, served = condition | plain, served | indexed
+        arms.append(((column, "icontains", text),))
+        served |= _inside(column, text)
     if query.isascii():
         # FTS5 folds ASCII case as casefold() does: one phrase over the four
         # columns reads each trigram's postings once, not twice.
@@ -270,12 +321,10 @@ def _partial(query: str) -> _Matches:
     if " " in query:
         first, _, last = query.partition(" ")
         if max(len(first), len(last)) >= TRIGRAM_MIN:
-            (first_plain, first_indexed), (last_plain, last_indexed) = (
-                _inside("first_name", first),
-                _inside("last_name", last),
+            arms.append(
+                (("first_name", "icontains", first), ("last_name", "icontains", last))
             )
-            condition |= first_plain & last_plain
-            served |= first_indexed & last_indexed
+            served |= _inside("first_name", first) & _inside("last_name", last)
             longer = ("first_name", first) if len(first) > len(last) else None
             column, text = longer or ("last_name", last)
             terms.append(f"{column} : {_phrase(text)}")
@@ -283,15 +332,15 @@ def _partial(query: str) -> _Matches:
             # "Al Li": two short names, each matched whole.
             firsts, lasts = _variants(first), _variants(last)
             matches.add(
-                Q(first_name__in=firsts, last_name__in=lasts),
+                [(("first_name", "in", firsts), ("last_name", "in", lasts))],
                 f"SELECT id FROM {_TABLE} WHERE {_PARTNERS} "  # noqa: S608
                 f"AND last_name IN ({_in(lasts)}) AND first_name IN ({_in(firsts)})",
                 lasts + firsts,
             )
     digits = _digits(query)
     if len(digits) >= PHONE_DIGITS_MIN:
-        phone = Q(phone__icontains=digits)
-        condition, served = condition | phone, served | phone
+        arms.append((("phone", "icontains", digits),))
+        served |= Q(phone__icontains=digits)
         terms.append(f"phone : {_phrase(digits)}")
     fts = " OR ".join(f"({term})" for term in terms)
     matches.fts = fts
@@ -300,7 +349,7 @@ def _partial(query: str) -> _Matches:
         [fts],
     )
     names = matches.condition  # "Al Li", if typed
-    matches.add(condition, *matches.fts_ids)
+    matches.add(arms, *matches.fts_ids)
     if connection.vendor == "postgresql":
         matches.served = names | served
     return matches
@@ -701,15 +750,17 @@ _EXACT_FIRST_PAGE = Prepared(_exact_first_page)
 
 
 def _among_ids(shape, *values):
-    """PostgreSQL: a lookup's scope among a list of ids (its last value), newest
-    first, but for the whole-key matches of `columns` where given: the page a
-    search of the narrow table, or a rare text's hits, settle on (see
-    `lookup_for`)."""
-    operator, status, annotate, columns = shape
+    """A lookup's scope among a list of ids (its last value), newest first, but
+    for the whole-key matches of `columns` where given, and of those only the
+    rows that hold one of the arms where given: the page a search of the narrow
+    table (PostgreSQL), or a rare text's hits, settle on (see `lookup_for`)."""
+    operator, status, annotate, columns, arms = shape
     values = list(values)
     queryset = _scope_of(operator, status, annotate, values)
     if columns is not None:
         queryset = queryset.exclude(_exact_of(_keys_of(columns, values)).condition)
+    if arms is not None:
+        queryset = queryset.filter(_held(_arms_of(arms, values)))
     (ids,) = values
     return queryset.filter(_IdAmong(ids)).order_by("-created_at", "-id")
 
@@ -751,10 +802,11 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         shape = (actor.is_operator, bool(status), annotate, columns, size)
         return own(_EXACT_FIRST_PAGE.rows(shape, *scope, *found))
 
-    def among(ids: list[int], keys: dict[str, list[str]] | None) -> list:
+    def among(ids: list[int], keys: dict[str, list[str]] | None, arms=None) -> list:
         columns, found = (None, []) if keys is None else _flattened(keys)
-        shape = (actor.is_operator, bool(status), annotate, columns)
-        return own(_AMONG_IDS.rows(shape, *scope, *found, list(ids)))
+        held, texts = (None, []) if arms is None else _arms_shape(arms)
+        shape = (actor.is_operator, bool(status), annotate, columns, held)
+        return own(_AMONG_IDS.rows(shape, *scope, *found, *texts, list(ids)))
 
     return lookup_page(
         subscribers,
@@ -779,9 +831,10 @@ def lookup_page(
     the trigram indexes), as `scan_filter` would find them. `first(keys, size)`,
     if given, reads the first page of whole-key matches in the queryset's stead
     (`lookup_for`), and the queryset may then be given as a function that makes
-    it, called only when a lookup goes further. Likewise `among(ids, keys)`
-    reads the queryset's rows among `ids`, newest first, but for the whole-key
-    matches of `keys` unless None (PostgreSQL).
+    it, called only when a lookup goes further. Likewise `among(ids, keys,
+    arms)` reads the queryset's rows among `ids`, newest first, but for the
+    whole-key matches of `keys` unless None, and of those the rows that hold
+    one of `arms` where given (a `_Matches`' arms).
     """
     scope = queryset if callable(queryset) else (lambda: queryset)
     query = _searchable(query)
@@ -829,7 +882,13 @@ def lookup_page(
     if _one_partner(queryset) and _is_common(partial):
         common = (queryset, partial.condition & ~exact.condition)
     if partial.rare:
-        page = _rare_page(queryset, partial, exact, cursor, size - len(items))
+        read = None
+        if among is not None:
+
+            def read(ids):
+                return among(ids, exact_keys, partial.arms)
+
+        page = _rare_page(queryset, partial, exact, cursor, size - len(items), read)
         if page is not None:
             return Page(items + page.items, page.next_cursor)
     rest = _partner_unindexed(queryset).filter(partial.indexed())
@@ -838,18 +897,23 @@ def lookup_page(
     return Page(items + page.items, page.next_cursor)
 
 
-def _rare_page(queryset, partial: _Matches, exact: _Matches, cursor, size: int):
+def _rare_page(
+    queryset, partial: _Matches, exact: _Matches, cursor, size: int, read=None
+):
     """SQLite: the page of a rare text's matches (one partner's, whole-key
     matches left out), from a page's worth of candidates and SPARE more put in
-    order by `_dated_candidates`, only their rows read whole; None where the
-    candidates do not settle it (the lookup's condition or scope left too many
-    out)."""
+    order by `_dated_candidates`, only their rows read whole (by `read(ids)`,
+    if given, as the queryset reads them); None where the candidates do not
+    settle it (the lookup's condition or scope left too many out)."""
     limit = size + 1 + searched_text.SPARE
     position = decode_cursor(cursor)
     ids = _dated_candidates(_partner_of(queryset), partial, position, limit)
-    rows = queryset.filter(pk__in=ids).filter(partial.condition)
-    rows = rows.exclude(exact.condition).order_by("-created_at", "-id")
-    items = list(rows[: size + 1])
+    if read is None:
+        rows = queryset.filter(pk__in=ids).filter(partial.condition)
+        rows = rows.exclude(exact.condition).order_by("-created_at", "-id")
+        items = list(rows[: size + 1])
+    else:
+        items = read(ids)[: size + 1]
     if len(items) <= size and len(ids) == limit:
         return None
     return _page(items, size)

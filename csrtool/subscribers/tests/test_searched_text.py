@@ -177,7 +177,7 @@ def test_a_partner_lookup_pages_as_a_scan_orders_it(
     ],
 )
 def test_each_field_is_searched_as_a_scan_searches_it(
-    cast, monkeypatch, reading, query, found
+    cast, actor_of, monkeypatch, reading, query, found
 ):
     for name, value in READINGS[reading].items():
         monkeypatch.setattr(searched_text, name, value)
@@ -213,6 +213,9 @@ def test_each_field_is_searched_as_a_scan_searches_it(
     scanned = acme.filter(scan_filter(query, region="US")).values_list("pk", flat=True)
     assert set(scanned) == wanted
     assert set(_pages(lambda **kw: acme.lookup(query, region="US", **kw))) == wanted
+    # As the page, the API and the CLI make it (the page's rows prepared).
+    alice = actor_of(cast.alice)
+    assert set(_pages(lambda **kw: search.lookup_for(alice, query, **kw))) == wanted
 
 
 @pytest.mark.parametrize("reading", READINGS)
