@@ -421,12 +421,12 @@ def _newest_first(
     Given `rows` (the partner's subscribers, for matches inside text: possibly
     thousands), the matches are put in order by their dates and ids alone, and
     only the page's rows are read whole from `rows`, with their readiness.
-    `common` (the same subscribers and the plain condition) is given for a text
-    so common that reading them newest first finds a page sooner
-    (`_common_page`)."""
+    `common` (the same subscribers and the plain condition, and how to read
+    them if not by those) is given for a text so common that reading them
+    newest first finds a page sooner (`_common_page`)."""
     position = decode_cursor(cursor)
     if common is not None:
-        page = _common_page(*common, position, size)
+        page = _common_page(*common[:2], position, size, *common[2:])
         if page is not None:
             return page
     order = ("-_created", "-_id")
@@ -662,21 +662,39 @@ def _one_partner(queryset) -> bool:
     return _partner_of(queryset) is not None
 
 
-def _common_page(subscribers, condition: Q, position, size: int) -> Page | None:
+def _within(queryset, floor):
+    """The rows from the newest down to `floor` (a date and an id), if given."""
+    if floor is None:
+        return queryset
+    created_at, pk = floor
+    # The first condition bounds the walk of the index; the second is exact.
+    return queryset.filter(created_at__gte=created_at).filter(
+        Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gte=pk)
+    )
+
+
+def _common_page(
+    subscribers, condition: Q, position, size: int, read=None
+) -> Page | None:
     """The page read from the partner's newest-first index, testing each row,
     down to COMMON_WINDOW rows after the cursor; None when fewer than a page's
-    worth of matches are among them (the text is rarer for this partner)."""
-    after = _after(subscribers, position)
-    newest = after.order_by("-created_at", "-id").values_list("created_at", "id")
-    floor = next(iter(newest[COMMON_WINDOW - 1 : COMMON_WINDOW]), None)
-    window = after
-    if floor is not None:
-        created_at, pk = floor
-        # The first condition bounds the walk of the index; the second is exact.
-        window = after.filter(created_at__gte=created_at).filter(
-            Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gte=pk)
-        )
-    items = list(window.filter(condition).order_by("-created_at", "-id")[: size + 1])
+    worth of matches are among them (the text is rarer for this partner).
+
+    `read`, if given, is (floor, matches): `floor(position)` gives the date and
+    id of the COMMON_WINDOW-th row after the position (None if there are
+    fewer), `matches(position, floor, size)` the first `size` + 1 matches down
+    to it, newest first, as `subscribers` and `condition` would (`lookup_for`).
+    """
+    if read is not None:
+        floor_of, matches = read
+        floor = floor_of(position)
+        items = matches(position, floor, size)
+    else:
+        after = _after(subscribers, position)
+        newest = after.order_by("-created_at", "-id").values_list("created_at", "id")
+        floor = next(iter(newest[COMMON_WINDOW - 1 : COMMON_WINDOW]), None)
+        window = _within(after, floor).filter(condition)
+        items = list(window.order_by("-created_at", "-id")[: size + 1])
     if len(items) <= size and floor is not None:
         return None
     return _page(items, size)
@@ -768,6 +786,44 @@ def _among_ids(shape, *values):
 _AMONG_IDS = Prepared(_among_ids)
 
 
+def _position_of(given: bool, values: list):
+    """A cursor's position (a date and an id) taken from the front of
+    `values`, if given."""
+    return (values.pop(0), values.pop(0)) if given else None
+
+
+def _newest_at(shape, *values):
+    """A partner's lookup (of one status, if given): its `count`-th row after
+    the position, if given, newest first (see `_common_page`)."""
+    status, positioned, count = shape
+    values = list(values)
+    queryset = _scope_of(False, status, None, values)
+    after = _after(queryset, _position_of(positioned, values))
+    newest = after.order_by("-created_at", "-id").only("created_at")
+    return newest[count - 1 : count]
+
+
+_NEWEST_AT = Prepared(_newest_at)
+
+
+def _window(shape, *values):
+    """A partner's lookup: the first page's worth of rows (and one more) after
+    the position, down to the floor, if given, that hold one of the arms, but
+    for the whole-key matches of `columns` (see `_common_page`)."""
+    status, annotate, columns, arms, positioned, floored, size = shape
+    values = list(values)
+    queryset = _scope_of(False, status, annotate, values)
+    keys = _keys_of(columns, values)
+    held = _held(_arms_of(arms, values))
+    after = _after(queryset, _position_of(positioned, values))
+    window = _within(after, _position_of(floored, values))
+    window = window.filter(held).exclude(_exact_of(keys).condition)
+    return window.order_by("-created_at", "-id")[: size + 1]
+
+
+_WINDOW = Prepared(_window)
+
+
 def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size=50):
     """A Subscriber Lookup as a page, the API or a command makes it: the
     actor's subscribers (of one status, if given), each with its partner and,
@@ -808,6 +864,19 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         shape = (actor.is_operator, bool(status), annotate, columns, held)
         return own(_AMONG_IDS.rows(shape, *scope, *found, *texts, list(ids)))
 
+    def floor(position) -> tuple | None:
+        shape = (bool(status), position is not None, COMMON_WINDOW)
+        rows = _NEWEST_AT.rows(shape, *scope, *(position or ()))
+        return (rows[0].created_at, rows[0].pk) if rows else None
+
+    def matches(position, below, keys, arms, size: int) -> list:
+        columns, found = _flattened(keys)
+        held, texts = _arms_shape(arms)
+        shape = (bool(status), annotate, columns, held)
+        shape += (position is not None, below is not None, size)
+        bounds = (*(position or ()), *(below or ()))
+        return own(_WINDOW.rows(shape, *scope, *found, *texts, *bounds))
+
     return lookup_page(
         subscribers,
         query,
@@ -816,11 +885,20 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         size=size,
         first=first_exact,
         among=among,
+        window=None if actor.is_operator else (floor, matches),
     )
 
 
 def lookup_page(
-    queryset, query: str, *, region=None, cursor=None, size=50, first=None, among=None
+    queryset,
+    query: str,
+    *,
+    region=None,
+    cursor=None,
+    size=50,
+    first=None,
+    among=None,
+    window=None,
 ) -> Page:
     """One page of a lookup, by keyset cursor (no count, no offset).
 
@@ -834,7 +912,10 @@ def lookup_page(
     it, called only when a lookup goes further. Likewise `among(ids, keys,
     arms)` reads the queryset's rows among `ids`, newest first, but for the
     whole-key matches of `keys` unless None, and of those the rows that hold
-    one of `arms` where given (a `_Matches`' arms).
+    one of `arms` where given (a `_Matches`' arms). And `window`, (floor,
+    matches), reads a common text's page from the partner's newest rows (see
+    `_common_page`; `matches(position, floor, keys, arms, size)` leaves out
+    the whole-key matches of `keys` and keeps the rows that hold one of `arms`).
     """
     scope = queryset if callable(queryset) else (lambda: queryset)
     query = _searchable(query)
@@ -881,6 +962,13 @@ def lookup_page(
         return Page(items + page.items, page.next_cursor)
     if _one_partner(queryset) and _is_common(partial):
         common = (queryset, partial.condition & ~exact.condition)
+        if window is not None:
+            floor_of, held_in = window
+
+            def held(position, floor, size):
+                return held_in(position, floor, exact_keys, partial.arms, size)
+
+            common += ((floor_of, held),)
     if partial.rare:
         read = None
         if among is not None:

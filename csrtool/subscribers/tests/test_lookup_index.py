@@ -460,6 +460,19 @@ def _all_pages(queryset, query, size) -> list[int]:
     raise AssertionError(f"no last page after 50 pages: {seen}")
 
 
+def _all_pages_for(actor, query: str, size: int) -> list[int]:
+    """Every page of a lookup as the page, the API and the CLI make it."""
+    seen, cursor = [], None
+    for _ in range(50):
+        page = search.lookup_for(
+            actor, query, annotate=annotate_readiness, size=size, cursor=cursor
+        )
+        seen += [s.pk for s in page.items]
+        if not (cursor := page.next_cursor):
+            return seen
+    raise AssertionError(f"no last page after 50 pages: {seen}")
+
+
 @pytest.mark.parametrize("reading", READINGS)
 def test_a_rare_text_pages_newest_first_as_a_scan_orders_it(cast, reading):
     """A rare text's hits are put in order by their dates, to the microsecond,
@@ -489,7 +502,7 @@ def test_a_rare_text_pages_newest_first_as_a_scan_orders_it(cast, reading):
 @pytest.mark.parametrize("reading", READINGS)
 @pytest.mark.parametrize("every", [1, 2, 5])
 def test_a_common_text_pages_newest_first_as_a_scan_orders_it(
-    cast, monkeypatch, every, reading
+    cast, actor_of, monkeypatch, every, reading
 ):
     # Small thresholds stand for a text with thousands of hits in a partner of a
     # million: every `every`-th subscriber matches, the window holds 4 rows, so
@@ -506,9 +519,12 @@ def test_a_common_text_pages_newest_first_as_a_scan_orders_it(
     expected = scanned_newest_first(acme, "airweath")
     assert len(expected) == len(range(0, 15, every))
     assert _all_pages(acme, "airweath", size=2) == expected
+    assert _all_pages_for(actor_of(cast.alice), "airweath", size=2) == expected
 
 
-def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
+def test_a_common_text_is_read_from_the_partners_newest_rows(
+    cast, actor_of, monkeypatch
+):
     monkeypatch.setattr(search, "COMMON_HITS", 3)
     monkeypatch.setattr(search, "COMMON_WINDOW", 100)
     _plan_subscribers(cast.acme)
@@ -522,6 +538,7 @@ def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
             # million the planner walks the index.
             cursor.execute("SET enable_seqscan = off")
     acme = annotate_readiness(Subscriber.objects.for_partner(cast.acme))
+    alice = actor_of(cast.alice)
     with _plans() as plans:
         page = acme.lookup("airweath", size=2)
     assert len(page.items) == 2
@@ -531,6 +548,12 @@ def test_a_common_text_is_read_from_the_partners_newest_rows(cast, monkeypatch):
         # read instead of every hit sorted (no temporary sort of the matches).
         assert "USING INDEX subscriber_newest (partner_id=?" in walk, walk
         assert "USE TEMP B-TREE" not in walk, walk
+        # So too as the page, the API and the CLI make it.
+        with _plans() as plans:
+            made = search.lookup_for(alice, "airweath", size=2)
+        assert [s.pk for s in made.items] == [s.pk for s in page.items]
+        assert "USING INDEX subscriber_newest (partner_id=?" in plans[-1], plans
+        assert "USE TEMP B-TREE" not in plans[-1], plans
     else:
         # PostgreSQL, whatever the planner guesses of the text: the newest rows
         # of the searched text, the text read from the index (no row visited).
