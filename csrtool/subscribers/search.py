@@ -286,11 +286,61 @@ def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _partial(query: str) -> _Matches:
+def _shared_start(partner: int) -> str:
+    """SQLite: what each of the partner's Billing IDs starts with (the fixed
+    part of an account number's format, such as `P1-`), in lower case: the
+    first and the last in order share it, from the partner's index of them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT billing_id FROM {_TABLE} WHERE partner_id = %s "  # noqa: S608
+            f"ORDER BY billing_id LIMIT 1), (SELECT billing_id FROM {_TABLE} "
+            "WHERE partner_id = %s ORDER BY billing_id DESC LIMIT 1)",
+            [partner, partner],
+        )
+        first, last = cursor.fetchone()
+    if first is None:
+        return ""
+    # In the index's order (by code point), as the rows between them.
+    shared = 0
+    while shared < min(len(first), len(last)) and first[shared] == last[shared]:
+        shared += 1
+    return first[:shared].lower()
+
+
+def _rarer_part(text: str, common: str) -> str:
+    """The longest part of `text` (three characters or more) that holds none
+    of the trigrams of `common`, in any case; empty if there is none."""
+    lowered = text.lower()
+    held = {common[n : n + 3] for n in range(len(common) - 2)}
+    rarer, start = "", 0
+    for n in range(len(lowered) - 2):
+        if lowered[n : n + 3] in held:
+            start = n + 1
+        elif n + 3 - start > len(rarer):
+            rarer = text[start : n + 3]
+    return rarer
+
+
+def _matched(text: str, common: str) -> str:
+    """An FTS5 query of the phrase `text`.
+
+    Every trigram of a phrase is read in step, so one that a partner's rows all
+    hold (those of `common`, the start its Billing IDs share) costs a posting
+    for each of them: `P1-9148` took 8.3 ms at 1M where `1-9148` took 1.3 ms.
+    The longest part of the text without those trigrams, asked first beside
+    the phrase, reads them only where that part is found (2.5 ms)."""
+    rarer = _rarer_part(text, common) if common else text
+    if rarer in ("", text):
+        return _phrase(text)
+    return f"({_phrase(rarer)} AND {_phrase(text)})"
+
+
+def _partial(query: str, *, common: str = "") -> _Matches:
     """Matches inside the searched columns: three characters or more through the
     trigram index (FTS5 folds case more widely than SQLite's LIKE, so the
     condition keeps exactly what a scan matches); fewer, whole names and Billing
-    IDs in any case."""
+    IDs in any case. `common`: text whose trigrams most of the rows searched
+    hold (`_shared_start`), which the trigram match reads last."""
     matches = _Matches()
     if len(query) < TRIGRAM_MIN:
         variants = _variants(query)
@@ -311,7 +361,8 @@ def _partial(query: str) -> _Matches:
         # FTS5 folds ASCII case as casefold() does: one phrase over the four
         # columns reads each trigram's postings once, not twice.
         terms = [
-            f"{{email_canonical first_name last_name billing_id}} : {_phrase(query)}"
+            "{email_canonical first_name last_name billing_id} : "
+            + _matched(query, common)
         ]
     else:
         terms = [
@@ -948,7 +999,11 @@ def lookup_page(
     if cursor == _REST_START:
         cursor = None
     queryset, exact = scope(), _exact_of(exact_keys)
-    partial, common = _partial(query), None
+    partner, common = _partner_of(queryset), None
+    shared = ""
+    if connection.vendor == "sqlite" and partner is not None and len(query) > 3:
+        shared = _shared_start(partner)
+    partial = _partial(query, common=shared)
     if connection.vendor == "postgresql":
         read = None
         if among is not None:
@@ -960,7 +1015,7 @@ def lookup_page(
             queryset, query, partial, exact.condition, cursor, size - len(items), read
         )
         return Page(items + page.items, page.next_cursor)
-    if _one_partner(queryset) and _is_common(partial):
+    if partner is not None and _is_common(partial):
         common = (queryset, partial.condition & ~exact.condition)
         if window is not None:
             floor_of, held_in = window

@@ -378,6 +378,34 @@ def test_a_rare_texts_page_is_read_by_id_as_the_page_the_api_and_the_cli_read_it
     assert [s.last_name for s in page.items] == ["Lovelace1234", *rest]
 
 
+def test_a_part_of_a_billing_id_is_matched_past_the_start_they_all_share(cast):
+    """SQLite: a partner's Billing IDs that all start alike (`INV-00…`) put
+    those trigrams in each of its rows; the trigram match asks first for the
+    longest part of the text without them, beside the whole text."""
+    acme = Subscriber.objects.for_partner(cast.acme)
+    Subscriber.objects.filter(partner=cast.acme).update(billing_id="INV-0099")
+    made = [
+        make_subscriber(cast.acme, email=f"b{n}@bill.example", billing_id=f"INV-00{n}")
+        for n in (12, 120, 312, 45)
+    ]
+    make_subscriber(cast.globex, email="g@bill.example", billing_id="INV-0012")
+    expected = scanned_newest_first(acme, "inv-0012")
+    assert expected == [made[1].pk, made[0].pk]
+    with CaptureQueriesContext(connection) as queries:
+        page = acme.lookup("inv-0012")
+    assert [s.pk for s in page.items] == expected
+    if connection.vendor == "sqlite":
+        (match,) = [q["sql"] for q in queries if " MATCH " in q["sql"]]
+        assert '("0012" AND "inv-0012")' in match, match
+        # In the index's order, "INV-…" and "inv-…" have rows between them
+        # that start otherwise ("Other"): nothing is shared.
+        make_subscriber(cast.acme, email="l@bill.example", billing_id="inv-0099")
+        with CaptureQueriesContext(connection) as queries:
+            assert [s.pk for s in acme.lookup("inv-0012").items] == expected
+        (match,) = [q["sql"] for q in queries if " MATCH " in q["sql"]]
+        assert ': "inv-0012")' in match, match
+
+
 @pytest.mark.parametrize("status", ["", Status.ACTIVE])
 def test_matches_past_the_candidates_are_still_found(cast, status):
     """A rare text's page is settled from its newest matches; where the
