@@ -163,18 +163,28 @@ def _probe(partner: int, found: list[str], position) -> tuple[int, list[tuple]]:
 
 def _walk(
     partner: int, found: list[str], position, skip: int, count: int, limit: int
-) -> list[tuple]:
+) -> tuple[list[tuple], bool]:
     """Of the partner's newest rows after the position, past the first `skip`,
-    the first `limit` of the next `count` that match, newest first."""
+    the first `limit` of the next `count` that match, newest first; and whether
+    the partner's oldest row was read among them (the walk can go no further):
+    that row comes with them, matching or not, as the last."""
     newest, newest_params = _newest(partner, position, count)
     condition, params = _walk_condition(found)
+    oldest = (
+        f"(SELECT id FROM {TABLE} WHERE partner_id = %s "  # noqa: S608
+        f"ORDER BY created_us, id LIMIT 1)"
+    )
     statement = (
-        f"SELECT created_us, id FROM ({newest} OFFSET {skip}) newest "  # noqa: S608
-        f"WHERE {condition} ORDER BY {_NEWEST_FIRST} LIMIT {limit}"
+        f"SELECT created_us, id, {condition}, id = {oldest} "  # noqa: S608
+        f"FROM ({newest} OFFSET {skip}) newest "
+        f"WHERE {condition} OR id = {oldest} "
+        f"ORDER BY {_NEWEST_FIRST} LIMIT {limit + 1}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*newest_params, *params])
-        return cursor.fetchall()
+        cursor.execute(statement, [*params, partner, *newest_params, *params, partner])
+        rows = cursor.fetchall()
+    ended = bool(rows) and bool(rows[-1][3])
+    return [(at, pk) for at, pk, matches, _ in rows if matches][:limit], ended
 
 
 def _promising(matched: int, read: int, size: int) -> bool:
@@ -219,7 +229,9 @@ def candidates(
     often enough to fill a page in the window is read from the window, a rarer
     one from its trigram hits. Each step of the window tells again: a text
     the probe took for common, and the step shows rarer, turns to its hits
-    without reading the rest of the window."""
+    without reading the rest of the window. A step that reaches the partner's
+    oldest row has read them all: a partner smaller than the window is walked
+    once, not again past its end, and needs no hits."""
     limit = size + 1 + SPARE
     read, probed = _probe(partner, found, position)
     if len(probed) > size:
@@ -231,11 +243,17 @@ def candidates(
         # The window, a step at a time: each step tells more surely than the
         # probe whether the rest of the window holds a page.
         step = min(WINDOW_STEP, COMMON_WINDOW - read)
-        walked += _walk(partner, found, position, read, step, limit - len(walked))
+        matched, ended = _walk(
+            partner, found, position, read, step, limit - len(walked)
+        )
+        walked += matched
         read += step
         if len(walked) > size:
             # A page, read from the window: rows past it are not known.
             return walked, False
+        if ended:
+            # Every one of the partner's rows after the position was read.
+            return walked, True
     hits = _hits(partner, found, position)
     if len(hits) >= COMMON_HITS:
         return None

@@ -298,3 +298,32 @@ def test_a_window_that_turns_out_rarer_than_promised_is_left_for_the_hits(
     ]
     walked = [q["sql"] for q in queries if " OFFSET " in q["sql"]]
     assert len(walked) == 1, walked
+
+
+@postgresql_only
+def test_a_partner_smaller_than_the_window_is_walked_to_its_oldest_row_once(
+    cast, monkeypatch
+):
+    """The window promises a page but holds more rows than the partner: the
+    walk stops at the partner's oldest row, which settles the page without
+    reading the rows again or asking the trigram index."""
+    for name, value in [
+        ("COMMON_PROBE", 1),
+        ("WINDOW_STEP", 8),
+        ("COMMON_WINDOW", 100),
+        ("WINDOW_MARGIN", 0),
+    ]:
+        monkeypatch.setattr(searched_text, name, value)
+    oldest = make_subscriber(cast.acme, email="o@w.example", last_name="Fairweather")
+    for n in range(6):
+        make_subscriber(cast.acme, email=f"x{n}@w.example", last_name="Other")
+    newest = make_subscriber(cast.acme, email="n@w.example", last_name="Fairweather")
+    make_subscriber(cast.globex, email="g@w.example", last_name="Fairweather")
+    acme = Subscriber.objects.for_partner(cast.acme)
+    with CaptureQueriesContext(connection) as queries:
+        page = acme.lookup("fairweath", size=5)
+    assert [s.pk for s in page.items] == [newest.pk, oldest.pk]
+    assert page.next_cursor is None
+    walked = [q["sql"] for q in queries if " OFFSET " in q["sql"]]
+    assert len(walked) == 1, walked
+    assert not [q["sql"] for q in queries if "marks LIKE" in q["sql"]], queries
