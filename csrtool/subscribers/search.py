@@ -819,11 +819,12 @@ _EXACT_FIRST_PAGE = Prepared(_exact_first_page)
 
 
 def _among_ids(shape, *values):
-    """A lookup's scope among a list of ids (its last value), newest first, but
-    for the whole-key matches of `columns` where given, and of those only the
+    """A lookup's scope among a list of ids (its last value), newest first, the
+    first `size` + 1, but for the whole-key matches of `columns` where given,
+    and of those only the
     rows that hold one of the arms where given: the page a search of the narrow
     table (PostgreSQL), or a rare text's hits, settle on (see `lookup_for`)."""
-    operator, status, annotate, columns, arms = shape
+    operator, status, annotate, columns, arms, size = shape
     values = list(values)
     queryset = _scope_of(operator, status, annotate, values)
     if columns is not None:
@@ -831,7 +832,9 @@ def _among_ids(shape, *values):
     if arms is not None:
         queryset = queryset.filter(_held(_arms_of(arms, values)))
     (ids,) = values
-    return queryset.filter(_IdAmong(ids)).order_by("-created_at", "-id")
+    queryset = queryset.filter(_IdAmong(ids)).order_by("-created_at", "-id")
+    # A page's worth and one more: each row read is a model instance made.
+    return queryset[: size + 1]
 
 
 _AMONG_IDS = Prepared(_among_ids)
@@ -909,10 +912,10 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         shape = (actor.is_operator, bool(status), annotate, columns, size)
         return own(_EXACT_FIRST_PAGE.rows(shape, *scope, *found))
 
-    def among(ids: list[int], keys: dict[str, list[str]] | None, arms=None) -> list:
+    def among(ids: list[int], keys, arms, size: int) -> list:
         columns, found = (None, []) if keys is None else _flattened(keys)
         held, texts = (None, []) if arms is None else _arms_shape(arms)
-        shape = (actor.is_operator, bool(status), annotate, columns, held)
+        shape = (actor.is_operator, bool(status), annotate, columns, held, size)
         return own(_AMONG_IDS.rows(shape, *scope, *found, *texts, list(ids)))
 
     def floor(position) -> tuple | None:
@@ -961,12 +964,13 @@ def lookup_page(
     if given, reads the first page of whole-key matches in the queryset's stead
     (`lookup_for`), and the queryset may then be given as a function that makes
     it, called only when a lookup goes further. Likewise `among(ids, keys,
-    arms)` reads the queryset's rows among `ids`, newest first, but for the
-    whole-key matches of `keys` unless None, and of those the rows that hold
-    one of `arms` where given (a `_Matches`' arms). And `window`, (floor,
-    matches), reads a common text's page from the partner's newest rows (see
-    `_common_page`; `matches(position, floor, keys, arms, size)` leaves out
-    the whole-key matches of `keys` and keeps the rows that hold one of `arms`).
+    arms, size)` reads the queryset's first `size` + 1 rows among `ids`, newest
+    first, but for the whole-key matches of `keys` unless None, and of those
+    the rows that hold one of `arms` unless None (a `_Matches`' arms). And
+    `window`, (floor, matches), reads a common text's page from the partner's
+    newest rows (see `_common_page`; `matches(position, floor, keys, arms,
+    size)` leaves out the whole-key matches of `keys` and keeps the rows that
+    hold one of `arms`).
     """
     scope = queryset if callable(queryset) else (lambda: queryset)
     query = _searchable(query)
@@ -1009,7 +1013,8 @@ def lookup_page(
         if among is not None:
 
             def read(ids, *, whole_keys_out):
-                return among(ids, exact_keys if whole_keys_out else None)
+                keys = exact_keys if whole_keys_out else None
+                return among(ids, keys, None, size - len(items))
 
         page = _postgres_rest(
             queryset, query, partial, exact.condition, cursor, size - len(items), read
@@ -1029,7 +1034,7 @@ def lookup_page(
         if among is not None:
 
             def read(ids):
-                return among(ids, exact_keys, partial.arms)
+                return among(ids, exact_keys, partial.arms, size - len(items))
 
         page = _rare_page(queryset, partial, exact, cursor, size - len(items), read)
         if page is not None:
