@@ -821,9 +821,9 @@ _EXACT_FIRST_PAGE = Prepared(_exact_first_page)
 def _among_ids(shape, *values):
     """A lookup's scope among a list of ids (its last value), newest first, the
     first `size` + 1, but for the whole-key matches of `columns` where given,
-    and of those only the
-    rows that hold one of the arms where given: the page a search of the narrow
-    table (PostgreSQL), or a rare text's hits, settle on (see `lookup_for`)."""
+    and of those only the rows that hold one of the arms where given: the page
+    a search of the narrow table (PostgreSQL), or a rare text's hits, settle on
+    (see `lookup_for`)."""
     operator, status, annotate, columns, arms, size = shape
     values = list(values)
     queryset = _scope_of(operator, status, annotate, values)
