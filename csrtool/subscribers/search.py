@@ -307,11 +307,11 @@ def _shared_start(partner: int) -> str:
     return first[:shared].lower()
 
 
-def _rarer_part(text: str, common: str) -> str:
+def _rarer_part(text: str, shared: str) -> str:
     """The longest part of `text` (three characters or more) that holds none
-    of the trigrams of `common`, in any case; empty if there is none."""
+    of the trigrams of `shared`, in any case; empty if there is none."""
     lowered = text.lower()
-    held = {common[n : n + 3] for n in range(len(common) - 2)}
+    held = {shared[n : n + 3] for n in range(len(shared) - 2)}
     rarer, start = "", 0
     for n in range(len(lowered) - 2):
         if lowered[n : n + 3] in held:
@@ -321,26 +321,26 @@ def _rarer_part(text: str, common: str) -> str:
     return rarer
 
 
-def _matched(text: str, common: str) -> str:
+def _matched(text: str, shared: str) -> str:
     """An FTS5 query of the phrase `text`.
 
     Every trigram of a phrase is read in step, so one that a partner's rows all
-    hold (those of `common`, the start its Billing IDs share) costs a posting
+    hold (those of `shared`, the start its Billing IDs share) costs a posting
     for each of them: `P1-9148` took 8.3 ms at 1M where `1-9148` took 1.3 ms.
     The longest part of the text without those trigrams, asked first beside
     the phrase, reads them only where that part is found (2.5 ms)."""
-    rarer = _rarer_part(text, common) if common else text
+    rarer = _rarer_part(text, shared) if shared else text
     if rarer in ("", text):
         return _phrase(text)
     return f"({_phrase(rarer)} AND {_phrase(text)})"
 
 
-def _partial(query: str, *, common: str = "") -> _Matches:
+def _partial(query: str, *, shared: str = "") -> _Matches:
     """Matches inside the searched columns: three characters or more through the
     trigram index (FTS5 folds case more widely than SQLite's LIKE, so the
     condition keeps exactly what a scan matches); fewer, whole names and Billing
-    IDs in any case. `common`: text whose trigrams most of the rows searched
-    hold (`_shared_start`), which the trigram match reads last."""
+    IDs in any case. `shared`: text whose trigrams each of the rows searched
+    holds (`_shared_start`), which the trigram match reads last."""
     matches = _Matches()
     if len(query) < TRIGRAM_MIN:
         variants = _variants(query)
@@ -362,7 +362,7 @@ def _partial(query: str, *, common: str = "") -> _Matches:
         # columns reads each trigram's postings once, not twice.
         terms = [
             "{email_canonical first_name last_name billing_id} : "
-            + _matched(query, common)
+            + _matched(query, shared)
         ]
     else:
         terms = [
@@ -472,12 +472,13 @@ def _newest_first(
     Given `rows` (the partner's subscribers, for matches inside text: possibly
     thousands), the matches are put in order by their dates and ids alone, and
     only the page's rows are read whole from `rows`, with their readiness.
-    `common` (the same subscribers and the plain condition, and how to read
-    them if not by those) is given for a text so common that reading them
+    `common` (the same subscribers, the plain condition, and how to read them
+    if not by those, or None) is given for a text so common that reading them
     newest first finds a page sooner (`_common_page`)."""
     position = decode_cursor(cursor)
     if common is not None:
-        page = _common_page(*common[:2], position, size, *common[2:])
+        subscribers, condition, read = common
+        page = _common_page(subscribers, condition, position, size, read)
         if page is not None:
             return page
     order = ("-_created", "-_id")
@@ -923,7 +924,7 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         rows = _NEWEST_AT.rows(shape, *scope, *(position or ()))
         return (rows[0].created_at, rows[0].pk) if rows else None
 
-    def matches(position, below, keys, arms, size: int) -> list:
+    def in_window(position, below, keys, arms, size: int) -> list:
         columns, found = _flattened(keys)
         held, texts = _arms_shape(arms)
         shape = (bool(status), annotate, columns, held)
@@ -939,7 +940,7 @@ def lookup_for(actor, query: str, *, status="", annotate=None, cursor=None, size
         size=size,
         first=first_exact,
         among=among,
-        window=None if actor.is_operator else (floor, matches),
+        window=None if actor.is_operator else (floor, in_window),
     )
 
 
@@ -967,10 +968,10 @@ def lookup_page(
     arms, size)` reads the queryset's first `size` + 1 rows among `ids`, newest
     first, but for the whole-key matches of `keys` unless None, and of those
     the rows that hold one of `arms` unless None (a `_Matches`' arms). And
-    `window`, (floor, matches), reads a common text's page from the partner's
-    newest rows (see `_common_page`; `matches(position, floor, keys, arms,
-    size)` leaves out the whole-key matches of `keys` and keeps the rows that
-    hold one of `arms`).
+    `window`, (floor, in_window), reads a common text's page from the
+    partner's newest rows (see `_common_page`; `in_window(position, floor,
+    keys, arms, size)` leaves out the whole-key matches of `keys` and keeps the
+    rows that hold one of `arms`).
     """
     scope = queryset if callable(queryset) else (lambda: queryset)
     query = _searchable(query)
@@ -1007,7 +1008,7 @@ def lookup_page(
     shared = ""
     if connection.vendor == "sqlite" and partner is not None and len(query) > 3:
         shared = _shared_start(partner)
-    partial = _partial(query, common=shared)
+    partial = _partial(query, shared=shared)
     if connection.vendor == "postgresql":
         read = None
         if among is not None:
@@ -1021,14 +1022,15 @@ def lookup_page(
         )
         return Page(items + page.items, page.next_cursor)
     if partner is not None and _is_common(partial):
-        common = (queryset, partial.condition & ~exact.condition)
+        read = None
         if window is not None:
-            floor_of, held_in = window
+            floor_of, in_window = window
 
             def held(position, floor, size):
-                return held_in(position, floor, exact_keys, partial.arms, size)
+                return in_window(position, floor, exact_keys, partial.arms, size)
 
-            common += ((floor_of, held),)
+            read = (floor_of, held)
+        common = (queryset, partial.condition & ~exact.condition, read)
     if partial.rare:
         read = None
         if among is not None:

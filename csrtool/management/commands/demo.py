@@ -32,20 +32,6 @@ DEMO_NUMBERS = [
 ]
 
 
-def demo_password(email: str, name: str) -> str:
-    """A random password the password validators take for this login. Now and
-    then a random one shares enough letters with the address or the name for
-    the similarity check to refuse it: another is drawn."""
-    person = User(email=email, full_name=name)
-    while True:
-        password = "demo-" + secrets.token_urlsafe(9)
-        try:
-            validate_password(password, person)
-        except ValidationError:
-            continue
-        return password
-
-
 DEMO_PLANS = [
     (
         "Voice starter",
@@ -67,6 +53,20 @@ DEMO_PLANS = [
         ],
     ),
 ]
+
+
+def demo_password(email: str, name: str) -> str:
+    """A random password the password validators take for this login. Now and
+    then a random one shares enough letters with the address or the name for
+    the similarity check to refuse it: another is drawn."""
+    person = User(email=email, full_name=name)
+    while True:
+        password = "demo-" + secrets.token_urlsafe(9)
+        try:
+            validate_password(password, person)
+        except ValidationError:
+            continue
+        return password
 
 
 class Command(BaseCommand):
