@@ -77,17 +77,14 @@ def _searchable(query) -> str:
 
 
 def _phones(query: str, region: str | None) -> list[str]:
-    """The E.164 forms a phone-like query can stand for."""
-    found = []
-    for default_region in dict.fromkeys([region, None]):
-        try:
-            number = phonenumbers.parse(query, default_region)
-        except phonenumbers.NumberParseException:
-            continue
-        found.append(
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        )
-    return list(dict.fromkeys(found))
+    """The E.164 form a phone-like query stands for, if any: read as a number
+    of the region (a number typed with its country code reads the same in
+    every region, and one typed without reads as nothing outside one)."""
+    try:
+        number = phonenumbers.parse(query, region)
+    except phonenumbers.NumberParseException:
+        return []
+    return [phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)]
 
 
 def _digits(query: str) -> str:
@@ -238,12 +235,21 @@ def _in(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _equal(matches: _Matches, column: str, values: list, *, scoped=True) -> None:
-    scope = f"{_PARTNERS} AND " if scoped else ""
+def _equal(
+    matches: _Matches, column: str, values: list, *, scoped=True, partner=None
+) -> None:
+    """`column` is one of `values`: on SQLite, an id query on the column's
+    index, which leads with the partner where `scoped` (the given partner's,
+    else every partner's in turn)."""
+    scope, params = "", list(values)
+    if scoped and partner is None:
+        scope = f"{_PARTNERS} AND "
+    elif scoped:
+        scope, params = "partner_id = %s AND ", [partner, *params]
     matches.add(
         [((column, "in", list(values)),)],
         f"SELECT id FROM {_TABLE} WHERE {scope}{column} IN ({_in(values)})",  # noqa: S608
-        list(values),
+        params,
     )
 
 
@@ -263,11 +269,13 @@ def _exact_keys(query: str, region: str | None) -> dict[str, list[str]]:
     return keys
 
 
-def _exact_of(keys: dict[str, list[str]]) -> _Matches:
-    """Whole keys, each answered by a unique or partner index."""
+def _exact_of(keys: dict[str, list[str]], partner: int | None = None) -> _Matches:
+    """Whole keys, each answered by a unique or partner index (of `partner`'s
+    rows alone, if given)."""
     matches = _Matches()
     for column, values in keys.items():
-        _equal(matches, column, values, scoped=column not in _UNSCOPED)
+        scoped = column not in _UNSCOPED
+        _equal(matches, column, values, scoped=scoped, partner=partner)
     return matches
 
 
@@ -811,8 +819,10 @@ def _exact_first_page(shape, *values):
     `lookup_for`): the same query as `lookup_page` makes of the same scope."""
     operator, status, annotate, columns, size = shape
     values = list(values)
+    partner = None if operator else values[0]
     queryset = _scope_of(operator, status, annotate, values)
-    matches = queryset.filter(_exact_of(_keys_of(columns, values)).indexed())
+    exact = _exact_of(_keys_of(columns, values), partner)
+    matches = queryset.filter(exact.indexed())
     return _driven(matches).order_by("-_created", "-_id")[: size + 1]
 
 
@@ -985,7 +995,9 @@ def lookup_page(
         if position is None and first is not None:
             page = _page(first(exact_keys, size), size)
         else:
-            matches = scope().filter(_exact_of(exact_keys).indexed())
+            queryset = scope()
+            exact = _exact_of(exact_keys, _partner_of(queryset))
+            matches = queryset.filter(exact.indexed())
             page = _newest_first(matches, position, size)
         keys = _identifying(exact_keys)
         if (cursor or "").startswith(_KEY_PHASE) or any(

@@ -665,3 +665,29 @@ def test_a_whole_key_is_looked_up_in_the_actors_own_scope(cast, actor_of):
     with CaptureQueriesContext(connection) as queries:
         assert search.lookup_for(charlie, cast.gus.public_id).items == [cast.gus]
     assert len(queries) == 1
+
+
+@pytest.mark.parametrize(
+    ("typed", "column"), [("(212) 555-0000", "phone"), ("INV-0", "billing_id")]
+)
+def test_a_partners_whole_key_is_probed_among_its_own_rows_alone(
+    cast, actor_of, typed, column
+):
+    """A phone or Billing ID typed whole is looked up on its partner index for
+    the actor's partner, not for every partner in turn."""
+    _plan_subscribers(cast.acme, count=10)
+    make_subscriber(
+        cast.acme, email="again@plan.example", billing_id="INV-0", phone="+12125550000"
+    )
+    bob = actor_of(cast.bob)
+    with _plans() as plans:
+        first = search.lookup_for(bob, typed, size=1)
+        cursor = first.next_cursor
+        following = search.lookup_for(bob, typed, size=1, cursor=cursor)
+    found = first.items + following.items
+    assert [s.billing_id for s in found] == ["INV-0", "INV-0"]
+    # The first page, then the next from its cursor (a query compiled anew).
+    for whole_keys in (plans[0], plans[-1]):
+        assert "partners_partner" not in whole_keys, whole_keys
+        if connection.vendor == "sqlite":
+            assert f"(partner_id=? AND {column}=?)" in whole_keys, whole_keys

@@ -2,6 +2,7 @@ import pytest
 
 from csrtool import timezones
 from csrtool.conftest import make_subscriber
+from csrtool.subscribers import search
 from csrtool.subscribers.models import Subscriber
 from csrtool.tests.answers import page_and_queries
 
@@ -45,6 +46,21 @@ def test_it_finds_a_subscriber_by_any_key(cast, client_for, ada, query):
     page = lookup(client_for(cast.bob), query)
     assert ada.public_id in page
     assert cast.sam.public_id not in page
+
+
+def test_a_phone_is_read_in_the_partners_country_unless_typed_with_its_own(
+    cast, actor_of
+):
+    """Globex is in London, Acme in New York."""
+    charlie, bob = actor_of(cast.charlie), actor_of(cast.bob)
+    for typed in ("020 7946 0000", "+44 20 7946 0000", "0044 20 7946 0000"):
+        assert search.lookup_for(charlie, typed).items == [cast.gus]
+    londoner = make_subscriber(
+        cast.acme, email="uk@acme.example", phone="+442079460111"
+    )
+    assert search.lookup_for(bob, "+44 20 7946 0111").items == [londoner]
+    # Without its country code, a London number is no number of New York's.
+    assert search.lookup_for(bob, "020 7946 0111").items == []
 
 
 def test_it_finds_by_subscriber_id_with_stray_spaces_and_case(cast, client_for, ada):
