@@ -15,6 +15,7 @@ from csrtool.subscribers.tests.test_lookup_index import (
     READINGS,
     _plan_subscribers,
     _plans,
+    scanned,
 )
 
 postgresql_only = pytest.mark.skipif(
@@ -270,6 +271,53 @@ def test_a_rare_texts_page_is_read_from_the_tables_trigram_index(cast, monkeypat
         for plan in rows[1:]:
             assert "Index Scan using subscribers_subscriber_pkey" in plan, plan
             assert "trgm" not in plan and "subscriber_newest" not in plan, plan
+
+
+@postgresql_only
+def test_patterns_that_all_hold_one_text_read_the_trigram_index_once_for_it(
+    cast, monkeypatch
+):
+    """`1-90834` inside a name, an address or a Billing ID, or `190834` inside
+    a phone: every match holds `90834`, which the trigram index is read for
+    once. A part of a Billing ID is read there without the start that every
+    Billing ID of the partner shares (`P1-`, a trigram in each row)."""
+    monkeypatch.setattr(searched_text, "COMMON_PROBE", 1)
+    monkeypatch.setattr(searched_text, "COMMON_WINDOW", 1)
+    billing = make_subscriber(cast.acme, email="b@x.example", billing_id="P1-90834")
+    phone = make_subscriber(
+        cast.acme, email="p@x.example", billing_id="P1-00001", phone="+12125190834"
+    )
+    make_subscriber(
+        cast.acme, email="o@x.example", billing_id="P1-00002", phone="+12125908340"
+    )
+    Subscriber.objects.filter(pk=cast.sam.pk).update(billing_id="P1-00003")
+    Subscriber.objects.bulk_create(
+        Subscriber(
+            partner=cast.acme,
+            first_name=f"Ada{n}",
+            last_name=f"Lovelace{n}",
+            email=f"subscriber{n}@plan.example",
+            email_canonical=f"subscriber{n}@plan.example",
+            phone=f"+1212555{n:04}",
+            time_zone="UTC",
+            billing_id=f"P1-{10000 + n}",
+        )
+        for n in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE subscribers_searched_text")
+    acme = Subscriber.objects.for_partner(cast.acme)
+    for query, matched, index_reads in [
+        ("1-90834", {billing, phone}, "'%90834%'"),
+        ("P1-908", {billing}, "'%14908%'"),
+    ]:
+        with _plans() as plans:
+            page = acme.lookup(query, size=5)
+        assert {s.public_id for s in page.items} == {s.public_id for s in matched}
+        assert {s.public_id for s in matched} == scanned(acme, query, region="US")
+        [hits] = [plan for plan in plans if "subscribers_searched_text_trgm" in plan]
+        assert "BitmapOr" not in hits, hits
+        assert f"Index Cond: (marks ~~ {index_reads}" in hits, hits
 
 
 @postgresql_only
