@@ -279,8 +279,9 @@ def _plans():
         yield plans
 
 
-def _plan_subscribers(partner, count=3000) -> None:
-    """Enough of a partner's subscribers for a query plan to be read."""
+def _plan_subscribers(partner, count=3000, billing="INV-{}") -> None:
+    """Enough of a partner's subscribers for a query plan to be read (the
+    Billing IDs in the format of `billing`, of each one's number)."""
     Subscriber.objects.bulk_create(
         Subscriber(
             partner=partner,
@@ -290,7 +291,7 @@ def _plan_subscribers(partner, count=3000) -> None:
             email_canonical=f"subscriber{n}@plan.example",
             phone=f"+1212555{n:04}",
             time_zone="UTC",
-            billing_id=f"INV-{n}",
+            billing_id=billing.format(n),
         )
         for n in range(count)
     )

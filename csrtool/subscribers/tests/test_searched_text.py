@@ -291,19 +291,7 @@ def test_patterns_that_all_hold_one_text_read_the_trigram_index_once_for_it(
         cast.acme, email="o@x.example", billing_id="P1-00002", phone="+12125908340"
     )
     Subscriber.objects.filter(pk=cast.sam.pk).update(billing_id="P1-00003")
-    Subscriber.objects.bulk_create(
-        Subscriber(
-            partner=cast.acme,
-            first_name=f"Ada{n}",
-            last_name=f"Lovelace{n}",
-            email=f"subscriber{n}@plan.example",
-            email_canonical=f"subscriber{n}@plan.example",
-            phone=f"+1212555{n:04}",
-            time_zone="UTC",
-            billing_id=f"P1-{10000 + n}",
-        )
-        for n in range(3000)
-    )
+    _plan_subscribers(cast.acme, billing="P1-1{:04}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE subscribers_searched_text")
     acme = Subscriber.objects.for_partner(cast.acme)
