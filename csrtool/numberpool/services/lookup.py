@@ -59,6 +59,21 @@ def find_number(*, actor: Actor, value: str, for_update=False) -> PhoneNumber:
     return found[0]
 
 
+def _dnis_named(shape, *values):
+    """`named_dnis`'s query: `_number_named`'s rows, their DNIS alone."""
+    operator, by_dnis, by_number = shape
+    values = list(values)
+    queryset = PhoneNumber.objects.all()
+    if not operator:
+        queryset = queryset.filter(partner_id=values.pop(0))
+    dnis = values.pop(0) if by_dnis else ""
+    number = values.pop(0) if by_number else ""
+    return queryset.filter(_named(dnis, number)).only("dnis")
+
+
+_DNIS_NAMED = Prepared(_dnis_named)
+
+
 def named_dnis(*, actor: Actor, value: str) -> str | None:
     """The DNIS of the number `find_number` would find, or None where it would
     raise: for a page that only goes on to that number, one query of the DNIS
@@ -66,11 +81,13 @@ def named_dnis(*, actor: Actor, value: str) -> str | None:
     permission still raises."""
     _may_look(actor)
     try:
-        _, digits, condition = _named_by(actor, value)
+        _, digits, e164 = _typed(actor, value)
     except DomainError:
         return None
-    found = PhoneNumber.objects.for_actor(actor).filter(condition)
-    found = sorted(found.values_list("dnis", flat=True), key=lambda d: d != digits)
+    shape = (actor.is_operator, bool(digits), bool(e164))
+    scope = [] if actor.is_operator else [actor.partner.pk]
+    found = _DNIS_NAMED.rows(shape, *scope, *filter(None, (digits, e164)))
+    found = sorted((line.dnis for line in found), key=lambda d: d != digits)
     return found[0] if found else None
 
 
@@ -91,13 +108,6 @@ def _typed(actor: Actor, value: str) -> tuple[str, str, str]:
             f"{raw!r} is not a phone number or DNIS.", field="number", code="invalid"
         )
     return raw, digits, e164
-
-
-def _named_by(actor: Actor, value: str) -> tuple[str, str, Q]:
-    """What was typed (trimmed), its digits and the condition on the pool that
-    finds the number it names, or a DomainError."""
-    raw, digits, e164 = _typed(actor, value)
-    return raw, digits, _named(digits, e164)
 
 
 def _named(dnis: str, number: str) -> Q:
