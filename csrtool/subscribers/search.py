@@ -317,6 +317,15 @@ def _shared_start(partner: int) -> str:
     return first[:shared].lower()
 
 
+def _shared_start_for(partner: int, text: str) -> str:
+    """`_shared_start` for a text that may hold it: account numbers hold
+    digits, so a text without any (or of one trigram) is read as it is,
+    without a query for the start."""
+    if len(text) <= TRIGRAM_MIN or not any(ch.isdigit() for ch in text):
+        return ""
+    return _shared_start(partner)
+
+
 def _matched(text: str, shared: str) -> str:
     """An FTS5 query of the phrase `text`.
 
@@ -665,11 +674,7 @@ def _searched_page(rows, query: str, cursor, size: int, read) -> Page | None:
         return None
 
     def shared() -> str:
-        # Account numbers hold digits; a text without any is read whole,
-        # without a query for the start they share.
-        if len(query) <= TRIGRAM_MIN or not any(ch.isdigit() for ch in query):
-            return ""
-        return _shared_start(partner)
+        return _shared_start_for(partner, query)
 
     position = decode_cursor(cursor)
     found_rows = searched_text.candidates(partner, found, position, size, shared)
@@ -1015,8 +1020,8 @@ def lookup_page(
     queryset, exact = scope(), _exact_of(exact_keys)
     partner, common = _partner_of(queryset), None
     shared = ""
-    if connection.vendor == "sqlite" and partner is not None and len(query) > 3:
-        shared = _shared_start(partner)
+    if connection.vendor == "sqlite" and partner is not None:
+        shared = _shared_start_for(partner, query)
     partial = _partial(query, shared=shared)
     if connection.vendor == "postgresql":
         read = None

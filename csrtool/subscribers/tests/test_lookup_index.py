@@ -407,6 +407,26 @@ def test_a_part_of_a_billing_id_is_matched_past_the_start_they_all_share(cast):
         assert ': "inv-0012")' in match, match
 
 
+def test_the_start_billing_ids_share_is_read_only_for_a_text_with_digits(
+    cast, monkeypatch
+):
+    """Account numbers hold digits: a name is matched without a query for the
+    start the partner's Billing IDs share."""
+    # PostgreSQL reads that start where it reads the trigram hits.
+    monkeypatch.setattr(searched_text, "COMMON_PROBE", 1)
+    monkeypatch.setattr(searched_text, "COMMON_WINDOW", 1)
+    Subscriber.objects.filter(partner=cast.acme).update(billing_id="INV-0099")
+    quxzo = make_subscriber(
+        cast.acme, email="q@bill.example", last_name="Quxzolan", billing_id="INV-0100"
+    )
+    acme = Subscriber.objects.for_partner(cast.acme)
+    for text, reads_start in (("quxzolan", False), ("nv-0100", True)):
+        with CaptureQueriesContext(connection) as queries:
+            assert [s.pk for s in acme.lookup(text).items] == [quxzo.pk]
+        start = [q["sql"] for q in queries if "ORDER BY billing_id" in q["sql"]]
+        assert bool(start) == reads_start, (text, start)
+
+
 @pytest.mark.parametrize("status", ["", Status.ACTIVE])
 def test_matches_past_the_candidates_are_still_found(cast, status):
     """A rare text's page is settled from its newest matches; where the
