@@ -997,9 +997,9 @@ def lookup_page(
         if position is None and first is not None:
             page = _page(first(exact_keys, size), size)
         else:
-            queryset = scope()
-            exact = _exact_of(exact_keys, _partner_of(queryset))
-            matches = queryset.filter(exact.indexed())
+            subscribers = scope()
+            exact = _exact_of(exact_keys, _partner_of(subscribers))
+            matches = subscribers.filter(exact.indexed())
             page = _newest_first(matches, position, size)
         keys = _identifying(exact_keys)
         if (cursor or "").startswith(_KEY_PHASE) or any(

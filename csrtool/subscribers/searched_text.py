@@ -137,6 +137,12 @@ _SHARED_TEXT_MAX = 64
 _SHARED_TEXT_SLACK = 2
 
 
+def _texts(pattern: str) -> list[str]:
+    """The texts a pattern holds, upper-cased (its fields and wildcards left
+    out)."""
+    return [text.upper() for text in re.split("[%\x1f]", pattern) if text]
+
+
 def _shared_text(found: list[str]) -> str:
     """The longest text that each pattern holds whole, so that every row any
     of them matches holds it too, where it is nearly all of each pattern's own
@@ -145,9 +151,7 @@ def _shared_text(found: list[str]) -> str:
     ASCII (whose upper case Python and the database might write apart)."""
     if any("\\" in pattern or not pattern.isascii() for pattern in found):
         return ""
-    pieces = [
-        [piece.upper() for piece in re.split("[%\x1f]", p) if piece] for p in found
-    ]
+    pieces = [_texts(pattern) for pattern in found]
     least = min(sum(len(piece) for piece in arm) for arm in pieces)
     first = max(pieces[0], key=len, default="")
     shortest = max(3, least - _SHARED_TEXT_SLACK)
@@ -172,8 +176,7 @@ def _hits_condition(found: list[str], shared: str = "") -> tuple[str, list]:
     text = _shared_text(found)
     if text and shared:
         text = rarer_part(text, shared) or text
-    whole = [piece.upper() for piece in re.split("[%\x1f]", found[0]) if piece]
-    if not text or (len(found) == 1 and [text] == whole):
+    if not text or (len(found) == 1 and [text] == _texts(found[0])):
         arm = f"(marks LIKE {marks_as_digits('UPPER(%s)')} AND text LIKE UPPER(%s))"
         return f"({' OR '.join([arm] * len(found))})", [
             value for pattern in found for value in (pattern, pattern)

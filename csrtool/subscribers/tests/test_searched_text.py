@@ -290,6 +290,7 @@ def test_patterns_that_all_hold_one_text_read_the_trigram_index_once_for_it(
     make_subscriber(
         cast.acme, email="o@x.example", billing_id="P1-00002", phone="+12125908340"
     )
+    # Every Billing ID of the partner starts `P1-`.
     Subscriber.objects.filter(pk=cast.sam.pk).update(billing_id="P1-00003")
     _plan_subscribers(cast.acme, billing="P1-1{:04}")
     with connection.cursor() as cursor:
