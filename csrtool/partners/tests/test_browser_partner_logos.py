@@ -47,7 +47,10 @@ def test_each_partners_customers_see_only_its_logo(
     page.get_by_role("button", name="Upload logo").click()
     page.get_by_text("The new logo is saved.").wait_for()
     current = page.get_by_role("img", name="Your current logo")
-    assert current.evaluate("img => img.naturalWidth") == 240
+    # The message may show before the image has loaded: wait for it (decode()
+    # fails if it cannot load).
+    width = current.evaluate("img => img.decode().then(() => img.naturalWidth)")
+    assert width == 240
     assert_accessible(page)
     logos.set_brand_image(
         actor=staff_actor(cast.gina), slug="globex", kind="logo", data=GLOBEX_SVG
