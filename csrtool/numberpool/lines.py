@@ -2,21 +2,19 @@
 API, CLI): number in any common format stored as E.164, DNIS digits consistent
 with it, type, country code and area code matching it."""
 
-import functools
 import re
 
 import phonenumbers
-from phonenumbers import PhoneMetadata
 
 from csrtool import timezones
 from csrtool.errors import ValidationFailed
 from csrtool.numberpool.models import NumberType
 from csrtool.partners.models import Partner
+from csrtool.validation import parse_e164
 
 DNIS_MAX_LENGTH = 15
 _NON_DIGITS = re.compile(r"\D")
 _NUMBER_CHARACTERS = re.compile(r"^[+()\d\s.\-/]+$")
-_E164_FORM = re.compile(r"^\+[1-9]\d{2,16}$")
 _TYPES = frozenset(NumberType.values)
 
 
@@ -33,7 +31,7 @@ def parse_number(raw: str, region: str | None):
     if not raw or len(raw) > 40 or not _NUMBER_CHARACTERS.match(raw):
         return None
     if raw.startswith("+"):
-        number = _parse_e164(raw) if _E164_FORM.match(raw) else None
+        number = parse_e164(raw)
         if number is not None:
             return number if phonenumbers.is_valid_number(number) else None
         candidates = [(raw, None)]
@@ -50,43 +48,6 @@ def parse_number(raw: str, region: str | None):
         if phonenumbers.is_valid_number(number):
             return number
     return None
-
-
-@functools.cache
-def _national_prefix(country_code: int) -> re.Pattern | None | bool:
-    """The pattern phonenumbers strips from a national number of this country
-    code (None if none); False when the country code has no metadata."""
-    region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    if metadata is None:
-        return False
-    prefix = metadata.national_prefix_for_parsing
-    return re.compile(prefix) if prefix else None
-
-
-def _parse_e164(raw: str) -> phonenumbers.PhoneNumber | None:
-    """A number already written as + and digits, as phonenumbers.parse reads it,
-    without its general-purpose normalisation (most of a bulk import's time).
-
-    None whenever parse might read it differently (a national prefix or a
-    leading zero to handle): the caller then asks parse itself.
-    """
-    digits = raw[1:]
-    for length in (1, 2, 3):
-        country_code = int(digits[:length])
-        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
-        return None
-    national = digits[length:]
-    if len(national) < 2 or national[0] == "0":
-        return None
-    prefix = _national_prefix(country_code)
-    if prefix is False or (prefix is not None and prefix.match(national)):
-        return None
-    return phonenumbers.PhoneNumber(
-        country_code=country_code, national_number=int(national)
-    )
 
 
 def e164(number) -> str:

@@ -42,6 +42,38 @@ def test_part_of_a_number_lists_every_number_containing_it(cast, client_for):
     assert "4155551200" not in response.text
 
 
+def test_each_listed_number_reads_as_a_csr_reads_it(cast, client_for):
+    make_number(
+        cast.acme,
+        "8005551234",
+        status=NumberStatus.ASSIGNED,
+        subscriber=cast.sam,
+    )
+    make_number(cast.acme, "2125551299", number_type="local")
+
+    response = client_for(cast.bob).get("/numbers/lookup/", {"q": "555-12"})
+
+    rows = [
+        [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in cells]
+        for row in re.findall(r"<tr>(.*?)</tr>", response.text, flags=re.S)
+        if (cells := re.findall(r"<td>(.*?)</td>", row, flags=re.S))
+    ]
+    assert rows == [
+        ["+1 212-555-1299", "2125551299", "Local", "+1", "212", "Available", ""],
+        [
+            "+1 800-555-1234",
+            "8005551234",
+            "Toll-free",
+            "+1",
+            "800",
+            "Assigned",
+            cast.sam.full_name,
+        ],
+    ]
+    assert '<a href="/numbers/8005551234/">' in response.text
+    assert f'<a href="/subscribers/{cast.sam.public_id}/">' in response.text
+
+
 def test_no_match_says_so(cast, client_for):
     make_number(cast.globex, "8005551234")
     response = client_for(cast.bob).get("/numbers/lookup/", {"q": "8005551234"})

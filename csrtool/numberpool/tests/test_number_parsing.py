@@ -1,11 +1,12 @@
 """Numbers written as + and digits take a shortcut past phonenumbers.parse; it
-must read every number exactly as parse does."""
+must read every number exactly as parse does, to check it and to show it."""
 
 import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from csrtool.numberpool.lines import parse_number
+from csrtool.validation import format_phone
 
 
 def read_by_phonenumbers(raw):
@@ -56,6 +57,22 @@ def test_every_example_number_reads_as_phonenumbers_reads_it():
     assert len(values) > 3000
 
     differ = [v for v in values if parse_number(v, None) != read_by_phonenumbers(v)]
+
+    assert differ == []
+
+
+def shown_by_phonenumbers(raw):
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return raw
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def test_every_example_number_is_shown_as_phonenumbers_shows_it():
+    values = example_numbers() + ["+1", "+12", "+123", "+9991234567", "+1 212"]
+
+    differ = [v for v in values if format_phone(v) != shown_by_phonenumbers(v)]
 
     assert differ == []
 
