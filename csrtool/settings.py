@@ -209,6 +209,7 @@ MIDDLEWARE = [
     "csrtool.edge.EdgeMiddleware",
     "csrtool.api.idempotency.IdempotencyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "csrtool.partners.middleware.SessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -281,7 +282,9 @@ PASSWORD_RESET_TIMEOUT = 72 * 3600
 ARGON2_PARAMETERS = {"time_cost": 3, "memory_cost": 65536, "parallelism": 4}
 
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# A session in use is written (and its idle limit pushed back) at most once
+# this often (csrtool.partners.middleware.SessionRenewalMiddleware).
+SESSION_RENEW_SECONDS = 60
 SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
