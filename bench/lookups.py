@@ -221,12 +221,7 @@ def line_lookup_page(scene: Scene, query: str) -> list:
     dnis = services.named_dnis(actor=scene.csr, value=query)
     if dnis is not None:
         return list(PhoneNumber.objects.for_actor(scene.csr).filter(dnis=dnis))
-    queryset = (
-        PhoneNumber.objects.for_actor(scene.csr)
-        .search_digits(query)
-        .select_related("subscriber", "partner")
-    )
-    return queryset.page(None).items
+    return PhoneNumber.objects.line_lookup(scene.csr, query).page(None).items
 
 
 def browse_page(scene: Scene, filters: dict, after: str | None) -> list:

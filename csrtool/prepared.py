@@ -14,8 +14,8 @@ apart from the SQL, for statements whose values are as large as a file.
 The build function must take every value that differs between calls as an
 argument (the partner above all): anything else it reads is compiled into the
 SQL for good. A value the compiled query does not carry as it was given (a
-`LIKE` pattern made of it other than "contains", say) is refused when the
-shape is first prepared.
+`LIKE` pattern made of it other than "contains" or "ends with", say) is
+refused when the shape is first prepared.
 """
 
 import contextlib
@@ -41,7 +41,8 @@ class _Params:
     constants: tuple
     # For each parameter: None, or what the SQL carries of the value: a
     # date-time as the query compiler writes it for the database, the `LIKE`
-    # pattern of `contains` made of a text, a list of ids as JSON.
+    # pattern of `contains` or `endswith` made of a text, a text as an FTS5
+    # phrase, a list of ids as JSON.
     adapters: tuple
 
     def of(self, values) -> list:
@@ -196,6 +197,14 @@ def _params(params, values, stand_ins, connection) -> _Params:
         # The pattern of `contains` and `icontains`, as Django's lookups make it.
         return f"%{connection.ops.prep_for_like_query(value)}%"
 
+    def ends_with(value: str) -> str:
+        # The pattern of `endswith`.
+        return f"%{connection.ops.prep_for_like_query(value)}"
+
+    def phrase(value: str) -> str:
+        # A text as one FTS5 phrase (the caller lets in no double quote).
+        return f'"{value}"'
+
     slots, constants, adapters, found = [], [], [], set()
     for param in params:
         slot, adapter = None, None
@@ -206,9 +215,14 @@ def _params(params, values, stand_ins, connection) -> _Params:
             if isinstance(stand_in, datetime) and param == adapt(stand_in):
                 slot, adapter = n, adapt
                 break
-            if isinstance(stand_in, str) and param == contains(stand_in):
-                slot, adapter = n, contains
-                break
+            if isinstance(stand_in, str):
+                adapter = next(
+                    (a for a in (contains, ends_with, phrase) if param == a(stand_in)),
+                    None,
+                )
+                if adapter is not None:
+                    slot = n
+                    break
             if isinstance(stand_in, list) and param == json.dumps(stand_in):
                 slot, adapter = n, json.dumps
                 break

@@ -106,11 +106,12 @@ def list_numbers(request, filters: Query[NumberFilters]):
     order. `available` keeps the numbers free to assign now."""
     actor = request.auth
     actor.require("pool.view")
-    queryset = PhoneNumber.objects.for_actor(actor).select_related(
-        "partner", "subscriber"
-    )
     if filters.q:
-        queryset = queryset.search_digits(filters.q)
+        queryset = PhoneNumber.objects.line_lookup(actor, filters.q)
+    else:
+        queryset = PhoneNumber.objects.for_actor(actor).select_related(
+            "partner", "subscriber"
+        )
     if filters.available:
         queryset = queryset.available()
     queryset = queryset.filtered(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from csrtool.csvfiles import lines_of
 from csrtool.pagination import Page
 from csrtool.partners.models import Partner
+from csrtool.prepared import Prepared
 from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.subscribers.models import Subscriber
 from csrtool.timezones import rfc3339
@@ -143,8 +144,9 @@ class _DigitsMatch(Func):
         if part:
             ends, ends_params = compiler.compile(EndsWith(dnis, self.digits))
         if part == "ending":
-            last = self.digits[-ENDING_DIGITS:]
-            sql, params = compiler.compile(Exact(DnisEnding(dnis), last))
+            # Only digits as many as an ending holds are read in parts (see
+            # PhoneNumberQuerySet.page): the ending is the whole of them.
+            sql, params = compiler.compile(Exact(DnisEnding(dnis), self.digits))
             return f"({sql} AND {ends})", [*params, *ends_params]
         if connection.vendor == "sqlite":
             # A constant query with a bound parameter of digits only, so the
@@ -176,12 +178,34 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
     # Set by search_digits to digits long enough to list the numbers ending in
     # them first.
     ending = ""
+    # Set by search_digits: the digits searched for.
+    digits = ""
+    # Set by line_lookup on its own queryset alone (a queryset made from it
+    # runs its own queries): the actor whose pages run prepared queries.
+    _prepared_for = None
 
     def _clone(self):
         clone = super()._clone()
         clone._trigram = self._trigram
         clone.ending = self.ending
+        clone.digits = self.digits
         return clone
+
+    def line_lookup(self, actor, digits: str):
+        """The actor's numbers whose DNIS contains the digits (search_digits),
+        each with its subscriber and, for an operator, its partner: what Phone
+        Line Lookup lists, on the page, in the API and in the CLI. Its pages
+        (page) run queries compiled once per shape and database (see
+        `_DIGITS_STEP`) instead of on every call: building and compiling them
+        took a third of a lookup's time on PostgreSQL."""
+        queryset = (
+            self.for_actor(actor)
+            .search_digits(digits)
+            .select_related("subscriber", "partner")
+        )
+        if queryset._trigram and not self.query.has_filters():
+            queryset._prepared_for = actor
+        return queryset
 
     def for_partner(self, partner):
         """The partner's numbers, each row given the partner object itself
@@ -291,16 +315,23 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         the matches, ranked, answers sooner.
         """
         after = str(after or "")
+        # The cursor is an E.164 number; anything else in it is forged.
+        number = "".join(ch for ch in after if ch in "+0123456789")[:20]
         if not self.ending:
-            items = self._items_after(after, size + 1)
+            items = self._fetch("all", "", number, size + 1)
         elif len(self.ending) > ENDING_DIGITS:
-            items = self._ranked_after(after, size + 1)
+            cursor = "ending" if after.startswith(ENDING_CURSOR) else "rest"
+            items = self._fetch("ranked", cursor if after else "", number, size + 1)
+            # The rows are read in number order alone (see _rows_of).
+            items.sort(
+                key=lambda line: (not line.dnis.endswith(self.ending), line.number)
+            )
         elif after and not after.startswith(ENDING_CURSOR):
-            items = self._part("rest")._items_after(after, size + 1)
+            items = self._fetch("rest", "", number, size + 1)
         else:
-            items = self._part("ending")._items_after(after[1:], size + 1)
+            items = self._fetch("ending", "", number, size + 1)
             if len(items) <= size:
-                items += self._part("rest")._items_after("", size + 1 - len(items))
+                items += self._fetch("rest", "", "", size + 1 - len(items))
         next_cursor = None
         if len(items) > size:
             items = items[:size]
@@ -309,24 +340,49 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
             next_cursor = (ENDING_CURSOR if ends else "") + last.number
         return Page(items=items, next_cursor=next_cursor)
 
+    def _fetch(self, step: str, cursor: str, number: str, count: int) -> list:
+        """The rows of one step of a page (see _step)."""
+        actor = self._prepared_for
+        if actor is None:
+            return list(self._step(step, cursor, number, count))
+        operator = actor.is_operator
+        shape = (operator, step, cursor, bool(number), count)
+        scope = [] if operator else [actor.partner.pk]
+        after = [number] if number else []
+        rows = _DIGITS_STEP.rows(shape, *scope, self.digits, *after, using=self.db)
+        if not operator:
+            for line in rows:
+                line.partner = actor.partner
+        return rows
+
+    def _step(self, step: str, cursor: str, number: str, count: int):
+        """One query of a page: the first `count` rows after the number
+        `number` (a clean E.164 number, or "") of the search's matches ("all"),
+        of those ending in its digits ("ending") or of the others ("rest");
+        or of all the matches ranked, those ending in the digits first
+        ("ranked"), after a cursor within the first ("ending") or the second
+        part ("rest") of them, or from the start ("")."""
+        if step == "ranked":
+            return self._ranked(cursor, number, count)
+        queryset = self._part(step) if step != "all" else self
+        return queryset._in_order_after(number, count)
+
     def _part(self, name: str):
         """The search's matches ending in its digits, or the rest of them."""
         queryset = self._chain()
         queryset.query.digits_part = name
         return queryset
 
-    def _items_after(self, after: str, count: int) -> list:
-        """The first `count` rows in number order after the number `after`."""
+    def _in_order_after(self, number: str, count: int):
+        """The first `count` rows in number order after the number `number`."""
         queryset = self._without_known_joins().in_order()
-        # The cursor is an E.164 number; anything else in it is forged.
-        after = "".join(ch for ch in after if ch in "+0123456789")[:20]
-        if after:
-            queryset = queryset.alias(_after=self._number()).filter(_after__gt=after)
+        if number:
+            queryset = queryset.alias(_after=self._number()).filter(_after__gt=number)
         if self._trigram and connection.vendor == "postgresql":
             queryset = queryset._rows_of(queryset.values("pk")[:count])
-        return list(queryset[:count])
+        return queryset[:count]
 
-    def _ranked_after(self, after: str, count: int) -> list:
+    def _ranked(self, cursor: str, number: str, count: int):
         """The first `count` matches after the cursor, those ending in the
         digits first, each part in number order, in one query."""
         rest = ExpressionWrapper(
@@ -335,20 +391,16 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         queryset = self._without_known_joins().alias(
             _rest=rest, _in_order=self._number()
         )
-        number = "".join(ch for ch in after if ch in "+0123456789")[:20]
-        if after.startswith(ENDING_CURSOR):
+        if cursor == "ending":
             queryset = queryset.filter(
                 Q(_rest=False, _in_order__gt=number) | Q(_rest=True)
             )
-        elif after:
+        elif cursor == "rest":
             queryset = queryset.filter(_rest=True, _in_order__gt=number)
         queryset = queryset.order_by("_rest", "_in_order")
         if connection.vendor == "postgresql":
             queryset = queryset._rows_of(queryset.values("pk")[:count])
-        items = list(queryset[:count])
-        # _rows_of reads the page's rows in number order alone.
-        items.sort(key=lambda line: (not line.dnis.endswith(self.ending), line.number))
-        return items
+        return queryset[:count]
 
     def _rows_of(self, page_ids):
         """The rows of a page of ids, joined to what this queryset selects
@@ -384,11 +436,37 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
             return self.none()
         if len(digits) < TRIGRAM_MIN:
             return self.filter(dnis__startswith=digits)
+        return self._matching(digits, ending=len(digits) >= ENDING_DIGITS)
+
+    def _matching(self, digits: str, *, ending: bool):
+        """Numbers whose DNIS contains `digits` (three or more), through the
+        trigram index; `ending`: the digits are enough to list the numbers
+        ending in them first."""
         queryset = self.filter(_DigitsMatch(digits))
         queryset._trigram = True
-        if len(digits) >= ENDING_DIGITS:
+        queryset.digits = digits
+        if ending:
             queryset.ending = digits
         return queryset
+
+
+def _digits_step(shape, *values):
+    """One query of a page of `line_lookup` (PhoneNumberQuerySet._step), from
+    its values: the partner (not for an operator), the digits, and the number
+    of the cursor where the query reads after one."""
+    operator, step, cursor, after, count = shape
+    values = list(values)
+    queryset = PhoneNumber.objects.select_related("subscriber")
+    if operator:
+        queryset = queryset.select_related("partner")
+    else:
+        queryset = queryset.filter(partner=values.pop(0))
+    queryset = queryset._matching(values.pop(0), ending=step != "all")
+    number = values.pop(0) if after else ""
+    return queryset._step(step, cursor, number, count)
+
+
+_DIGITS_STEP = Prepared(_digits_step)
 
 
 class PhoneNumber(models.Model):

@@ -204,11 +204,7 @@ def line_lookup(request):
             if request.GET.get("subscriber"):
                 url += "?" + urlencode({"subscriber": request.GET["subscriber"][:254]})
             return redirect(url)
-        queryset = (
-            PhoneNumber.objects.for_actor(actor)
-            .search_digits(query)
-            .select_related("subscriber", "partner")
-        )
+        queryset = PhoneNumber.objects.line_lookup(actor, query)
         page = queryset.page(request.GET.get("after"))
         ending = queryset.ending
     return render(

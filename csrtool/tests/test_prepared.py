@@ -85,6 +85,18 @@ def test_a_text_is_carried_inside_a_contains_pattern_escaped_as_django_escapes_i
     assert holding.rows((), cast.globex.pk, "RXC") == []
 
 
+def _ending_in(_shape, partner_id, text):
+    return Subscriber.objects.filter(partner_id=partner_id, last_name__endswith=text)
+
+
+def test_a_text_is_carried_inside_an_endswith_pattern_escaped_as_well(cast):
+    Subscriber.objects.filter(pk=cast.sam.pk).update(last_name="Perxcent")
+    ending_in = Prepared(_ending_in)
+    for text, found in [("cent", [cast.sam.pk]), ("c_nt", []), ("%nt", [])]:
+        assert [s.pk for s in ending_in.rows((), cast.acme.pk, text)] == found, text
+        assert [s.pk for s in _ending_in((), cast.acme.pk, text)] == found, text
+
+
 def _activating(shape, partner_id, since, name, moment):
     """Of a partner's subscribers made since a moment: a new first name and an
     activation moment."""

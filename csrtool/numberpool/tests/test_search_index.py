@@ -12,6 +12,7 @@ import random
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from csrtool.numberpool.models import (
     ENDING_DIGITS,
@@ -161,6 +162,69 @@ def test_pages_of_four_digits_or_more_hold_every_match_those_ending_in_them_firs
     # Terms of four digits and of more whose endings span pages, and which have
     # other matches.
     assert both == {False, True}
+
+
+def pages(queryset, size):
+    """Every page of the queryset in turn, each a list of its numbers."""
+    shown, after = [], None
+    while True:
+        page = queryset.page(after, size=size)
+        shown.append([line.number for line in page.items])
+        if not (after := page.next_cursor):
+            return shown
+
+
+def test_phone_line_lookup_compiled_once_pages_as_the_queryset_does(cast, actor_of):
+    from csrtool.numberpool.tests.make import make_number
+
+    generate_numbers(cast.acme, 600)
+    generate_numbers(cast.globex, 300, seed=8)
+    for n in range(5):  # 54420 at the end of five numbers, inside five more
+        make_number(cast.acme, f"31{n}5554420")
+        make_number(
+            cast.acme, f"2125442{n:03d}", status="assigned", subscriber=cast.sam
+        )
+    make_number(cast.globex, "6465554420", status="assigned", subscriber=cast.gus)
+    # Three digits (no ending), four (in two parts), more (ranked), with pages
+    # whose cursors fall in either part.
+    terms = ["442", "4420", "54420", "5544", "212544", "2125442001", "999999"]
+    for user in (cast.bob, cast.olivia):
+        actor = actor_of(user)
+        for term in terms:
+            lookup = PhoneNumber.objects.line_lookup(actor, term)
+            queryset = (
+                PhoneNumber.objects.for_actor(actor)
+                .search_digits(term)
+                .select_related("subscriber", "partner")
+            )
+            for size in (3, 50):
+                assert pages(lookup, size) == pages(queryset, size), (user, term)
+        # Each row comes with its partner and subscriber, read with the page.
+        [first, *_] = PhoneNumber.objects.line_lookup(actor, "212544").page(None).items
+        with CaptureQueriesContext(connection) as queries:
+            assert (first.partner.slug, first.subscriber.pk) == ("acme", cast.sam.pk)
+        assert len(queries) == 0
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="server-side prepared statements"
+)
+def test_phone_line_lookup_is_planned_once_on_the_server(cast, actor_of):
+    generate_numbers(cast.acme, 300)
+    bob = actor_of(cast.bob)
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%numberpool_phonenumber%LIKE%"],
+            )
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for digits in ["212541", "415990", "800123", "646712", "312555", "212999"]:
+        PhoneNumber.objects.line_lookup(bob, digits).page(None)
+    assert prepared() == before + 1
 
 
 def test_the_index_follows_changes_and_removals_of_numbers(cast):

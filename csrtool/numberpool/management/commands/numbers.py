@@ -235,11 +235,7 @@ class Command(DomainCommand):
                 f"{options['digits'][:40]!r} has none.",
                 code="invalid_search",
             )
-        queryset = (
-            PhoneNumber.objects.for_actor(actor)
-            .search_digits(options["digits"])
-            .select_related("partner", "subscriber")
-        )
+        queryset = PhoneNumber.objects.line_lookup(actor, options["digits"])
         if options["available"]:
             queryset = queryset.available()
         found = queryset.page(None, size=options["limit"]).items
