@@ -206,6 +206,37 @@ def test_phone_line_lookup_compiled_once_pages_as_the_queryset_does(cast, actor_
         assert len(queries) == 0
 
 
+def test_three_digits_many_numbers_hold_are_listed_by_walking_the_pool(
+    cast, actor_of, monkeypatch
+):
+    from csrtool.numberpool import models
+
+    monkeypatch.setattr(models, "COMMON_MATCHES", 40)
+    generate_numbers(cast.acme, 600)
+    generate_numbers(cast.globex, 300, seed=8)
+    # 800 and 415 each start a fifth of the numbers; 999 is in few.
+    for user in (cast.bob, cast.olivia):
+        actor = actor_of(user)
+        every = sorted(PhoneNumber.objects.for_actor(actor), key=lambda n: n.number)
+        for term, common in [("800", True), ("415", True), ("999", False)]:
+            wanted = [n.number for n in every if term in n.dnis]
+            lookup = PhoneNumber.objects.line_lookup(actor, term)
+            assert lookup._common() is common, term
+            with CaptureQueriesContext(connection) as queries:
+                shown = pages(lookup, 7)
+            assert [number for page in shown for number in page] == wanted, term
+            # The list read through the index in number order, not the
+            # trigram index.
+            lists = [q["sql"] for q in queries if "ORDER BY" in q["sql"]]
+            walked = [
+                FTS_TABLE not in sql and "dnis\" || ''" not in sql
+                if connection.vendor == "sqlite"
+                else "dnis\" || '')" in sql
+                for sql in lists
+            ]
+            assert walked == [common] * len(lists), term
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="server-side prepared statements"
 )
