@@ -370,10 +370,9 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
     def _step(self, step: str, cursor: str, number: str, count: int):
         """One query of a page: the first `count` rows after the number
         `number` (a clean E.164 number, or "") of the search's matches ("all"),
-        of those ending in its digits ("ending") or of the others ("rest"),
-        or of all its matches found by walking the pool in number order
-        ("walk");
-        or of all the matches ranked, those ending in the digits first
+        of the same found by walking the pool in number order ("walk"), of
+        those ending in its digits ("ending") or of the others ("rest"); or
+        of all the matches ranked, those ending in the digits first
         ("ranked"), after a cursor within the first ("ending") or the second
         part ("rest") of them, or from the start ("")."""
         if step == "ranked":
@@ -490,7 +489,7 @@ def _digits_step(shape, *values):
         queryset = queryset.select_related("partner")
     else:
         queryset = queryset.filter(partner=values.pop(0))
-    queryset = queryset._matching(values.pop(0), ending=step != "all")
+    queryset = queryset._matching(values.pop(0), ending=step not in ("all", "walk"))
     number = values.pop(0) if after else ""
     return queryset._step(step, cursor, number, count)
 
