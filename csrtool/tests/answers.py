@@ -1,8 +1,11 @@
 """What the product's doors answer, for tests that compare answers: a page and
-the queries it took, a command through both ways it can be run."""
+the queries it took, what its tables say, a command through both ways it can be
+run."""
 
 import contextlib
 import io
+import re
+from html import unescape
 from unittest import mock
 
 from django.core.management import CommandError, call_command
@@ -18,6 +21,21 @@ def page_and_queries(client, path: str, params=None) -> tuple[str, int]:
         response = client.get(path, params or {})
     assert response.status_code == 200, response.status_code
     return response.content.decode(), len(queries)
+
+
+def words(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def table_rows(response) -> list[str]:
+    """Each row of the page's tables, cells joined by " | "."""
+    return [
+        " | ".join(
+            words(cell) for cell in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)
+        )
+        for body in re.findall(r"(?s)<tbody>(.*?)</tbody>", response.content.decode())
+        for row in re.findall(r"(?s)<tr>(.*?)</tr>", body)
+    ]
 
 
 # The command line: what a script or a person at a terminal gets back.

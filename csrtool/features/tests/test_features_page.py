@@ -1,9 +1,8 @@
 import re
-from html import unescape
 
 from csrtool.audit.models import AuditEvent
 from csrtool.features.tests.conftest import enabled, give, make_plan, narrow
-from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID
+from csrtool.tests.answers import UNKNOWN_SUBSCRIBER_ID, table_rows, words
 
 
 def url(subscriber):
@@ -152,25 +151,10 @@ def test_the_subscriber_page_shows_its_features_and_where_they_came_from(
     assert "Change features" in content
 
 
-def words(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
 def main_text(response) -> str:
     """What the page's main area says, as a reader sees it."""
     assert response.status_code == 200
     return words(re.search(r"(?s)<main.*?</main>", response.content.decode())[0])
-
-
-def table_rows(response) -> list[str]:
-    """Each row of the page's tables, cells joined by " | "."""
-    return [
-        " | ".join(
-            words(cell) for cell in re.findall(r"(?s)<t[hd][^>]*>(.*?)</t[hd]>", row)
-        )
-        for body in re.findall(r"(?s)<tbody>(.*?)</tbody>", response.content.decode())
-        for row in re.findall(r"(?s)<tr>(.*?)</tr>", body)
-    ]
 
 
 def ticked(response) -> set[tuple[str, str]]:

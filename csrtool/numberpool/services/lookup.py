@@ -22,21 +22,27 @@ def owner_label(subscriber: Subscriber) -> str:
     return f"{subscriber.full_name} (Subscriber ID {subscriber.public_id})"
 
 
+def _named_in_scope(queryset, operator, by_dnis, by_number, values):
+    """The queryset's rows of the actor's pool (its partner first among the
+    values, unless an operator's) with the DNIS or the number that follow."""
+    values = list(values)
+    if not operator:
+        queryset = queryset.filter(partner_id=values.pop(0))
+    dnis = values.pop(0) if by_dnis else ""
+    number = values.pop(0) if by_number else ""
+    return queryset.filter(_named(dnis, number))
+
+
 def _number_named(shape, *values):
     """The actor's numbers with this DNIS or this number, each with its partner,
     owner and previous owner: `find_number`'s query, compiled once per shape."""
     operator, by_dnis, by_number, for_update = shape
-    values = list(values)
     queryset = PhoneNumber.objects.select_related(
         "partner", "subscriber", "previous_subscriber"
     )
-    if not operator:
-        queryset = queryset.filter(partner_id=values.pop(0))
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
-    dnis = values.pop(0) if by_dnis else ""
-    number = values.pop(0) if by_number else ""
-    return queryset.filter(_named(dnis, number))
+    return _named_in_scope(queryset, operator, by_dnis, by_number, values)
 
 
 _NUMBER_NAMED = Prepared(_number_named)
@@ -62,13 +68,8 @@ def find_number(*, actor: Actor, value: str, for_update=False) -> PhoneNumber:
 def _dnis_named(shape, *values):
     """`named_dnis`'s query: `_number_named`'s rows, their DNIS alone."""
     operator, by_dnis, by_number = shape
-    values = list(values)
-    queryset = PhoneNumber.objects.all()
-    if not operator:
-        queryset = queryset.filter(partner_id=values.pop(0))
-    dnis = values.pop(0) if by_dnis else ""
-    number = values.pop(0) if by_number else ""
-    return queryset.filter(_named(dnis, number)).only("dnis")
+    queryset = PhoneNumber.objects.only("dnis")
+    return _named_in_scope(queryset, operator, by_dnis, by_number, values)
 
 
 _DNIS_NAMED = Prepared(_dnis_named)

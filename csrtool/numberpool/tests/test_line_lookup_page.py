@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from csrtool.numberpool.models import NumberStatus
 from csrtool.numberpool.tests.make import make_number
+from csrtool.tests.answers import table_rows
 
 
 def test_a_complete_number_opens_its_detail_page(cast, client_for):
@@ -53,22 +54,10 @@ def test_each_listed_number_reads_as_a_csr_reads_it(cast, client_for):
 
     response = client_for(cast.bob).get("/numbers/lookup/", {"q": "555-12"})
 
-    rows = [
-        [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in cells]
-        for row in re.findall(r"<tr>(.*?)</tr>", response.text, flags=re.S)
-        if (cells := re.findall(r"<td>(.*?)</td>", row, flags=re.S))
-    ]
-    assert rows == [
-        ["+1 212-555-1299", "2125551299", "Local", "+1", "212", "Available", ""],
-        [
-            "+1 800-555-1234",
-            "8005551234",
-            "Toll-free",
-            "+1",
-            "800",
-            "Assigned",
-            cast.sam.full_name,
-        ],
+    assert table_rows(response) == [
+        "+1 212-555-1299 | 2125551299 | Local | +1 | 212 | Available | ",
+        f"+1 800-555-1234 | 8005551234 | Toll-free | +1 | 800 | Assigned | "
+        f"{cast.sam.full_name}",
     ]
     assert '<a href="/numbers/8005551234/">' in response.text
     assert f'<a href="/subscribers/{cast.sam.public_id}/">' in response.text
