@@ -336,6 +336,38 @@ def clean_phone(
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def calling_code(value) -> str | None:
+    """A country code as a CSR or a client gives it, as its digits: `44`,
+    `+44`, or a country's two letters (`GB`, `gb`); "" when none is given,
+    None when it is none of these."""
+    text = str(value or "").strip().lstrip("+")
+    if not text.isascii():
+        return None
+    if not text or text.isdigit():
+        return text
+    if len(text) == 2 and text.isalpha():
+        code = phonenumbers.country_code_for_region(text.upper())
+        return str(code) if code else None
+    return None
+
+
+def clean_codes(country, area, *, fields=("country_code", "area_code")) -> None:
+    """Refuse a country code (see `calling_code`) or an area code that no
+    number can have, naming its field."""
+    if calling_code(country) is None:
+        raise DomainError(
+            "A country code is digits, such as 44, or a country's two letters, "
+            "such as GB.",
+            field=fields[0],
+            code="invalid",
+        )
+    area = str(area or "").strip()
+    if area and not (area.isascii() and area.isdigit()):
+        raise DomainError(
+            "An area code is digits, such as 212.", field=fields[1], code="invalid"
+        )
+
+
 _E164_FORM = re.compile(r"^\+[1-9]\d{2,16}$")
 
 

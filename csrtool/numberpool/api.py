@@ -10,6 +10,7 @@ from csrtool.numberpool.models import (
     NumberType,
     PhoneNumber,
 )
+from csrtool.validation import clean_codes
 
 router = Router(tags=["numbers"])
 # Bulk import and export first, so "/export" is never read as a DNIS.
@@ -112,6 +113,7 @@ def list_numbers(request, filters: Query[NumberFilters]):
         queryset = PhoneNumber.objects.for_actor(actor).select_related(
             "partner", "subscriber"
         )
+    clean_codes(filters.country_code, filters.area_code)
     if filters.available:
         queryset = queryset.available()
     queryset = queryset.filtered(

@@ -17,7 +17,7 @@ from csrtool.prepared import Prepared
 from csrtool.scoping import PartnerScopedQuerySet
 from csrtool.subscribers.models import Subscriber
 from csrtool.timezones import rfc3339
-from csrtool.validation import format_phone
+from csrtool.validation import calling_code, format_phone
 
 # The FTS5 table that mirrors PhoneNumber.dnis on SQLite (see migration 0002).
 FTS_TABLE = "numberpool_phonenumber_fts"
@@ -105,6 +105,19 @@ class _Unindexed(Func):
 
     template = "(%(expressions)s || '')"
     output_field = models.CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s")
+
+
+class _Tested(Func):
+    """SQLite: a column's own value, tested on each row that an index of
+    another column found, not used to find rows (`+column`, which no index
+    serves: SQLite, planning without statistics, would rather walk an index of
+    the partner's pool than one of a subscriber's few numbers). PostgreSQL
+    weighs the indexes by its statistics: the column as it is."""
+
+    template = "%(expressions)s"
 
     def as_sqlite(self, compiler, connection, **extra):
         return super().as_sql(compiler, connection, template="+%(expressions)s")
@@ -244,6 +257,32 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
     def assigned(self):
         return self.filter(status=NumberStatus.ASSIGNED)
 
+    def owned_by(self, subscriber: Subscriber, now=None, *, kept=False):
+        """The subscriber's numbers, of its own partner: those assigned to it
+        and, if `kept`, those held for it and those it gave up that are still
+        aging (it can have them back). Found through the indexes of each
+        number's owner and former owner; partner, state and dates are only
+        tested on what those find (a partner's assigned numbers may be a fifth
+        of its pool)."""
+        now = now or timezone.now()
+        queryset = self.alias(
+            _partner=_Tested(F("partner_id")),
+            _state=_Tested(F("status")),
+            _held_until=_Tested(F("held_until")),
+            _aging_until=_Tested(F("aging_until")),
+        )
+        mine = Q(_state=NumberStatus.ASSIGNED)
+        if kept:
+            mine |= Q(_state=NumberStatus.HELD, _held_until__gt=now)
+        condition = Q(subscriber=subscriber) & mine
+        if kept:
+            condition |= Q(
+                previous_subscriber=subscriber,
+                _state=NumberStatus.AGING,
+                _aging_until__gt=now,
+            )
+        return queryset.filter(condition, _partner=subscriber.partner_id)
+
     def in_state(self, state: str, now=None):
         """The numbers a reader sees in this state (see effective_status): a
         lapsed hold or a finished aging period reads as available."""
@@ -267,7 +306,8 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
 
     def filtered(self, *, country_code="", number_type="", area_code="", status=""):
         """The numbers of a country code, a type, an area code and a status
-        (any of them).
+        (any of them). A country code may be given as a country's two letters
+        (GB: 44); a code no number can have gives no numbers.
 
         A number is + country code + national number, and an area code is the
         start of the national number, so a country (and area) code is also a
@@ -276,8 +316,12 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         trigram match drives instead, and these only sort out its rows.
         """
         queryset = self
-        country_code = str(country_code or "").strip().lstrip("+")
+        country_code = calling_code(country_code)
         area_code = str(area_code or "").strip()
+        digits = area_code.isascii() and area_code.isdigit()
+        if country_code is None or (area_code and not digits):
+            # A number's codes are digits alone: no number has these.
+            return self.none()
         given = {
             "country_code": country_code,
             "number_type": number_type,
@@ -293,9 +337,8 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
                 queryset = queryset.filter(**{name: value})
             else:
                 queryset = queryset.filter(**{column: value})
-        if country_code.isascii() and country_code.isdigit() and not self._trigram:
-            area = area_code if area_code.isascii() and area_code.isdigit() else ""
-            prefix = "+" + country_code + area
+        if country_code and not self._trigram:
+            prefix = "+" + country_code + area_code
             queryset = queryset.filter(number__gte=prefix)
             end = _prefix_end(prefix)
             if end is not None:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from csrtool.errors import DomainError
 from csrtool.numberpool import self_service
-from csrtool.numberpool.models import NumberStatus, PhoneNumber
+from csrtool.numberpool.models import PhoneNumber
 from csrtool.portal.auth import portal_login_required
 
 
@@ -18,11 +18,7 @@ from csrtool.portal.auth import portal_login_required
 def numbers(request):
     subscriber = request.subscriber
     refusal = self_service.self_service_refusal(subscriber)
-    lines = list(
-        PhoneNumber.objects.for_partner(subscriber.partner)
-        .filter(subscriber=subscriber, status=NumberStatus.ASSIGNED)
-        .order_by("number")
-    )
+    lines = list(PhoneNumber.objects.owned_by(subscriber).order_by("number"))
     context = {
         "subscriber": subscriber,
         "lines": lines,

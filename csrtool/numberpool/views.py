@@ -26,6 +26,7 @@ from csrtool.numberpool.models import (
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
 from csrtool.subscribers.services import find_subscriber
+from csrtool.validation import clean_codes
 
 
 def _partner_choices(actor):
@@ -48,9 +49,18 @@ def _carried(request, value=None):
         return None
 
 
-def _digits(value, length) -> str:
-    value = str(value or "").strip().lstrip("+")[:length]
-    return value if value.isascii() and value.isdigit() else ""
+def _codes(request) -> dict:
+    """The country and area codes a list is filtered by, as typed, each with
+    an error message when no number could have it (the list is then empty)."""
+    codes = {
+        "country": request.GET.get("country", "").strip()[:4],
+        "area": request.GET.get("area", "").strip()[:8],
+    }
+    try:
+        clean_codes(codes["country"], codes["area"])
+    except DomainError as e:
+        messages.error(request, e.message)
+    return codes
 
 
 def _pool_list(request):
@@ -61,8 +71,7 @@ def _pool_list(request):
     filters = {
         "state": request.GET.get("state", "").strip(),
         "type": request.GET.get("type", "").strip(),
-        "country": _digits(request.GET.get("country"), 3),
-        "area": _digits(request.GET.get("area"), 8),
+        **_codes(request),
     }
     if filters["state"] not in NumberStatus.values:
         filters["state"] = ""
@@ -293,11 +302,7 @@ def retire(request, dnis):
 @staff_required("pool.view")
 def available(request):
     actor = request.actor
-    filters = {
-        "country": request.GET.get("country", "").strip().lstrip("+")[:4],
-        "type": request.GET.get("type", "").strip(),
-        "area": request.GET.get("area", "").strip()[:8],
-    }
+    filters = {**_codes(request), "type": request.GET.get("type", "").strip()}
     queryset = (
         PhoneNumber.objects.for_actor(actor).available().select_related("partner")
     )

@@ -1,5 +1,4 @@
 from django import template
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -68,18 +67,8 @@ def numberpool_panel(context, subscriber):
     held for it, and those it gave up that are still aging (it can have them back)."""
     now = timezone.now()
     can = context.get("can") or frozenset()
-    lines = (
-        PhoneNumber.objects.filter(
-            Q(subscriber=subscriber, status=NumberStatus.ASSIGNED)
-            | Q(subscriber=subscriber, status=NumberStatus.HELD, held_until__gt=now)
-            | Q(
-                previous_subscriber=subscriber,
-                status=NumberStatus.AGING,
-                aging_until__gt=now,
-            )
-        )
-        .filter(partner_id=subscriber.partner_id)
-        .order_by("status", "number")
+    lines = PhoneNumber.objects.owned_by(subscriber, now, kept=True).order_by(
+        "status", "number"
     )
     return {
         "subscriber": subscriber,
@@ -104,7 +93,5 @@ def numberpool_panel(context, subscriber):
 @register.inclusion_tag("numberpool/portal_numbers.html")
 def portal_numbers(subscriber):
     """The subscriber's own phone numbers, on their CX Builder account page."""
-    lines = PhoneNumber.objects.filter(
-        subscriber=subscriber, status=NumberStatus.ASSIGNED
-    ).order_by("number")
+    lines = PhoneNumber.objects.owned_by(subscriber).order_by("number")
     return {"subscriber": subscriber, "lines": list(lines)}

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from csrtool.numberpool.models import NumberStatus
 from csrtool.numberpool.tests.make import make_number
+from csrtool.numberpool.tests.test_pool_queries import statements
 
 
 def test_it_lists_only_available_numbers_of_the_partner(cast, client_for):
@@ -57,6 +58,26 @@ def test_it_filters_by_country_type_and_area_code(cast, client_for):
     assert shown(type="local") == {"2125550111"}
     assert shown(area="800") == {"8005551234"}
     assert shown(country="1", type="tollfree", area="212") == set()
+    assert shown(country="GB") == {"2079460000"}
+    assert shown(country="us", area="212") == {"2125550111"}
+
+
+def test_a_code_no_number_can_have_is_refused_without_reading_the_pool(
+    cast, client_for
+):
+    make_number(cast.acme, "8005551234")
+    client = client_for(cast.bob)
+
+    for filters, message in (
+        ({"country": "UK1"}, "A country code is digits, such as 44, or a country"),
+        ({"country": "ZZ"}, "A country code is digits, such as 44, or a country"),
+        ({"area": "NYC"}, "An area code is digits, such as 212."),
+    ):
+        with statements() as seen:
+            text = client.get("/numbers/available/", filters).text
+        assert message in text
+        assert "8005551234" not in text
+        assert not [sql for sql, _ in seen if "numberpool_phonenumber" in sql]
 
 
 def test_it_pages_through_the_pool_with_few_queries(

@@ -149,6 +149,17 @@ def test_list_searches_filters_and_pages(cast, api_client_for):
     assert second["next_cursor"] is None
     local = api.get("/api/v1/numbers", {"number_type": "local", "available": True})
     assert [n["dnis"] for n in local.json()["items"]] == ["2125550000"]
+    by_letters = api.get("/api/v1/numbers", {"country_code": "US", "area_code": "212"})
+    assert [n["dnis"] for n in by_letters.json()["items"]] == ["2125550000"]
+    nowhere = api.get("/api/v1/numbers", {"country_code": "ZZ"})
+    assert nowhere.status_code == 400
+    assert nowhere.json()["errors"] == [
+        {
+            "field": "country_code",
+            "message": "A country code is digits, such as 44, or a country's two "
+            "letters, such as GB.",
+        }
+    ]
 
 
 def problem_of(response, value: str) -> tuple[int, str, dict]:
