@@ -26,7 +26,7 @@ from csrtool.numberpool.models import (
 from csrtool.partners.access import staff_required
 from csrtool.partners.models import Partner
 from csrtool.subscribers.services import find_subscriber
-from csrtool.validation import clean_codes
+from csrtool.validation import calling_code, clean_codes
 
 
 def _partner_choices(actor):
@@ -47,6 +47,11 @@ def _carried(request, value=None):
         return find_subscriber(actor=request.actor, value=value)
     except DomainError:
         return None
+
+
+def _digits(value, length) -> str:
+    value = str(value or "").strip().lstrip("+")[:length]
+    return value if value.isascii() and value.isdigit() else ""
 
 
 def _codes(request) -> dict:
@@ -71,7 +76,9 @@ def _pool_list(request):
     filters = {
         "state": request.GET.get("state", "").strip(),
         "type": request.GET.get("type", "").strip(),
-        **_codes(request),
+        # A code no number can have is ignored, as the other filters are.
+        "country": calling_code(request.GET.get("country", "")[:4]) or "",
+        "area": _digits(request.GET.get("area"), 8),
     }
     if filters["state"] not in NumberStatus.values:
         filters["state"] = ""
