@@ -20,10 +20,15 @@ def home(request):
                 Subscriber.objects.for_actor(actor, with_partner=True)
             ).newest_first()[:10]
         )
-        context["funnel"] = dashboard.funnel(actor)
         context["stuck"] = dashboard.stuck(actor, days=context["days"])
-    if actor.can("pool.view"):
-        context["pool"] = dashboard.pool_use(actor)
+    if actor.can("subscribers.view") or actor.can("pool.view"):
+        counted = dashboard.counts(actor)
+        context["counted"] = counted
+        counts = counted["counts"]
+        if counts and actor.can("subscribers.view"):
+            context["funnel"] = dashboard.funnel(counts["funnel"])
+        if counts and actor.can("pool.view"):
+            context["pool"] = dashboard.pool_use(counts["pool"])
     return render(request, "csrtool/home.html", context)
 
 

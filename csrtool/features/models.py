@@ -182,3 +182,20 @@ class SubscriberPlan(models.Model):
 
     def __str__(self):
         return f"{self.subscriber_id}: {self.plan}"
+
+
+class DashboardCounts(models.Model):
+    """The dashboard's counts of one partner's subscribers and numbers (`scope`
+    its id), or of every partner's (`scope` "all", the operator's), counted by
+    a job where counting them on each view would take seconds (see
+    `csrtool.features.dashboard`)."""
+
+    scope = models.CharField(max_length=20, primary_key=True)
+    # {"funnel": {stage: count}, "pool": [[number type, state, count], ...]}
+    counts = models.JSONField(default=dict)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    # When a job was last asked to count them: one at a time.
+    asked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Dashboard counts of {self.scope}"

@@ -103,3 +103,65 @@ def test_the_dashboard_costs_the_same_queries_for_3_and_30_rows(cast, client_for
         others = 2 if user == "olivia" else 1  # sam, and for the operator gus
         assert f"Account created: {size + others}," in page
     assert cost[3] == cost[30]
+
+
+def test_a_large_pool_is_counted_by_a_job_and_shown_as_counted(
+    cast, client_for, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from csrtool.conftest import run_jobs
+    from csrtool.features import dashboard
+
+    monkeypatch.setattr(dashboard, "COUNT_ON_VIEW", 1)
+    make_number(cast.acme, "2125550116", subscriber=cast.sam)
+    make_number(cast.acme, "2125550117")
+    client = client_for(cast.bob)
+
+    first = client.get("/").content.decode()
+    again = client.get("/").content.decode()
+
+    for page in (first, again):
+        assert "Counting the subscribers and numbers of a large pool" in page
+        assert "funnel-desc" not in page and "pool-desc" not in page
+    jobs = DBTaskResult.objects.filter(
+        task_path="csrtool.features.tasks.count_dashboard"
+    ).order_by("enqueued_at")
+    assert [job.args_kwargs["args"] for job in jobs] == [[str(cast.acme.pk)]]
+
+    run_jobs()
+    page = client.get("/").content.decode()
+    assert "Counted 0\xa0minutes ago." in page
+    assert "Account created: 1, Onboarded by the subscriber: 0," in page
+    assert "Local: 1 available, 0 held, 1 assigned, 0 aging" in page
+    # Globex's own counts: its own job, none of Acme's figures.
+    globex = client_for(cast.charlie).get("/").content.decode()
+    assert "Counting the subscribers and numbers of a large pool" in globex
+    assert [job.args_kwargs["args"] for job in jobs.all()] == [
+        [str(cast.acme.pk)],
+        [str(cast.globex.pk)],
+    ]
+
+
+def test_counts_older_than_the_recount_time_are_shown_while_a_job_counts_again(
+    cast, client_for, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from csrtool.features import dashboard
+    from csrtool.features.models import DashboardCounts
+
+    monkeypatch.setattr(dashboard, "COUNT_ON_VIEW", 1)
+    stored = dashboard.store_counts(str(cast.acme.pk))
+    DashboardCounts.objects.filter(pk=stored.pk).update(
+        counted_at=timezone.now() - timedelta(minutes=6)
+    )
+
+    page = client_for(cast.bob).get("/").content.decode()
+
+    assert "Counted 6\xa0minutes ago; counting again now." in page
+    assert "Account created: 1," in page
+    jobs = DBTaskResult.objects.filter(
+        task_path="csrtool.features.tasks.count_dashboard"
+    )
+    assert [job.args_kwargs["args"] for job in jobs] == [[str(cast.acme.pk)]]

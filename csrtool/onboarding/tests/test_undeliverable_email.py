@@ -166,6 +166,18 @@ def test_the_dashboard_counts_a_failed_welcome_email_at_once(cast, bounced, clie
     assert cast.sam.full_name in page
 
 
+def test_a_welcome_email_sent_again_is_no_longer_counted_as_failed(
+    cast, bounced, client_for, actor_of
+):
+    services.send_welcome(actor=actor_of(cast.bob), subscriber=cast.sam)
+
+    page = client_for(cast.bob).get("/").content.decode()
+
+    assert "welcome-failed-count" not in page
+    stuck = page[page.index('id="stuck-heading"') : page.index("Recently added")]
+    assert "No subscriber is stuck." in stuck
+
+
 @pytest.mark.parametrize("body", ["4.8e16", "[1]", '"sam@customer.example"', "null"])
 def test_a_body_that_is_not_an_object_is_refused(cast, api_client_for, body):
     response = api_client_for(cast.acme).post(
