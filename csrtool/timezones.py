@@ -90,17 +90,33 @@ def viewer_date(value: date | datetime) -> str:
     return format_local_date(value, timezone.get_current_timezone_name())
 
 
+@functools.cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    """The zone, read from its file once (ZoneInfo keeps only the zones in use
+    and a few more: the ~600 of a list of every zone were read again each
+    time)."""
+    return zoneinfo.ZoneInfo(name)
+
+
 def utc_offset_label(name: str, at: datetime) -> str:
-    offset = at.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
+    offset = at.astimezone(_zone(name)).utcoffset()
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "\u2212"
     hours, minutes = divmod(abs(minutes), 60)
     return f"UTC{sign}{hours:02d}:{minutes:02d}"
 
 
-def zone_choices(at: datetime) -> list[tuple[str, str]]:
-    """Every IANA zone with its current UTC offset, sorted by name."""
-    return [(name, utc_offset_label(name, at)) for name in sorted(available_zones())]
+def zone_choices(at: datetime) -> tuple[tuple[str, str], ...]:
+    """Every IANA zone with its UTC offset at `at`, sorted by name (worked out
+    once a minute: offsets change on the minute)."""
+    return _zone_choices(at.astimezone(UTC).replace(second=0, microsecond=0))
+
+
+@functools.lru_cache(maxsize=2)
+def _zone_choices(minute: datetime) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, utc_offset_label(name, minute)) for name in sorted(available_zones())
+    )
 
 
 def sample_date(zone: str, today: date) -> str:

@@ -1,6 +1,8 @@
+import functools
+
 from django import template
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from csrtool import timezones
@@ -21,6 +23,19 @@ def widget(field, **attrs):
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def zones_datalist(choices):
+    """The datalist of every time zone and its offset (`timezones.zone_choices`),
+    made once for each list of them."""
+    return _zones_datalist(tuple(choices))
+
+
+@functools.lru_cache(maxsize=2)
+def _zones_datalist(choices: tuple) -> str:
+    options = format_html_join("", '<option value="{}">{}</option>', choices)
+    return format_html('<datalist id="time-zones">{}</datalist>', options)
 
 
 @register.filter

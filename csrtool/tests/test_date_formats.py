@@ -125,3 +125,22 @@ def test_offsets_follow_daylight_saving():
     assert timezones.utc_offset_label("America/New_York", winter) == "UTC\u221205:00"
     assert timezones.utc_offset_label("America/New_York", summer) == "UTC\u221204:00"
     assert timezones.utc_offset_label("Asia/Kolkata", summer) == "UTC+05:30"
+
+
+def test_the_list_of_zones_gives_each_its_offset_at_the_minute_asked():
+    utc = ZoneInfo("UTC")
+    # St. John's moves its clocks on at 02:00 on 8 March 2026 (05:30 UTC).
+    before = datetime(2026, 3, 8, 5, 29, 59, tzinfo=utc)
+    after = datetime(2026, 3, 8, 5, 30, 30, tzinfo=utc)
+    for moment, offset in ((before, "03:30"), (after, "02:30"), (before, "03:30")):
+        zones = dict(timezones.zone_choices(moment))
+        assert zones["America/St_Johns"] == f"UTC\u2212{offset}"
+
+
+def test_a_form_with_a_time_zone_offers_every_zone_with_its_offset(cast, client_for):
+    page = client_for(cast.bob).get("/subscribers/new/").content.decode()
+
+    datalist = page[page.index('<datalist id="time-zones">') :]
+    datalist = datalist[: datalist.index("</datalist>")]
+    assert datalist.count("<option ") == len(timezones.available_zones())
+    assert '<option value="Asia/Kolkata">UTC+05:30</option>' in datalist
