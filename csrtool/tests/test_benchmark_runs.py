@@ -64,6 +64,28 @@ def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
             assert entry["agree"] == 1.0, key
 
 
+def test_every_timed_page_answers_on_the_smallest_data_set(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CSRTOOL_")}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.pages",
+            "--sizes=10k",
+            "--databases=sqlite",
+            f"--cache-dir={tmp_path / 'cache'}",
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "Home (dashboard) (CSR)" in completed.stdout
+    assert "API: audit events (partner admin)" in completed.stdout
+
+
 def test_a_path_is_timed_often_enough_for_its_p99_not_to_be_its_slowest_call():
     budget = Budget()
     # Past its seconds, a path whose ceiling is slow keeps going to 100 pairs,
