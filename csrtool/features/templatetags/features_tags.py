@@ -1,4 +1,6 @@
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from csrtool.features.catalog import feature_state, grantable_keys, load_catalog
 from csrtool.features.models import Feature, Plan, Source, SubscriberFeature
@@ -62,14 +64,60 @@ def _in_place(context, subscriber, state, catalog) -> dict:
     }
 
 
-@register.inclusion_tag("features/readiness_badge.html")
+@register.simple_tag
 def readiness_badge(subscriber):
     """The compact onboarding-progress indicator shown wherever a subscriber shows.
 
     List pages annotate their subscribers (`annotate_readiness(queryset)`),
     so the badge costs no query there.
     """
-    return {"readiness": readiness_of(subscriber)}
+    return badge(readiness_of(subscriber))
+
+
+@register.simple_tag(name="readiness_html")
+def readiness_html(readiness):
+    """The same indicator, of a readiness already worked out."""
+    return badge(readiness)
+
+
+_DONE = (
+    '<span class="step done" title="{}: done"><span aria-hidden="true">\u2713</span>'
+    ' {}<span class="visually-hidden"> done,</span></span> '
+)
+_TO_DO_AT = (
+    '<a class="step todo" href="{}" title="{}: missing"><span aria-hidden="true">'
+    '\u25cb</span> {}<span class="visually-hidden"> missing,</span></a> '
+)
+_TO_DO = (
+    '<span class="step todo" title="{}: missing"><span aria-hidden="true">\u25cb'
+    '</span> {}<span class="visually-hidden"> missing,</span></span> '
+)
+
+
+def badge(readiness) -> str:
+    """The indicator's HTML: written here rather than by a template, since a
+    list of 50 subscribers shows 50 of them."""
+    if readiness.complete:
+        return mark_safe(  # noqa: S308 (no value in it)
+            '<span class="readiness readiness-complete"><span class="readiness-count">'
+            'Ready<span class="visually-hidden"> onboarding steps done</span></span>'
+            "</span>"
+        )
+    steps = []
+    for step in readiness.steps:
+        if step.done:
+            steps.append(format_html(_DONE, step.label, step.short))
+        elif step.url:
+            steps.append(format_html(_TO_DO_AT, step.url, step.label, step.short))
+        else:
+            steps.append(format_html(_TO_DO, step.label, step.short))
+    return format_html(
+        '<span class="readiness"><span class="readiness-count">{}/4<span '
+        'class="visually-hidden"> onboarding steps done:</span></span><span '
+        'class="readiness-steps">{}</span></span>',
+        readiness.done_count,
+        mark_safe("".join(steps)),  # noqa: S308 (each made by format_html)
+    )
 
 
 @register.inclusion_tag("features/portal_features.html")
