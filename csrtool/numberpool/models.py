@@ -180,7 +180,7 @@ class _DigitsMatch(Func):
         return sql, params
 
 
-def _prefix_end(prefix: str) -> str | None:
+def prefix_end(prefix: str) -> str | None:
     """The first string after every string starting with `prefix` (digits
     after an optional +), or None when there is none."""
     head, digits = prefix[:1] if prefix.startswith("+") else "", prefix.lstrip("+")
@@ -340,7 +340,7 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         if country_code and not self._trigram:
             prefix = "+" + country_code + area_code
             queryset = queryset.filter(number__gte=prefix)
-            end = _prefix_end(prefix)
+            end = prefix_end(prefix)
             if end is not None:
                 queryset = queryset.filter(number__lt=end)
         return queryset

@@ -10,12 +10,17 @@ from datetime import datetime
 
 import phonenumbers
 from babel import Locale
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from csrtool.errors import Conflict, NotFound, PermissionDenied
-from csrtool.numberpool.models import NumberStatus, PhoneNumber, claimable
+from csrtool.numberpool.models import (
+    NumberStatus,
+    PhoneNumber,
+    claimable,
+    prefix_end,
+)
 from csrtool.numberpool.services import (
     assign_line,
     ensure_assignable,
@@ -83,23 +88,53 @@ def country_name(code: str) -> str:
 
 
 def offered_countries(subscriber: Subscriber, now=None) -> list[tuple[str, str]]:
-    codes = (
-        offered_numbers(subscriber, now)
-        .order_by("country_code")
-        .values_list("country_code", flat=True)
-        .distinct()
-    )
-    return [(code, country_name(code)) for code in codes]
+    """The countries of the numbers the subscriber may take, by code.
+
+    A number starts with its country code, and no country code starts
+    another: each country is one seek of the pool's index in number order,
+    then past its numbers (reading them all took 860 ms at a million)."""
+    offered = offered_numbers(subscriber, now).order_by("number")
+    codes, start = [], "+"
+    while start is not None:
+        found = offered.filter(number__gte=start).values_list("country_code")[:1]
+        if not found:
+            break
+        ((code,),) = found
+        codes.append(code)
+        start = prefix_end("+" + code) if code else None
+    return [(code, country_name(code)) for code in sorted(codes)]
 
 
 def offered_area_codes(subscriber: Subscriber, country_code: str, now=None):
-    return list(
-        offered_numbers(subscriber, now)
-        .filter(country_code=country_code)
-        .order_by("area_code")
-        .values_list("area_code", flat=True)
-        .distinct()
+    """The area codes of a country's numbers that the subscriber may take.
+
+    The pool's area codes are read one seek each from its index by area code
+    (a recursive query), and each is kept where a number the subscriber may
+    take holds it in that country: a seek of the same index, by area code and
+    the country's range of numbers (reading every number of the country took
+    3.3 s at a million)."""
+    table = PhoneNumber._meta.db_table
+    prefix = "+" + str(country_code)
+    held = offered_numbers(subscriber, now).filter(number__gte=prefix)
+    end = prefix_end(prefix)
+    if end is not None:
+        held = held.filter(number__lt=end)
+    held = held.extra(where=[f'"{table}"."area_code" = areas.code'])  # noqa: S610
+    inner, inner_params = held.values("pk").query.sql_with_params()
+    statement = (
+        "WITH RECURSIVE areas(code) AS ("  # noqa: S608
+        f"SELECT MIN(area_code) FROM {table} WHERE partner_id = %s "
+        "UNION ALL "
+        f"SELECT (SELECT MIN(area_code) FROM {table} "
+        "WHERE partner_id = %s AND area_code > areas.code) "
+        "FROM areas WHERE areas.code IS NOT NULL) "
+        f"SELECT code FROM areas WHERE code IS NOT NULL AND EXISTS({inner}) "
+        "ORDER BY code"
     )
+    partner = subscriber.partner_id
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [partner, partner, *inner_params])
+        return [code for (code,) in cursor.fetchall()]
 
 
 def claim_number(

@@ -86,6 +86,47 @@ def test_sam_picks_a_country_then_an_area_code_then_a_number(cast, pool):
     assert "Add Number" in numbers
 
 
+def test_only_countries_and_areas_with_a_number_to_take_are_offered(cast, pool):
+    sara = make_subscriber(cast.acme, email="sara@customer.example")
+    # Every number of area 646 is taken.
+    make_number(
+        cast.acme, "6465550100", number_type="local", status="assigned", subscriber=sara
+    )
+    # An area code given longer than another of the same country.
+    make_number(
+        cast.acme,
+        "2071234567",
+        number="+442071234567",
+        country_code="44",
+        area_code="207",
+        number_type="intl_local",
+    )
+    # Germany's only number is aging back to Sam.
+    make_number(
+        cast.acme,
+        "3012345678",
+        number="+493012345678",
+        country_code="49",
+        area_code="30",
+        number_type="intl_local",
+        status="aging",
+        aging_until=timezone.now() + timedelta(days=3),
+        previous_subscriber=cast.sam,
+    )
+    sams, saras = portal_client_for(cast.sam), portal_client_for(sara)
+
+    assert "Germany (+49)" in page_of(sams)
+    assert "Germany (+49)" not in page_of(saras)
+    assert "United States (+1)" in page_of(saras)
+    areas = page_of(sams, country="1")
+    assert '<option value="212">' in areas
+    assert '<option value="646">' not in areas
+    areas = page_of(sams, country="44")
+    assert '<option value="20">' in areas
+    assert '<option value="207">' in areas
+    assert '<option value="30">' in page_of(sams, country="49")
+
+
 def test_adding_a_number_assigns_it_to_the_subscriber(cast, pool):
     client = portal_client_for(cast.sam)
 
