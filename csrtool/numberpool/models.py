@@ -335,6 +335,13 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
                 name = f"_{column}"
                 queryset = queryset.alias(**{name: _Unindexed(F(column))})
                 queryset = queryset.filter(**{name: value})
+            elif column == "area_code" and country_code and number_type:
+                # The range of numbers the codes give (below) holds only this
+                # area code: the index by type and number then reads only the
+                # type's numbers in it, where the index by area code would read
+                # every number of the area to find those of the type.
+                queryset = queryset.alias(_area_code=_Tested(F(column)))
+                queryset = queryset.filter(_area_code=value)
             else:
                 queryset = queryset.filter(**{column: value})
         if country_code and not self._trigram:

@@ -43,11 +43,7 @@ def numbers(request):
             area = ""
         offered = []
         if country and area:
-            offered = list(
-                self_service.offered_numbers(subscriber)
-                .filter(country_code=country, area_code=area)
-                .order_by("number_type", "number")[: self_service.OFFER_LIMIT]
-            )
+            offered = self_service.offered_in(subscriber, country, area)
         context.update(
             countries=countries,
             area_codes=area_codes,
