@@ -1,14 +1,15 @@
-"""Every page a CSR and a partner admin open, timed at one size: the pages the
-suite's paths do not cover (the dashboard, a subscriber's page, Browse by
-country, the audit log, the API's lists) read nothing they do not show.
+"""Every page a CSR, a partner admin and a subscriber open, timed at one size:
+the pages the suite's paths do not cover (the dashboard, a subscriber's page,
+Browse by country, the audit log, the API's lists, the portal) read nothing
+they do not show.
 
     python -m bench.pages [--sizes 1m] [--databases sqlite,postgresql]
 
-Each page is asked for through Django's handler (no server), as the CSR and as
-the partner admin, PAGE_CALLS times after one call that warms the caches; the
-table gives its median, its slowest call and its queries, and marks every
-page whose median passes the lookup pages' goal over HTTP (50 ms). Run on a
-fresh copy of the cached data set, as `python -m bench` runs its paths.
+Each page is asked for through Django's handler (no server), PAGE_CALLS times
+after one call that warms the caches; the table gives its median, its slowest
+call and its queries, and marks every page whose median passes the lookup
+pages' goal over HTTP (50 ms). Run on a fresh copy of the cached data set, as
+`python -m bench` runs its paths.
 """
 
 import argparse
@@ -61,6 +62,50 @@ def _pages(scene) -> list[tuple[str, str]]:
     ]
 
 
+def _portal_pages(scene) -> list[tuple[str, str]]:
+    """The subscriber's own pages: the numbers page by country, then area."""
+    line = scene.numbers(50, status="available")[0]
+    country, area = line.country_code, line.area_code
+    return [
+        ("Portal: home", "/portal/"),
+        ("Portal: numbers", "/portal/numbers/"),
+        ("Portal: a country's area codes", f"/portal/numbers/?country={country}"),
+        (
+            "Portal: an area's numbers",
+            f"/portal/numbers/?country={country}&area={area}",
+        ),
+        ("Portal: settings", "/portal/settings/"),
+    ]
+
+
+def _portal_client(scene):
+    """A client signed in to the portal as an active subscriber of the partner,
+    as a sign-in leaves it (the copy's subscriber gets credentials if it has
+    none)."""
+    from django.test import Client
+
+    from csrtool.onboarding.models import SubscriberCredentials
+    from csrtool.portal import auth
+    from csrtool.subscribers.models import Status
+
+    subscriber = scene.subscribers(1, status=Status.ACTIVE)[0]
+    credentials, _ = SubscriberCredentials.objects.get_or_create(
+        subscriber=subscriber,
+        defaults={
+            "password_hash": "-",
+            "pin_hash": "-",
+            "security_question": "-",
+            "security_answer_hash": "-",
+        },
+    )
+    client = Client(HTTP_HOST="127.0.0.1:8000")
+    session = client.session
+    session[auth.SESSION_KEY] = subscriber.pk
+    session[auth.HASH_SESSION_KEY] = auth.credentials_digest(credentials)
+    session.save()
+    return client
+
+
 def _time(get, address: str) -> tuple[int, list[float], int]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -109,6 +154,20 @@ def measure(database_url: str, size: str) -> None:
                     "over" if median > GOAL_MS else "",
                 ]
             )
+    portal = _portal_client(scene)
+    for what, address in _portal_pages(scene):
+        status, times, queries = _time(portal.get, address)
+        median = statistics.median(times)
+        rows.append(
+            [
+                f"{what} (subscriber)",
+                str(status),
+                f"{median:.1f}",
+                f"{max(times):.1f}",
+                str(queries),
+                "over" if median > GOAL_MS else "",
+            ]
+        )
     header = ["page", "status", "p50 ms", "slowest ms", "queries", f"> {GOAL_MS:g}"]
     print(report.console_table(header, rows), flush=True)
     failed = [row[0] for row in rows if row[1] != "200"]

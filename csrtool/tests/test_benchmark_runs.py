@@ -84,6 +84,7 @@ def test_every_timed_page_answers_on_the_smallest_data_set(tmp_path):
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "Home (dashboard) (CSR)" in completed.stdout
     assert "API: audit events (partner admin)" in completed.stdout
+    assert "Portal: an area's numbers (subscriber)" in completed.stdout
 
 
 def test_a_path_is_timed_often_enough_for_its_p99_not_to_be_its_slowest_call():
