@@ -1,6 +1,7 @@
 """The partner boundary every partner-owned table shares."""
 
 from django.db import models
+from django.db.models import Func
 
 
 class PartnerScopedQuerySet(models.QuerySet):
@@ -28,3 +29,17 @@ class PartnerScopedQuerySet(models.QuerySet):
                 field: {actor.partner.pk: actor.partner},
             }
         return queryset
+
+
+class Tested(Func):
+    """SQLite: a column's own value, tested on each row that an index of other
+    columns found, never used to find or order rows (`+column`, which no index
+    serves). SQLite plans without statistics and would otherwise walk an index
+    of the partner's whole table (its pool, its audit trail) to find the few
+    rows of one subscriber or number. PostgreSQL weighs the indexes by its
+    statistics: the column as it is."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="+%(expressions)s")

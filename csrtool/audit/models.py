@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils import timezone
 
-from csrtool.scoping import PartnerScopedQuerySet
+from csrtool.scoping import PartnerScopedQuerySet, Tested
 
 
 class AuditEventQuerySet(PartnerScopedQuerySet):
@@ -11,6 +12,13 @@ class AuditEventQuerySet(PartnerScopedQuerySet):
 
     def newest_first(self):
         return self.order_by("-created_at", "-id")
+
+    def history_of(self, target_type: str, target_id: str):
+        """A subscriber's or a number's events, newest first: found through the
+        index of targets and put in order, not by walking the partner's whole
+        trail in date order until enough of them turn up."""
+        found = self.for_target(target_type, target_id)
+        return found.order_by(Tested(F("created_at")).desc(), Tested(F("id")).desc())
 
 
 class AuditEvent(models.Model):

@@ -14,7 +14,7 @@ from csrtool.csvfiles import lines_of
 from csrtool.pagination import Page
 from csrtool.partners.models import Partner
 from csrtool.prepared import Prepared
-from csrtool.scoping import PartnerScopedQuerySet
+from csrtool.scoping import PartnerScopedQuerySet, Tested
 from csrtool.subscribers.models import Subscriber
 from csrtool.timezones import rfc3339
 from csrtool.validation import calling_code, format_phone
@@ -105,19 +105,6 @@ class _Unindexed(Func):
 
     template = "(%(expressions)s || '')"
     output_field = models.CharField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="+%(expressions)s")
-
-
-class _Tested(Func):
-    """SQLite: a column's own value, tested on each row that an index of
-    another column found, not used to find rows (`+column`, which no index
-    serves: SQLite, planning without statistics, would rather walk an index of
-    the partner's pool than one of a subscriber's few numbers). PostgreSQL
-    weighs the indexes by its statistics: the column as it is."""
-
-    template = "%(expressions)s"
 
     def as_sqlite(self, compiler, connection, **extra):
         return super().as_sql(compiler, connection, template="+%(expressions)s")
@@ -266,10 +253,10 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
         of its pool)."""
         now = now or timezone.now()
         queryset = self.alias(
-            _partner=_Tested(F("partner_id")),
-            _state=_Tested(F("status")),
-            _held_until=_Tested(F("held_until")),
-            _aging_until=_Tested(F("aging_until")),
+            _partner=Tested(F("partner_id")),
+            _state=Tested(F("status")),
+            _held_until=Tested(F("held_until")),
+            _aging_until=Tested(F("aging_until")),
         )
         mine = Q(_state=NumberStatus.ASSIGNED)
         if kept:
@@ -340,7 +327,7 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
                 # area code: the index by type and number then reads only the
                 # type's numbers in it, where the index by area code would read
                 # every number of the area to find those of the type.
-                queryset = queryset.alias(_area_code=_Tested(F(column)))
+                queryset = queryset.alias(_area_code=Tested(F(column)))
                 queryset = queryset.filter(_area_code=value)
             else:
                 queryset = queryset.filter(**{column: value})

@@ -62,11 +62,9 @@ def lookup(request):
 @staff_required("subscribers.view")
 def detail(request, public_id):
     subscriber = _load(request, public_id)
-    events = (
-        AuditEvent.objects.for_actor(request.actor)
-        .for_target("subscriber", subscriber.public_id)
-        .newest_first()[:100]
-    )
+    events = AuditEvent.objects.for_actor(request.actor).history_of(
+        "subscriber", subscriber.public_id
+    )[:100]
     number_choices, digits = None, request.GET.get("number_digits", "").strip()[:20]
     if request.actor.can("numbers.assign") and subscriber.status != Status.CLOSED:
         number_choices = numbers_for(

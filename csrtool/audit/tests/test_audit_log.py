@@ -116,3 +116,43 @@ def test_the_subscriber_page_shows_its_history(cast, client_for, events):
     page = client_for(cast.bob).get(f"/subscribers/{cast.sam.public_id}/").content
     assert b"subscriber.updated" in page
     assert b"billing_id" in page
+
+
+def test_a_subscribers_history_is_found_through_the_index_of_targets(
+    cast, actor_of, client_for
+):
+    """Not by walking the partner's whole trail newest first: a partner of a
+    million subscribers has millions of events, one subscriber a few."""
+    from django.db import connection
+
+    from csrtool.numberpool.tests.test_pool_queries import plan, statements
+
+    bob = actor_of(cast.bob)
+    for n in range(40):
+        record(
+            actor=bob,
+            action="staff.updated",
+            target_type="user",
+            target_id=f"someone-{n}",
+            partner=cast.acme,
+        )
+    for billing_id in ("ACME-101", "ACME-102"):
+        update_subscriber(
+            actor=bob, public_id=cast.sam.public_id, billing_id=billing_id
+        )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE audit_auditevent")
+
+    history = AuditEvent.objects.for_actor(bob).history_of(
+        "subscriber", cast.sam.public_id
+    )
+    with statements() as seen:
+        events = list(history[:100])
+    (text,) = [plan(*statement, ("enable_seqscan",)) for statement in seen]
+
+    assert [event.after["billing_id"] for event in events] == ["ACME-102", "ACME-101"]
+    assert "audit_target" in text, text
+    assert "audit_partner_time" not in text, text
+    page = client_for(cast.bob).get(f"/subscribers/{cast.sam.public_id}/").text
+    assert page.index("ACME-102") < page.index("ACME-101")
