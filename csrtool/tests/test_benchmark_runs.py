@@ -31,22 +31,19 @@ PATHS = {
 }
 
 
-def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
-    out = tmp_path / "run.json"
+def run_on_the_smallest_set(module: str, tmp_path, *options):
+    """`python -m module` on the 10k SQLite set (built in `tmp_path`), as a
+    developer runs it: without the test run's csrtool settings."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CSRTOOL_")}
     completed = subprocess.run(
         [
             sys.executable,
             "-m",
-            "bench",
+            module,
             "--sizes=10k",
             "--databases=sqlite",
-            "--no-load",
-            "--no-import",
-            "--seconds=0.05",
-            "--docs=no",
             f"--cache-dir={tmp_path / 'cache'}",
-            f"--out={out}",
+            *options,
         ],
         cwd=ROOT,
         env=environment,
@@ -55,6 +52,20 @@ def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
         timeout=300,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed
+
+
+def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
+    out = tmp_path / "run.json"
+    run_on_the_smallest_set(
+        "bench",
+        tmp_path,
+        "--no-load",
+        "--no-import",
+        "--seconds=0.05",
+        "--docs=no",
+        f"--out={out}",
+    )
     paths = json.loads(out.read_text())["runs"]["sqlite"]["10k"]["paths"]
     assert set(paths) == PATHS
     for key, entry in paths.items():
@@ -65,23 +76,7 @@ def test_every_benchmark_path_runs_and_agrees_with_its_ceiling(tmp_path):
 
 
 def test_every_timed_page_answers_on_the_smallest_data_set(tmp_path):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CSRTOOL_")}
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.pages",
-            "--sizes=10k",
-            "--databases=sqlite",
-            f"--cache-dir={tmp_path / 'cache'}",
-        ],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
+    completed = run_on_the_smallest_set("bench.pages", tmp_path)
     assert "Home (dashboard) (CSR)" in completed.stdout
     assert "API: audit events (partner admin)" in completed.stdout
     assert "Portal: an area's numbers (subscriber)" in completed.stdout
