@@ -1,5 +1,6 @@
-"""The benchmark data: reproducible rows of subscribers, numbers and the side rows
-lookups read (open assignments, enabled features), from a fixed seed.
+"""The benchmark data: reproducible rows of subscribers, numbers, the side rows
+lookups read (open assignments, enabled features) and the audit trail, from a
+fixed seed.
 
 One partner holds `size` subscribers and `size` numbers (the partner a large OEM
 would be); three more share a tenth of that, so every read also has to keep other
@@ -40,6 +41,34 @@ NUMBER_COLUMNS = _words(
 )
 ASSIGNMENT_COLUMNS = _words("number_id subscriber_id assigned_at released_at")
 FEATURE_COLUMNS = _words("subscriber_id feature_id source changed_at")
+AUDIT_COLUMNS = _words(
+    "partner_id created_at actor_kind actor_label actor_role channel action "
+    "outcome target_type target_id target_label after"
+)
+# What a partner's trail holds, and how often: (action, weight, target, door).
+# Most events are a CSR onboarding and serving customers; a few actions happen
+# a handful of times a year, and those are what an audit is looking for.
+AUDIT_ACTIONS = (
+    ("subscriber.created", 250, "subscriber", "staff"),
+    ("number.assigned", 200, "phonenumber", "staff"),
+    ("subscriber.updated", 120, "subscriber", "staff"),
+    ("subscriber.features_changed", 100, "subscriber", "staff"),
+    ("portal.login", 80, "subscriber", "portal"),
+    ("staff.login", 70, "", "staff"),
+    ("number.unassigned", 60, "phonenumber", "staff"),
+    ("onboarding.welcome_email_queued", 50, "subscriber", "staff"),
+    ("subscriber.status_changed", 20, "subscriber", "api"),
+    ("number.held", 20, "phonenumber", "api"),
+    ("subscriber.caller_verification", 15, "subscriber", "staff"),
+    ("staff.login_failed", 3, "", "staff"),
+    ("number.retired", 1, "phonenumber", "staff"),
+    ("api_key.created", 0.05, "", "staff"),
+    ("staff.invited", 0.05, "", "staff"),
+    ("partner.updated", 0.02, "", "staff"),
+    ("audit.exported", 0.01, "", "staff"),
+)
+# The partner's staff besides the two the suite signs in as, who act the most.
+AUDIT_STAFF = 40
 _ONSETS = _words("b br c ch d f g gr h j k l m n p r s sh st t th v w z")
 _VOWELS = _words("a e i o u ai ea ie oa ou y")
 _CODAS = ("", "", *_words("n r l s th nd rt ck m x"))  # often no closing sound
@@ -130,8 +159,11 @@ def status_of(subscriber_id: int) -> str:
     return "suspended" if roll < 97 else "closed"
 
 
-def subscribers(layout: Layout, partner_ids: dict[str, int], seed=SEED):
-    """Subscriber rows; statuses as a living pool has them (most active)."""
+def subscribers(
+    layout: Layout, partner_ids: dict[str, int], emails: list | None = None, seed=SEED
+):
+    """Subscriber rows; statuses as a living pool has them (most active). Each
+    row's (Subscriber ID, email) also goes into `emails`, when given."""
     rng = random.Random(f"subscribers-{seed}-{layout.size}")
     firsts, first_weights = _vocabulary(rng, 900, (1, 2))
     lasts, last_weights = _vocabulary(rng, 40_000, (2, 2, 3))
@@ -157,9 +189,12 @@ def subscribers(layout: Layout, partner_ids: dict[str, int], seed=SEED):
                     else None
                 )
                 closed = created + timedelta(days=30) if status == "closed" else None
+                public_id = _public_id(rng)
+                if emails is not None:
+                    emails.append((public_id, f"{local}@{domain}"))
                 yield (
                     i,
-                    _public_id(rng),
+                    public_id,
                     partner_id,
                     first,
                     last,
@@ -201,9 +236,16 @@ def _line(rng, taken: set):
             return line
 
 
-def numbers(layout: Layout, partner_ids: dict[str, int], history: list, seed=SEED):
+def numbers(
+    layout: Layout,
+    partner_ids: dict[str, int],
+    history: list,
+    dialled: list | None = None,
+    seed=SEED,
+):
     """Number rows; the owners they had go into `history` (number id, subscriber
-    id, assigned at, released at) as they are made.
+    id, assigned at, released at) as they are made, and each row's (DNIS,
+    number) into `dialled`, when given.
 
     Of each partner's pool, 70 % is available, 20 % assigned to one of its open
     accounts, 4 % aging (half of it finished), 3 % held (half lapsed), 3 % retired.
@@ -214,6 +256,8 @@ def numbers(layout: Layout, partner_ids: dict[str, int], history: list, seed=SEE
     for partner_id, start, end in layout.spans(partner_ids):
         for i in range(start, end):
             number, dnis, kind, country, area = _line(rng, taken)
+            if dialled is not None:
+                dialled.append((dnis, number))
             created = _created(i, total)
             owner = rng.randrange(start, end)
             while status_of(owner) == "closed":
@@ -260,3 +304,63 @@ def features(layout: Layout, feature_ids: list[int], seed=SEED):
         if rng.random() < 0.6:
             for feature in rng.sample(feature_ids, rng.randint(1, 3)):
                 yield (subscriber, feature, "added", _created(subscriber, total))
+
+
+def audit_events(
+    layout: Layout,
+    partner_ids: dict[str, int],
+    emails: list,
+    dialled: list,
+    seed=SEED,
+):
+    """The partners' audit trails: as many events as subscribers, oldest first,
+    with the actions' mix of `AUDIT_ACTIONS` (their ids are the database's, after
+    those of the events of making the partners). `emails` holds each
+    subscriber's (Subscriber ID, email) and `dialled` each number's (DNIS,
+    number), by row id (index 0 unused): an event names its target as the
+    product does, a subscriber by its Subscriber ID, a number by its DNIS."""
+    rng = random.Random(f"audit-{seed}-{layout.size}")
+    actions = [entry[0] for entry in AUDIT_ACTIONS]
+    weights = [entry[1] for entry in AUDIT_ACTIONS]
+    kinds = {entry[0]: entry[2:] for entry in AUDIT_ACTIONS}
+    total = layout.total
+    changes = {
+        "phonenumber": '{"status": "assigned"}',
+        "subscriber": '{"status": "active"}',
+        "": None,
+    }
+    batch = 50_000
+    for slug, (partner_id, start, end) in zip(
+        (MAIN, *OTHERS), layout.spans(partner_ids), strict=True
+    ):
+        staff = [f"csr{n:02d}@{slug}.example.com" for n in range(AUDIT_STAFF)]
+        staff += [f"csr@{slug}.example.com", f"admin@{slug}.example.com"]
+        for low in range(start, end, batch):
+            high = min(end, low + batch)
+            picked = rng.choices(actions, weights, k=high - low)
+            for i, action in zip(range(low, high), picked, strict=True):
+                target, door = kinds[action]
+                owner = rng.randrange(start, i + 1)
+                if door == "portal":
+                    actor = ("subscriber", emails[owner][1], "", "portal")
+                elif door == "api":
+                    actor = ("api_key", "api-key:crm (k3yPr3f1x)", "csr", "api")
+                else:
+                    actor = ("staff", rng.choice(staff), "csr", "web")
+                if target == "subscriber":
+                    target_id, label = emails[owner]
+                elif target == "phonenumber":
+                    target_id, label = dialled[rng.randrange(start, end)]
+                else:
+                    target_id = label = ""
+                yield (
+                    partner_id,
+                    _created(i, total),
+                    *actor,
+                    action,
+                    "success",
+                    target,
+                    target_id,
+                    label,
+                    changes[target],
+                )

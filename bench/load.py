@@ -227,6 +227,7 @@ def build(size_name: str, key: str) -> None:
     from django.core.management.color import no_style
     from django.db import connection
 
+    from csrtool.audit.models import AuditEvent
     from csrtool.features.models import Feature, SubscriberFeature
     from csrtool.numberpool.models import NumberAssignment, PhoneNumber
     from csrtool.subscribers import searched_text
@@ -246,18 +247,29 @@ def build(size_name: str, key: str) -> None:
         for statement in BUILD_SETTINGS[connection.vendor]:
             cursor.execute(statement)
     history: list = []
+    emails: list = [None]  # by row id
+    dialled: list = [None]  # by row id
     steps = [
-        (Subscriber, dataset.SUBSCRIBER_COLUMNS, dataset.subscribers(layout, ids)),
+        (
+            Subscriber,
+            dataset.SUBSCRIBER_COLUMNS,
+            dataset.subscribers(layout, ids, emails),
+        ),
         (
             PhoneNumber,
             dataset.NUMBER_COLUMNS,
-            dataset.numbers(layout, ids, history),
+            dataset.numbers(layout, ids, history, dialled),
         ),
         (NumberAssignment, dataset.ASSIGNMENT_COLUMNS, history),
         (
             SubscriberFeature,
             dataset.FEATURE_COLUMNS,
             dataset.features(layout, features),
+        ),
+        (
+            AuditEvent,
+            dataset.AUDIT_COLUMNS,
+            dataset.audit_events(layout, ids, emails, dialled),
         ),
     ]
     for model, columns, rows in steps:
@@ -270,7 +282,7 @@ def build(size_name: str, key: str) -> None:
     t0 = time.perf_counter()
     ceilings.build(connection)
     _log(f"ceiling indexes in {time.perf_counter() - t0:.1f} s")
-    models = [Subscriber, PhoneNumber, NumberAssignment, SubscriberFeature]
+    models = [Subscriber, PhoneNumber, NumberAssignment, SubscriberFeature, AuditEvent]
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from bench import dataset, django_env, report
 from bench.store import ROOT, PostgresStore, SQLiteStore
@@ -34,6 +35,7 @@ def _pages(scene) -> list[tuple[str, str]]:
     assigned = scene.numbers(50, status="assigned")[0]
     available = scene.numbers(50, status="available")[0]
     owner = assigned.subscriber.public_id
+    email = quote(assigned.subscriber.email)
     return [
         ("Home (dashboard)", "/"),
         ("Subscriber Lookup, a name", f"/subscribers/?q={subscriber.last_name}"),
@@ -42,8 +44,13 @@ def _pages(scene) -> list[tuple[str, str]]:
         ("Edit a subscriber", f"/subscribers/{owner}/edit/"),
         ("Add Enterprise Account", "/subscribers/new/"),
         ("Audit log", "/audit/"),
-        ("Audit log, one action", "/audit/?action=number.assigned"),
-        ("Audit log, one number", f"/audit/?q={assigned.dnis}"),
+        ("Audit log, a common action", "/audit/?action=number.assigned"),
+        ("Audit log, a rare action", "/audit/?action=audit.exported"),
+        ("Audit log, a subscriber", f"/audit/?target={owner}"),
+        ("Audit log, one number", f"/audit/?target={assigned.dnis}"),
+        ("Audit log, one month", "/audit/?since=2024-05-01&until=2024-05-31"),
+        ("Audit log, a CSR", "/audit/?actor=csr07%40"),
+        ("Audit log, a subscriber's sign-ins", f"/audit/?actor={email}"),
         ("Number Pool Admin", "/numbers/admin/"),
         ("Number Pool Admin, assigned", "/numbers/admin/?state=assigned"),
         ("Phone Line Lookup, 4 digits", f"/numbers/lookup/?q={assigned.dnis[-4:]}"),
@@ -59,6 +66,10 @@ def _pages(scene) -> list[tuple[str, str]]:
         ("API: numbers", "/api/v1/numbers"),
         ("API: assigned numbers", "/api/v1/numbers?status=assigned"),
         ("API: audit events", "/api/v1/audit-events"),
+        (
+            "API: audit events, actions by their start",
+            "/api/v1/audit-events?action=staff.",
+        ),
     ]
 
 

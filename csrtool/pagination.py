@@ -36,18 +36,37 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     return position
 
 
-def keyset_page(queryset, cursor: str | None, *, size: int = 50) -> Page:
-    """Items newest first (by created_at, then id), after the given cursor."""
+NEWEST_FIRST = ("-created_at", "-pk")
+
+
+def after_cursor(queryset, cursor: str | None):
+    """The rows that come after the cursor's, newest first. The plain bound on
+    created_at lets an index in date order start at the cursor rather than walk
+    every newer row to it, so a deep page costs what the first does."""
     position = decode_cursor(cursor)
-    if position is not None:
-        created_at, pk = position
-        queryset = queryset.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
-        )
-    items = list(queryset.order_by("-created_at", "-pk")[: size + 1])
+    if position is None:
+        return queryset
+    created_at, pk = position
+    return queryset.filter(
+        Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk),
+        created_at__lte=created_at,
+    )
+
+
+def page_of(items: list, size: int) -> Page:
+    """A page of `size` of the `size` + 1 items read, and the cursor to the next."""
     next_cursor = None
     if len(items) > size:
         items = items[:size]
         last = items[-1]
         next_cursor = encode_cursor(last.created_at, last.pk)
     return Page(items=items, next_cursor=next_cursor)
+
+
+def keyset_page(
+    queryset, cursor: str | None, *, size: int = 50, order=NEWEST_FIRST
+) -> Page:
+    """Items newest first (by created_at, then id), after the given cursor;
+    `order` says so in other words where an index must not be walked for it."""
+    items = list(after_cursor(queryset, cursor).order_by(*order)[: size + 1])
+    return page_of(items, size)

@@ -5,8 +5,7 @@ from datetime import datetime
 from django.http import StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
-from csrtool.audit.listing import export_filename, export_rows, filtered_events
-from csrtool.pagination import keyset_page
+from csrtool.audit.listing import export_filename, export_rows, newest_events
 
 router = Router(tags=["audit"])
 
@@ -69,8 +68,7 @@ def list_audit_events(request, filters: Query[AuditPageFilters]):
     as on the Audit log page."""
     actor = request.auth
     actor.require("audit.view")
-    events = filtered_events(actor, filters.dict())
-    page = keyset_page(events, filters.cursor, size=filters.limit)
+    page = newest_events(actor, filters.dict(), filters.cursor, filters.limit)
     return {"items": [_event(e) for e in page.items], "next_cursor": page.next_cursor}
 
 

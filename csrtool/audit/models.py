@@ -61,8 +61,16 @@ class AuditEvent(models.Model):
             models.Index(
                 fields=["partner", "-created_at", "-id"], name="audit_partner_time"
             ),
-            models.Index(fields=["target_type", "target_id"], name="audit_target"),
-            models.Index(fields=["action", "-created_at"], name="audit_action"),
+            # A target's events, whether its type is known (its history) or
+            # only its id (the log's filter).
+            models.Index(fields=["target_id", "target_type"], name="audit_target"),
+            # One action's events newest first, and the actions a trail holds
+            # (one seek each): a partner's, and every partner's for the operator.
+            models.Index(
+                fields=["partner", "action", "-created_at", "-id"],
+                name="audit_partner_action",
+            ),
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_action"),
         ]
 
     def __str__(self):

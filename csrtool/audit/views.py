@@ -1,23 +1,20 @@
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 
-from csrtool.audit.listing import FILTERS, export_filename, export_rows, filtered_events
-from csrtool.audit.models import AuditEvent
-from csrtool.pagination import keyset_page
+from csrtool.audit.listing import (
+    FILTERS,
+    actions_in_trail,
+    export_filename,
+    export_rows,
+    newest_events,
+)
 from csrtool.partners.access import staff_required
 from csrtool.partners.second_factor_views import fresh_second_factor
 
 
 @staff_required("audit.view")
 def audit_log(request):
-    events = filtered_events(request.actor, request.GET)
-    page = keyset_page(events, request.GET.get("after"), size=100)
-    actions = (
-        AuditEvent.objects.for_actor(request.actor)
-        .order_by()
-        .values_list("action", flat=True)
-        .distinct()
-    )
+    page = newest_events(request.actor, request.GET, request.GET.get("after"), 100)
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -26,7 +23,7 @@ def audit_log(request):
         {
             "page": page,
             "filters": {name: request.GET.get(name, "") for name in FILTERS},
-            "actions": sorted(actions),
+            "actions": actions_in_trail(request.actor),
             "querystring": query.urlencode(),
         },
     )
