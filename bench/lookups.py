@@ -338,7 +338,7 @@ def _faster_plan(plans: list, inputs: list, common) -> Callable:
 
 
 def number_paths(scene: Scene) -> list[Path]:
-    from csrtool.numberpool.models import ENDING_DIGITS, FTS_TABLE
+    from csrtool.numberpool.models import ENDING_DIGITS, FTS_TABLE, NumberType
 
     lines = scene.numbers(200)
     rng = scene.rng
@@ -430,4 +430,26 @@ def number_paths(scene: Scene) -> list[Path]:
         )
     )
     rng.shuffle(paths[-1].inputs)
+    # An area code and a type without a country, every pair of them: a type
+    # the area has few or none of must not read the whole area (or type).
+    areas = ("212", "415", "855", "20", "2", "30")
+    pairs = [(area, kind) for area in areas for kind in NumberType.values]
+    paths.append(
+        Path(
+            key="browse.area_type",
+            label="Browse Available Numbers, an area code and a type",
+            group="numbers",
+            product=lambda arg: browse_page(
+                scene, {"area": arg[0], "type": arg[1]}, None
+            ),
+            ceiling=_browse_ceiling(
+                scene,
+                f"{available} AND n.area_code = %s AND n.number_type = %s",
+                lambda arg: (now, now, *arg),
+            ),
+            ceiling_label="same query, raw",
+            inputs=pairs,
+            agree=_same_ids,
+        )
+    )
     return paths

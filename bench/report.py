@@ -7,7 +7,7 @@ EXACT += ["subscriber_lookup.phone"]
 PARTIAL = ["subscriber_lookup.name", "subscriber_lookup.email_part"]
 PARTIAL += ["subscriber_lookup.billing_id"]
 NUMBERS = ["line_lookup.4", "line_lookup.6", "line_lookup.8"]
-BROWSE = ["browse.first", "browse.filtered"]
+BROWSE = ["browse.first", "browse.filtered", "browse.area_type"]
 LOOKUPS = EXACT + PARTIAL + NUMBERS + BROWSE
 
 

@@ -322,13 +322,6 @@ class PhoneNumberQuerySet(PartnerScopedQuerySet):
                 name = f"_{column}"
                 queryset = queryset.alias(**{name: _Unindexed(F(column))})
                 queryset = queryset.filter(**{name: value})
-            elif column == "area_code" and country_code and number_type:
-                # The range of numbers the codes give (below) holds only this
-                # area code: the index by type and number then reads only the
-                # type's numbers in it, where the index by area code would read
-                # every number of the area to find those of the type.
-                queryset = queryset.alias(_area_code=Tested(F(column)))
-                queryset = queryset.filter(_area_code=value)
             else:
                 queryset = queryset.filter(**{column: value})
         if country_code and not self._trigram:
@@ -627,7 +620,9 @@ class PhoneNumber(models.Model):
         indexes = [
             # Browse and list in number order, by any filter: a country (and
             # area) code is a range of numbers (see PhoneNumberQuerySet.filtered),
-            # a type or an area code alone has its own index in number order.
+            # a type or an area code alone has its own index in number order,
+            # and so do both together: a type an area has few or none of would
+            # otherwise read the whole area (or the whole type) for one page.
             models.Index(fields=["partner", "number"], name="number_partner_order"),
             models.Index(
                 fields=["partner", "number_type", "number"],
@@ -636,6 +631,10 @@ class PhoneNumber(models.Model):
             models.Index(
                 fields=["partner", "area_code", "number"],
                 name="number_partner_area_order",
+            ),
+            models.Index(
+                fields=["partner", "area_code", "number_type", "number"],
+                name="number_partner_area_type_order",
             ),
             # Number Pool Admin's list by state: a rare state (retired, held)
             # would otherwise walk the whole pool in number order for one page.

@@ -23,6 +23,7 @@ PATHS = {
     "line_lookup.8",
     "browse.first",
     "browse.filtered",
+    "browse.area_type",
     "numbers.assign",
     "numbers.unassign",
     "numbers.assign.transaction",
