@@ -64,8 +64,9 @@ def actions_in_trail(actor) -> list[str]:
         return [action for (action,) in cursor.fetchall()]
 
 
-def _filters(actor, params):
-    """The events the filters keep, and the actions they name (None for any)."""
+def _filters(actor, params, choices=None):
+    """The events the filters keep, and the actions they name (None for any);
+    `choices` are the trail's actions when the caller has read them."""
     action = filter_value(params, "action")
     actor_label = filter_value(params, "actor")
     target = filter_value(params, "target").lower()
@@ -82,7 +83,8 @@ def _filters(actor, params):
     if action:
         # Actions starting with what was typed: `newest_events` reads each from
         # the index of actions.
-        actions = [name for name in actions_in_trail(actor) if name.startswith(action)]
+        choices = actions_in_trail(actor) if choices is None else choices
+        actions = [name for name in choices if name.startswith(action)]
     if actor_label:
         events = events.filter(actor_label__icontains=actor_label)
     if target:
@@ -101,7 +103,7 @@ def filtered_events(actor, params):
     return events if actions is None else events.filter(action__in=actions)
 
 
-def newest_events(actor, params, cursor: str | None, size: int) -> Page:
+def newest_events(actor, params, cursor: str | None, size: int, choices=None) -> Page:
     """A page of the filtered events, newest first, as the page and the API
     list them.
 
@@ -109,8 +111,9 @@ def newest_events(actor, params, cursor: str | None, size: int) -> Page:
     order. Chosen actions are each read newest first from the index of the
     partner's actions, and the pages merged: walking the whole trail in date
     order would test every event for a rare action. Otherwise the trail is
-    walked in date order."""
-    events, actions = _filters(actor, params)
+    walked in date order. `choices` are the trail's actions, when the caller
+    has read them (the page offers them)."""
+    events, actions = _filters(actor, params, choices)
     if filter_value(params, "target"):
         if actions is not None:
             events = events.alias(tested=Tested(F("action"))).filter(tested__in=actions)

@@ -14,7 +14,10 @@ from csrtool.partners.second_factor_views import fresh_second_factor
 
 @staff_required("audit.view")
 def audit_log(request):
-    page = newest_events(request.actor, request.GET, request.GET.get("after"), 100)
+    actions = actions_in_trail(request.actor)
+    page = newest_events(
+        request.actor, request.GET, request.GET.get("after"), 100, actions
+    )
     query = request.GET.copy()
     query.pop("after", None)
     return render(
@@ -23,7 +26,7 @@ def audit_log(request):
         {
             "page": page,
             "filters": {name: request.GET.get(name, "") for name in FILTERS},
-            "actions": actions_in_trail(request.actor),
+            "actions": actions,
             "querystring": query.urlencode(),
         },
     )
