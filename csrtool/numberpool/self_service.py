@@ -91,8 +91,9 @@ def country_name(code: str) -> str:
 def offered_in(subscriber: Subscriber, country_code: str, area_code: str, now=None):
     """Up to OFFER_LIMIT numbers of a country and area code that the subscriber
     may take, by type, then number: each type read from the pool's index by
-    type and number, within the range of numbers the codes give (sorted by
-    type over the whole pool, area 212 took a second at a million numbers)."""
+    area code, type and number, within the range of numbers the codes give
+    (sorted by type over the whole pool, area 212 took a second at a million
+    numbers)."""
     offered = offered_numbers(subscriber, now)
     lines = []
     for number_type in sorted(NumberType.values):

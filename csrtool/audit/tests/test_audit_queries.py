@@ -47,7 +47,7 @@ def trail(cast, actor_of):
             cursor.execute("ANALYZE audit_auditevent")
 
 
-def _plans(block) -> list[str]:
+def _plans(block) -> tuple:
     with statements() as seen:
         result = block()
     return result, [plan(*statement, SWITCHES) for statement in seen]
