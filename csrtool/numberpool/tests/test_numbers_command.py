@@ -66,6 +66,46 @@ def test_search_lists_numbers_containing_the_digits(cast, capsys):
     assert [line["dnis"] for line in found] == ["2125551299", "8005551234"]
 
 
+def test_available_browses_free_numbers_by_country_area_and_type_page_by_page(
+    cast, capsys
+):
+    for dnis in ("2125550003", "2125550001", "2125550002", "2125550004"):
+        make_number(cast.acme, dnis, number_type="local")
+    make_number(cast.acme, "2125550005", number_type="tollfree")
+    make_number(
+        cast.acme, "2125550006", number_type="local", status=NumberStatus.RETIRED
+    )
+    make_number(cast.acme, "4155550001", number_type="local")
+    make_number(cast.globex, "2125550000", number_type="local")
+    browse = ("available", "--area", "212", "--type", "local", "--limit", "3")
+    browse += ("--country", "US", "--as", "bob@acme.example")
+
+    first = json.loads(run(capsys, *browse, "--json"))
+    second = json.loads(run(capsys, *browse, "--after", first["next_after"], "--json"))
+
+    assert [line["dnis"] for line in first["items"]] == [
+        "2125550001",
+        "2125550002",
+        "2125550003",
+    ]
+    assert [line["dnis"] for line in second["items"]] == ["2125550004"]
+    assert second["next_after"] is None
+    text = run(capsys, *browse)
+    assert "2125550001" in text and f"More: --after {first['next_after']}" in text
+    assert "No number is free." in run(
+        capsys, "available", "--area", "999", "--as", "bob@acme.example"
+    )
+
+
+def test_available_refuses_a_code_no_number_can_have(cast, capsys):
+    with pytest.raises(CommandError) as e:
+        run(capsys, "available", "--country", "Atlantis", "--as", "bob@acme.example")
+    assert "A country code is digits, such as 44" in str(e.value)
+    with pytest.raises(CommandError) as e:
+        run(capsys, "available", "--area", "2l2", "--as", "bob@acme.example")
+    assert str(e.value) == "An area code is digits, such as 212."
+
+
 def test_refusals_exit_with_the_message(cast, capsys):
     make_number(
         cast.acme, "8005551234", status=NumberStatus.ASSIGNED, subscriber=cast.sam

@@ -11,7 +11,8 @@ from importlib import import_module
 
 from csrtool.commands import CliError, DomainCommand, limit
 from csrtool.numberpool import services
-from csrtool.numberpool.models import NumberAssignment, PhoneNumber
+from csrtool.numberpool.models import NumberAssignment, NumberType, PhoneNumber
+from csrtool.validation import clean_codes
 
 # Modules that add their own subcommands to `numbers`.
 MODULES: tuple[str, ...] = ("csrtool.numberpool.import_commands",)
@@ -113,6 +114,25 @@ class Command(DomainCommand):
         search.add_argument("digits", help="At least one digit, e.g. 555 or 800555.")
         search.add_argument("--available", action="store_true")
         search.add_argument(
+            "--limit", type=limit, default=50, help="How many to show (1 to 500)."
+        )
+
+        available = sub.add_parser(
+            "available",
+            help="Browse the numbers free to assign, in number order, by country, "
+            "area code and type.",
+        )
+        available.add_argument(
+            "--country", default="", help="A country code (44) or two letters (GB)."
+        )
+        available.add_argument("--area", default="", help="An area code, e.g. 212.")
+        available.add_argument(
+            "--type", dest="number_type", default="", choices=NumberType.values
+        )
+        available.add_argument(
+            "--after", default="", help="The next page: the number the last one gave."
+        )
+        available.add_argument(
             "--limit", type=limit, default=50, help="How many to show (1 to 500)."
         )
 
@@ -243,6 +263,31 @@ class Command(DomainCommand):
             options,
             [line_data(line) for line in found],
             "\n".join(line_text(line) for line in found) or "No number matches.",
+        )
+
+    def do_available(self, actor, options):
+        """Browse Available Numbers: the same filters and pages as the page."""
+        actor.require("pool.view")
+        clean_codes(options["country"], options["area"], fields=("country", "area"))
+        queryset = (
+            PhoneNumber.objects.for_actor(actor).available().select_related("partner")
+        )
+        queryset = queryset.filtered(
+            country_code=options["country"],
+            number_type=options["number_type"],
+            area_code=options["area"],
+        )
+        page = queryset.page(options["after"] or None, size=options["limit"])
+        lines = [line_text(line) for line in page.items] or ["No number is free."]
+        if page.next_cursor:
+            lines.append(f"More: --after {page.next_cursor}")
+        self.emit(
+            options,
+            {
+                "items": [line_data(line) for line in page.items],
+                "next_after": page.next_cursor,
+            },
+            "\n".join(lines),
         )
 
     def do_expire(self, actor, options):
