@@ -50,3 +50,23 @@ class Tested(Func):
 
     def as_sqlite(self, compiler, connection, **extra):
         return super().as_sql(compiler, connection, template="+%(expressions)s")
+
+
+def each_value(table: str, column: str, partner_id=None) -> tuple[str, list]:
+    """A recursive query `seen(value)` of the distinct values of `column` in
+    `table` (of one partner's rows, or of all), each found with one seek of an
+    index that leads with (the partner and) the column: a loose index scan,
+    where a DISTINCT reads every row. Gives its SQL, for the caller's SELECT
+    from `seen` to follow, and its parameters."""
+    scope, params = "", []
+    if partner_id is not None:
+        scope, params = "partner_id = %s AND ", [partner_id]
+    statement = (
+        "WITH RECURSIVE seen(value) AS ("  # noqa: S608
+        f"SELECT MIN({column}) FROM {table} WHERE {scope}{column} IS NOT NULL "
+        "UNION ALL "
+        f"SELECT (SELECT MIN({column}) FROM {table} "
+        f"WHERE {scope}{column} > seen.value) "
+        "FROM seen WHERE seen.value IS NOT NULL) "
+    )
+    return statement, params * 2

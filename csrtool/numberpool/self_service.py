@@ -28,6 +28,7 @@ from csrtool.numberpool.services import (
     release_line,
 )
 from csrtool.partners.access import Actor
+from csrtool.scoping import each_value
 from csrtool.subscribers.models import Status, Subscriber
 
 OFFER_LIMIT = 50
@@ -138,21 +139,15 @@ def offered_area_codes(subscriber: Subscriber, country_code: str, now=None):
     end = prefix_end(prefix)
     if end is not None:
         held = held.filter(number__lt=end)
-    held = held.extra(where=[f'"{table}"."area_code" = areas.code'])  # noqa: S610
+    held = held.extra(where=[f'"{table}"."area_code" = seen.value'])  # noqa: S610
     inner, inner_params = held.values("pk").query.sql_with_params()
+    areas, params = each_value(table, "area_code", subscriber.partner_id)
     statement = (
-        "WITH RECURSIVE areas(code) AS ("  # noqa: S608
-        f"SELECT MIN(area_code) FROM {table} WHERE partner_id = %s "
-        "UNION ALL "
-        f"SELECT (SELECT MIN(area_code) FROM {table} "
-        "WHERE partner_id = %s AND area_code > areas.code) "
-        "FROM areas WHERE areas.code IS NOT NULL) "
-        f"SELECT code FROM areas WHERE code IS NOT NULL AND EXISTS({inner}) "
-        "ORDER BY code"
+        f"{areas}SELECT value FROM seen "  # noqa: S608
+        f"WHERE value IS NOT NULL AND EXISTS({inner}) ORDER BY value"
     )
-    partner = subscriber.partner_id
     with connection.cursor() as cursor:
-        cursor.execute(statement, [partner, partner, *inner_params])
+        cursor.execute(statement, [*params, *inner_params])
         return [code for (code,) in cursor.fetchall()]
 
 

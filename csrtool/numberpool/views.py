@@ -250,9 +250,9 @@ def detail(request, dnis):
         .select_related("subscriber")
         .order_by("-assigned_at", "-pk")[:50]
     )
-    events = AuditEvent.objects.for_actor(actor).history_of("phonenumber", line.dnis)[
-        :100
-    ]
+    events = AuditEvent.objects.for_actor(actor, tested=True).history_of(
+        "phonenumber", line.dnis
+    )[:100]
     now = timezone.now()
     subscriber = _carried(request)
     query = {"number": line.dnis}

@@ -62,7 +62,7 @@ def lookup(request):
 @staff_required("subscribers.view")
 def detail(request, public_id):
     subscriber = _load(request, public_id)
-    events = AuditEvent.objects.for_actor(request.actor).history_of(
+    events = AuditEvent.objects.for_actor(request.actor, tested=True).history_of(
         "subscriber", subscriber.public_id
     )[:100]
     number_choices, digits = None, request.GET.get("number_digits", "").strip()[:20]

@@ -144,7 +144,7 @@ def test_a_subscribers_history_is_found_through_the_index_of_targets(
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE audit_auditevent")
 
-    history = AuditEvent.objects.for_actor(bob).history_of(
+    history = AuditEvent.objects.for_actor(bob, tested=True).history_of(
         "subscriber", cast.sam.public_id
     )
     with statements() as seen:
